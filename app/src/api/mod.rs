@@ -1,0 +1,6 @@
+//! Server functions, one file per area. Each is thin: check the role, parse the input, call a
+//! service. Their URLs are fixed (`/api/<name>`) so scripts and tests can name them.
+
+pub mod auth;
+pub mod tokens;
+pub mod users;

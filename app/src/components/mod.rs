@@ -1,0 +1,13 @@
+//! Reusable view pieces.
+
+mod field_error;
+mod navigation;
+mod page_header;
+mod role_badge;
+mod time;
+
+pub use field_error::{last_error, FieldError, FormError};
+pub use navigation::go_to;
+pub use page_header::PageHeader;
+pub use role_badge::RoleBadge;
+pub use time::UtcTime;

@@ -1,0 +1,122 @@
+//! The one error type of the application layer. It crosses the wire to the browser as JSON, so
+//! every variant carries only what a person may see; internals are logged where they happen.
+
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("Your role does not allow this.")]
+    Forbidden,
+    #[error("{message}")]
+    NotFound { message: String },
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("{message}")]
+    TooManyAttempts { message: String },
+    #[error("The request could not be read: {message}")]
+    BadRequest { message: String },
+    #[error("Something went wrong on our side; it has been logged.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound {
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+        }
+    }
+
+    /// The form field this error belongs next to, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error is answered with, on every surface.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::Invalid { .. } => 422,
+            Self::Unauthenticated => 401,
+            Self::Forbidden => 403,
+            Self::NotFound { .. } => 404,
+            Self::Conflict { .. } => 409,
+            Self::TooManyAttempts { .. } => 429,
+            Self::BadRequest { .. } => 400,
+            Self::Internal => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "invalid",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound { .. } => "not_found",
+            Self::Conflict { .. } => "conflict",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::BadRequest { .. } => "bad_request",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(message)
+            | ServerFnErrorErr::Deserialization(message)
+            | ServerFnErrorErr::MissingArg(message) => Self::BadRequest { message },
+            ServerFnErrorErr::Request(message) | ServerFnErrorErr::Response(message) => {
+                Self::BadRequest {
+                    message: format!("the server could not be reached ({message})"),
+                }
+            }
+            ServerFnErrorErr::Registration(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_)
+            | ServerFnErrorErr::ServerError(_)
+            | ServerFnErrorErr::MiddlewareError(_)
+            | ServerFnErrorErr::Serialization(_) => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        Self::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        tracing::error!(%error, "session store error");
+        Self::Internal
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

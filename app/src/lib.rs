@@ -1,0 +1,80 @@
+//! Verdict's web application: the pages people use, the server functions behind them and, with
+//! the `ssr` feature, the storage and services they run on.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
+};
+
+use pages::{
+    area::{AgentsPage, ApprovalsPage, PoliciesPage, TracesPage},
+    home::HomePage,
+    layout::SignedInLayout,
+    login::LoginPage,
+    not_found::NotFound,
+    profile::ProfilePage,
+    setup::SetupPage,
+    users::UsersPage,
+};
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="verdict" href="/pkg/verdict.css" />
+        <Title formatter=|page: String| format!("{page} · Verdict") />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage />
+                    <Route path=path!("/policies") view=PoliciesPage />
+                    <Route path=path!("/agents") view=AgentsPage />
+                    <Route path=path!("/approvals") view=ApprovalsPage />
+                    <Route path=path!("/traces") view=TracesPage />
+                    <Route path=path!("/users") view=UsersPage />
+                    <Route path=path!("/profile") view=ProfilePage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,48 @@
+//! Areas that later work fills in. Each says plainly that it is not built yet; none shows
+//! invented data.
+
+use leptos::prelude::*;
+
+use crate::components::PageHeader;
+
+#[component]
+fn NotBuiltYet(what: &'static str) -> impl IntoView {
+    view! {
+        <section class="empty-state">
+            <h2>"Not built yet"</h2>
+            <p>{what}</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn PoliciesPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Policies" summary="The rules that decide what agents may do, as versioned YAML." />
+        <NotBuiltYet what="The policy list, the editor with its live dry-run preview, publishing and history arrive here next." />
+    }
+}
+
+#[component]
+pub fn AgentsPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Agents" summary="The AI agents that call Verdict, their API keys and the policies bound to them." />
+        <NotBuiltYet what="Registering agents, issuing keys, binding policies and freezing agents arrive here." />
+    }
+}
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Approvals" summary="Exceptions agents asked for, waiting for a person's judgment." />
+        <NotBuiltYet what="The approval inbox, with approve and reject and their rationale, arrives here." />
+    }
+}
+
+#[component]
+pub fn TracesPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Traces" summary="Every decision agents made, step by step, with proof." />
+        <NotBuiltYet what="The trace explorer, with verify, replay and export, arrives here." />
+    }
+}

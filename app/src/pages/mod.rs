@@ -1,0 +1,11 @@
+//! One module per area of the product.
+
+pub mod area;
+pub mod forbidden;
+pub mod home;
+pub mod layout;
+pub mod login;
+pub mod not_found;
+pub mod profile;
+pub mod setup;
+pub mod users;

@@ -1,0 +1,9 @@
+//! Who is asking: passwords, sessions, personal access tokens and the role check.
+
+pub mod password;
+pub mod session;
+pub mod tokens;
+
+pub mod personal_token;
+
+pub use session::{require, require_signed_in};

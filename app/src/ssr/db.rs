@@ -1,0 +1,146 @@
+//! One database handle for SQLite or PostgreSQL, chosen by the URL at start-up.
+//!
+//! Application queries go through sqlx's `Any` driver with `$n` placeholders (SQLite accepts them
+//! when they appear in ascending order), so the same SQL serves both backends. The session store
+//! needs a typed pool, which is opened beside it on the same database.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions},
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    AnyPool, Executor,
+};
+
+use super::session_store::SessionBackend;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("could not create the directory for the SQLite file {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// SQLite waits this long for a competing writer before reporting "database is locked".
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Db {
+    /// Opens the database named by `url`, creating a SQLite file (and its directory) if needed,
+    /// applies the migrations, and opens the session store's pool beside it.
+    pub async fn connect(url: &str) -> Result<(Db, SessionBackend), DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        let (pool, sessions) = match backend {
+            Backend::Sqlite => {
+                let sqlite_options = sqlite_options(url)?;
+                let any_options = AnyConnectOptions::from_str(&sqlite_url(&sqlite_options))?;
+                // One pool creates the file and switches it to WAL before anything else opens it.
+                let typed = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(sqlite_options)
+                    .await?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA synchronous = FULL;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(any_options)
+                    .await?;
+                (pool, SessionBackend::Sqlite(typed))
+            }
+            Backend::Postgres => {
+                let typed = PgPoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(PgConnectOptions::from_str(url)?)
+                    .await?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect_with(AnyConnectOptions::from_str(url)?)
+                    .await?;
+                (pool, SessionBackend::Postgres(typed))
+            }
+        };
+        let db = Db { pool, backend };
+        db.migrate().await?;
+        sessions.migrate().await?;
+        Ok((db, sessions))
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+}
+
+fn backend_of(url: &str) -> Result<Backend, DbError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(DbError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, DbError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a commit is on disk before it is acknowledged, so a power cut loses nothing.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+    if let Some(parent) = Path::new(options.get_filename()).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    Ok(options)
+}
+
+/// The `Any` driver takes a URL, not typed options: rebuild one that points at the same file.
+fn sqlite_url(options: &SqliteConnectOptions) -> String {
+    format!("sqlite://{}", options.get_filename().display())
+}

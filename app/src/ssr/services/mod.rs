@@ -1,0 +1,6 @@
+//! Domain operations, one transaction each. Server functions, the JSON API and the command line
+//! all call these; none of them writes SQL of its own.
+
+pub mod sign_in;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,232 @@
+use serde_json::json;
+
+use crate::{
+    error::{AppError, AppResult},
+    model::{DisplayName, Email, Password, Role, UserSummary},
+    ssr::{
+        auth::password,
+        db::Db,
+        ids::new_id,
+        now_millis,
+        store::{
+            self,
+            audit::AuditEntry,
+            users::{NewUser, UserRow, ACTIVE, DEACTIVATED},
+        },
+        AppState,
+    },
+};
+
+/// A person to add, already parsed.
+pub struct NewPerson {
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub role: Role,
+    pub password: Password,
+}
+
+/// Adds a person; `actor` names who did it in the audit log.
+pub async fn create(db: &Db, actor: &str, person: NewPerson) -> AppResult<UserSummary> {
+    let password_hash = password::hash(&person.password).await?;
+    let mut tx = db.pool.begin().await?;
+    let row = insert_person(&mut tx, &person, &password_hash).await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor,
+            action: "user.create",
+            target: &row.id,
+            before: None,
+            after: Some(json!({"email": row.email, "role": row.role})),
+        },
+        now_millis(),
+    )
+    .await?;
+    tx.commit().await?;
+    summary(&row)
+}
+
+/// Creates the first admin through the one-time setup page; refused once anyone exists.
+pub async fn create_first_admin(
+    state: &AppState,
+    setup_token: &str,
+    person: NewPerson,
+) -> AppResult<UserSummary> {
+    if !state.setup_token.matches(setup_token) {
+        return Err(AppError::not_found("This setup link is not valid (any more)."));
+    }
+    let password_hash = password::hash(&person.password).await?;
+    let mut tx = state.db.pool.begin().await?;
+    if store::users::count(&mut *tx).await? > 0 {
+        return Err(AppError::not_found("Setup is complete: sign in instead."));
+    }
+    let admin = NewPerson {
+        role: Role::Admin,
+        ..person
+    };
+    let row = insert_person(&mut tx, &admin, &password_hash).await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor: "first-run setup",
+            action: "user.create",
+            target: &row.id,
+            before: None,
+            after: Some(json!({"email": row.email, "role": row.role})),
+        },
+        now_millis(),
+    )
+    .await?;
+    tx.commit().await?;
+    state.setup_token.retire();
+    summary(&row)
+}
+
+async fn insert_person(
+    tx: &mut sqlx::AnyConnection,
+    person: &NewPerson,
+    password_hash: &str,
+) -> AppResult<UserRow> {
+    if store::users::find_by_email(&mut *tx, &person.email)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::invalid(
+            "email",
+            "Someone with this email already has an account.",
+        ));
+    }
+    let id = new_id();
+    store::users::insert(
+        &mut *tx,
+        NewUser {
+            id: &id,
+            email: &person.email,
+            display_name: person.display_name.as_str(),
+            role: person.role,
+            password_hash,
+            now: now_millis(),
+        },
+    )
+    .await?;
+    store::users::find_by_id(&mut *tx, &id)
+        .await?
+        .ok_or(AppError::Internal)
+}
+
+pub async fn list(db: &Db) -> AppResult<Vec<UserSummary>> {
+    store::users::list(&db.pool)
+        .await?
+        .iter()
+        .map(summary)
+        .collect()
+}
+
+pub async fn change_role(db: &Db, actor: &str, user_id: &str, role: Role) -> AppResult<UserSummary> {
+    let mut tx = db.pool.begin().await?;
+    let before = existing(&mut tx, user_id).await?;
+    if before.role == Role::Admin.as_str() && role != Role::Admin {
+        refuse_losing_last_admin(&mut tx).await?;
+    }
+    let now = now_millis();
+    store::users::set_role(&mut *tx, user_id, role, now).await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor,
+            action: "user.change_role",
+            target: user_id,
+            before: Some(json!({"role": before.role})),
+            after: Some(json!({"role": role})),
+        },
+        now,
+    )
+    .await?;
+    let after = existing(&mut tx, user_id).await?;
+    tx.commit().await?;
+    summary(&after)
+}
+
+pub async fn reset_password(
+    db: &Db,
+    actor: &str,
+    user_id: &str,
+    new_password: &Password,
+) -> AppResult<()> {
+    let password_hash = password::hash(new_password).await?;
+    let mut tx = db.pool.begin().await?;
+    existing(&mut tx, user_id).await?;
+    let now = now_millis();
+    store::users::set_password(&mut *tx, user_id, &password_hash, now).await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor,
+            action: "user.reset_password",
+            target: user_id,
+            before: None,
+            after: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deactivates a person: they cannot sign in, and their sessions and tokens stop working.
+pub async fn deactivate(db: &Db, actor: &str, user_id: &str) -> AppResult<UserSummary> {
+    set_active(db, actor, user_id, false).await
+}
+
+pub async fn reactivate(db: &Db, actor: &str, user_id: &str) -> AppResult<UserSummary> {
+    set_active(db, actor, user_id, true).await
+}
+
+async fn set_active(db: &Db, actor: &str, user_id: &str, active: bool) -> AppResult<UserSummary> {
+    let mut tx = db.pool.begin().await?;
+    let before = existing(&mut tx, user_id).await?;
+    if !active && before.role == Role::Admin.as_str() && before.is_active() {
+        refuse_losing_last_admin(&mut tx).await?;
+    }
+    let status = if active { ACTIVE } else { DEACTIVATED };
+    let now = now_millis();
+    store::users::set_status(&mut *tx, user_id, status, now).await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor,
+            action: if active { "user.reactivate" } else { "user.deactivate" },
+            target: user_id,
+            before: Some(json!({"status": before.status})),
+            after: Some(json!({"status": status})),
+        },
+        now,
+    )
+    .await?;
+    let after = existing(&mut tx, user_id).await?;
+    tx.commit().await?;
+    summary(&after)
+}
+
+async fn existing(tx: &mut sqlx::AnyConnection, user_id: &str) -> AppResult<UserRow> {
+    store::users::find_by_id(&mut *tx, user_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such user."))
+}
+
+async fn refuse_losing_last_admin(tx: &mut sqlx::AnyConnection) -> AppResult<()> {
+    if store::users::count_active_admins(&mut *tx).await? <= 1 {
+        return Err(AppError::conflict(
+            "This is the last active admin; make someone else admin first.",
+        ));
+    }
+    Ok(())
+}
+
+fn summary(row: &UserRow) -> AppResult<UserSummary> {
+    row.summary().ok_or_else(|| {
+        tracing::error!(user = %row.id, role = %row.role, "user row has an unknown role");
+        AppError::Internal
+    })
+}

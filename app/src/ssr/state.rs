@@ -1,0 +1,75 @@
+use std::sync::{Arc, Mutex};
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::db::Db;
+
+/// Settings that change how the server treats requests; loaded once at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark the session cookie `Secure` (set when served over https).
+    pub secure_cookies: bool,
+    /// The origin browsers use to reach this server (e.g. `https://verdict.example.com`);
+    /// when unset, a request's own `Host` is taken as the site's origin.
+    pub public_origin: Option<String>,
+    /// Request bodies larger than this are answered with 413.
+    pub max_body_bytes: usize,
+    /// Sign-in attempts allowed per email within the lock-out window.
+    pub max_failed_logins: i64,
+    pub lockout_window_millis: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            public_origin: None,
+            max_body_bytes: 1024 * 1024,
+            max_failed_logins: 5,
+            lockout_window_millis: 15 * 60 * 1000,
+        }
+    }
+}
+
+/// The one-time token that opens the first-run setup page while no user exists.
+#[derive(Debug, Default)]
+pub struct SetupToken(Mutex<Option<String>>);
+
+impl SetupToken {
+    pub fn issue(&self) -> String {
+        let token = super::auth::tokens::random_secret();
+        *self.lock() = Some(token.clone());
+        token
+    }
+
+    pub fn matches(&self, candidate: &str) -> bool {
+        self.lock()
+            .as_deref()
+            .is_some_and(|token| super::auth::tokens::constant_time_eq(token, candidate))
+    }
+
+    pub fn retire(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        // A poisoned lock only means another request panicked mid-swap of a plain Option.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// What every request handler and server function can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub leptos_options: LeptosOptions,
+    pub settings: Arc<Settings>,
+    pub setup_token: Arc<SetupToken>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

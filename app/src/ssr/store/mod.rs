@@ -1,0 +1,7 @@
+//! SQL, one file per aggregate. Every function takes any executor (pool, connection or
+//! transaction) so services decide the transaction boundaries.
+
+pub mod audit;
+pub mod login_failures;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,100 @@
+//! Problems found in a policy source, with where they were written.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The policy is rejected.
+    Error,
+    /// The policy is accepted, but probably not what its author meant.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// A stable, machine-readable name for each kind of diagnostic, so tools can
+/// match on it without parsing messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    YamlSyntax,
+    DuplicateKey,
+    UnknownKey,
+    MissingKey,
+    /// A YAML node of the wrong shape, e.g. a list where a string belongs.
+    WrongType,
+    InvalidId,
+    InvalidExpression,
+    UndeclaredInput,
+    DuplicateRule,
+    UnknownOutcome,
+    UnknownInputType,
+    InvalidEnum,
+    UnknownCombine,
+    InvalidTemplate,
+    UnknownTestRule,
+    InvalidTestInputs,
+    UnreachableRule,
+    MissingApprovalRoute,
+    UnusedInput,
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The serde name is the canonical spelling, so Display reuses it.
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => f.write_str(&name),
+            _ => write!(f, "{self:?}"),
+        }
+    }
+}
+
+/// One problem in a policy source. Lines and columns are 1-based; columns
+/// count characters, not bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{line}:{column}: {severity}: {message}")]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+    pub code: Code,
+}
+
+impl Diagnostic {
+    pub(crate) fn error(line: u32, column: u32, code: Code, message: String) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            line,
+            column,
+            message,
+            code,
+        }
+    }
+
+    pub(crate) fn warning(line: u32, column: u32, code: Code, message: String) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            line,
+            column,
+            message,
+            code,
+        }
+    }
+}
+
+/// Formats a diagnostic the way compilers do, `file:line:col: severity: message`,
+/// so editors and terminals can jump to it.
+pub fn render_diagnostic(file: &str, diagnostic: &Diagnostic) -> String {
+    format!("{file}:{diagnostic}")
+}

@@ -1,0 +1,291 @@
+//! One CEL expression: compiled once when the policy is parsed, then run
+//! against each evaluation's inputs.
+
+use std::sync::{Arc, OnceLock};
+
+use cel::common::ast::{EntryExpr, Expr as Ast};
+use cel::common::types::CelBool;
+use cel::{Context, Env, IdedExpr, Program, Value};
+
+/// Longer expressions are rejected: nothing legitimate needs more, and it
+/// bounds the parser's work on hostile input.
+const MAX_LEN: usize = 4096;
+
+/// Names an expression may use without declaring them as inputs: CEL's type
+/// denotations (`type(x) == int`) and the `optional` function namespace.
+const BUILTIN_NAMES: &[&str] = &[
+    "bool",
+    "bytes",
+    "double",
+    "dyn",
+    "int",
+    "list",
+    "map",
+    "null_type",
+    "optional",
+    "string",
+    "type",
+    "uint",
+];
+
+/// CEL keywords and reserved words: an input with one of these names could
+/// never be referred to.
+const RESERVED: &[&str] = &[
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "false",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "let",
+    "loop",
+    "namespace",
+    "null",
+    "package",
+    "return",
+    "true",
+    "var",
+    "void",
+    "while",
+];
+
+/// Whether `name` can be declared as an input and then written in CEL.
+pub(crate) fn is_valid_input_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let starts_well = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    starts_well
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.contains(&name)
+        && !BUILTIN_NAMES.contains(&name)
+}
+
+/// The standard environment, built once: building it registers every
+/// standard function, far too costly to repeat per evaluation.
+fn env() -> &'static Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| Arc::new(Env::stdlib()))
+}
+
+/// A fresh evaluation context over the standard environment.
+pub(crate) fn new_context<'v>() -> Context<'static, 'v> {
+    Context::with_env(Arc::clone(env()))
+}
+
+/// A problem in an expression, at a 1-based line and column of its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExprError {
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+    pub(crate) message: String,
+}
+
+/// An input an expression refers to, and where (1-based, in its text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reference {
+    pub(crate) name: String,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+}
+
+#[derive(Debug)]
+pub(crate) struct Expr {
+    program: Program,
+    references: Vec<Reference>,
+}
+
+impl Expr {
+    pub(crate) fn compile(text: &str) -> Result<Expr, Vec<ExprError>> {
+        if text.chars().count() > MAX_LEN {
+            return Err(vec![ExprError {
+                line: 1,
+                column: 1,
+                message: format!("expression is longer than {MAX_LEN} characters"),
+            }]);
+        }
+        if text.trim().is_empty() {
+            return Err(vec![ExprError {
+                line: 1,
+                column: 1,
+                message: "expression is empty".to_string(),
+            }]);
+        }
+        let program = env().compile(text).map_err(|errors| {
+            errors
+                .errors
+                .into_iter()
+                .map(|e| ExprError {
+                    line: clamp_position(e.pos.0),
+                    column: clamp_position(e.pos.1),
+                    message: e.msg,
+                })
+                .collect::<Vec<_>>()
+        })?;
+        let mut roots = Vec::new();
+        collect_roots(program.expression(), &mut Vec::new(), &mut roots);
+        let references = roots
+            .into_iter()
+            .map(|(name, id)| {
+                let offset = program.source_info().offset_for(id).map_or(0, |(s, _)| s);
+                let (line, column) = line_column(text, offset);
+                Reference { name, line, column }
+            })
+            .collect();
+        Ok(Expr {
+            program,
+            references,
+        })
+    }
+
+    /// The inputs the expression refers to, each occurrence in source order.
+    pub(crate) fn references(&self) -> &[Reference] {
+        &self.references
+    }
+
+    /// Runs the expression; anything but a boolean result is an error.
+    pub(crate) fn eval(&self, context: &Context<'_, '_>) -> Result<bool, String> {
+        let value =
+            Value::resolve_val(self.program.expression(), context).map_err(|e| e.to_string())?;
+        match value.downcast_ref::<CelBool>() {
+            Some(b) => Ok(*b.inner()),
+            None => Err(format!(
+                "expression evaluated to a {}, not a bool",
+                value.get_type().name()
+            )),
+        }
+    }
+}
+
+fn clamp_position(n: isize) -> u32 {
+    u32::try_from(n.max(1)).unwrap_or(u32::MAX)
+}
+
+/// The 1-based line and column of character `offset` of `text`.
+fn line_column(text: &str, offset: u32) -> (u32, u32) {
+    let (mut line, mut column) = (1u32, 1u32);
+    for c in text.chars().take(usize::try_from(offset).unwrap_or(usize::MAX)) {
+        if c == '\n' {
+            line = line.saturating_add(1);
+            column = 1;
+        } else {
+            column = column.saturating_add(1);
+        }
+    }
+    (line, column)
+}
+
+/// Collects the identifiers that must name inputs: free identifiers (the
+/// root of `a.b.c` included), minus comprehension variables in scope and
+/// CEL's builtin names. Function names are not identifiers in the AST, so
+/// `size`, `startsWith` and the macros never show up here.
+fn collect_roots(expr: &IdedExpr, bound: &mut Vec<String>, out: &mut Vec<(String, u64)>) {
+    match &expr.expr {
+        Ast::Ident(name) => {
+            let internal = name.starts_with('@');
+            if !internal && !bound.contains(name) && !BUILTIN_NAMES.contains(&name.as_str()) {
+                out.push((name.clone(), expr.id));
+            }
+        }
+        Ast::Select(select) => collect_roots(&select.operand, bound, out),
+        Ast::Call(call) => {
+            if let Some(target) = &call.target {
+                collect_roots(target, bound, out);
+            }
+            for arg in &call.args {
+                collect_roots(arg, bound, out);
+            }
+        }
+        Ast::List(list) => {
+            for element in &list.elements {
+                collect_roots(element, bound, out);
+            }
+        }
+        Ast::Map(map) => collect_entries(&map.entries, bound, out),
+        Ast::Struct(st) => collect_entries(&st.entries, bound, out),
+        Ast::Comprehension(comp) => {
+            collect_roots(&comp.iter_range, bound, out);
+            collect_roots(&comp.accu_init, bound, out);
+            let depth = bound.len();
+            bound.push(comp.iter_var.clone());
+            bound.extend(comp.iter_var2.iter().cloned());
+            bound.push(comp.accu_var.clone());
+            collect_roots(&comp.loop_cond, bound, out);
+            collect_roots(&comp.loop_step, bound, out);
+            collect_roots(&comp.result, bound, out);
+            bound.truncate(depth);
+        }
+        Ast::Literal(_) | Ast::Unspecified => {}
+    }
+}
+
+fn collect_entries(
+    entries: &[cel::common::ast::IdedEntryExpr],
+    bound: &mut Vec<String>,
+    out: &mut Vec<(String, u64)>,
+) {
+    for entry in entries {
+        match &entry.expr {
+            EntryExpr::StructField(field) => collect_roots(&field.value, bound, out),
+            EntryExpr::MapEntry(entry) => {
+                collect_roots(&entry.key, bound, out);
+                collect_roots(&entry.value, bound, out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        match Expr::compile(text) {
+            Ok(e) => e.references().iter().map(|r| r.name.clone()).collect(),
+            Err(e) => panic!("{text}: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn finds_free_identifiers_only() {
+        assert_eq!(names("a.b.c > 1 && size(d) > 0"), ["a", "d"]);
+        assert_eq!(names("tags.exists(t, t == x)"), ["tags", "x"]);
+        assert_eq!(names("[1, 2].all(n, n > 0)"), Vec::<String>::new());
+        assert_eq!(names("has(m.f) && type(v) == int"), ["m", "v"]);
+        assert_eq!(names("s.startsWith('a') && 'x' in l"), ["s", "l"]);
+        assert_eq!(names("{'k': v}.k == w.matches('^a')"), ["v", "w"]);
+    }
+
+    #[test]
+    fn reference_positions_are_in_the_text() {
+        let expr = Expr::compile("1 < 2 &&\n  zed > 3").ok();
+        let refs = expr.as_ref().map(|e| e.references().to_vec());
+        assert_eq!(
+            refs,
+            Some(vec![Reference {
+                name: "zed".into(),
+                line: 2,
+                column: 3
+            }])
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let errors = Expr::compile("a > ").err().unwrap_or_default();
+        assert_eq!((errors[0].line, errors[0].column), (1, 5));
+    }
+
+    #[test]
+    fn input_names_must_be_cel_identifiers() {
+        assert!(is_valid_input_name("open_sev1_count"));
+        for bad in ["1x", "a-b", "in", "int", "", "é"] {
+            assert!(!is_valid_input_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The Verdict policy engine: parses, validates, lints, tests and evaluates
+//! policies that govern what AI agents may do.
+//!
+//! The language is described in `docs/policy-language.md`. This crate is
+//! pure and synchronous (no I/O, clock or randomness) and builds for
+//! `wasm32-unknown-unknown`, so the server, the browser editor and replay
+//! all run the same code. Every public type is `Send + Sync`.
+//!
+//! # API
+//!
+//! Parsing and inspecting:
+//! - [`Policy::parse`]`(source: &str) -> Result<Policy, Vec<Diagnostic>>`:
+//!   a `Policy` that exists is valid, with its expressions compiled once.
+//! - Accessors: [`Policy::id`], [`Policy::description`], [`Policy::owner`],
+//!   [`Policy::intents`], [`Policy::inputs`] ([`InputSpec`]),
+//!   [`Policy::rules`] ([`Rule`]), [`Policy::tests`] ([`TestCase`]),
+//!   [`Policy::combine`], [`Policy::default_outcome`],
+//!   [`Policy::content_hash`].
+//! - [`Policy::applies_to_intent`]`(intent: &str) -> bool`: `scope.intents`
+//!   globs, `*` any run of characters, `?` one character.
+//!
+//! Evaluating:
+//! - [`Policy::evaluate`]`(inputs: &serde_json::Value) -> Evaluation` and
+//!   [`Policy::evaluate_map`]`(inputs: &serde_json::Map<String, Value>)`.
+//!   Fails closed: bad inputs or a failing rule give `deny` with
+//!   [`Evaluation::error`] set. Deterministic: equal inputs give
+//!   byte-identical serialized results.
+//!
+//! Checking:
+//! - [`Policy::lint`]`() -> Vec<Diagnostic>`: warnings only.
+//! - [`Policy::run_tests`]`() -> Vec<TestResult>`: the policy's `tests:`.
+//! - [`check`]`(source: &str) -> CheckReport`: parse + lint + tests, what
+//!   `verdict policy check` prints.
+//! - [`dry_run`]`(source: &str, context: &Value) -> DryRunReport`: the
+//!   editor's live preview.
+//! - [`render_diagnostic`]`(file: &str, d: &Diagnostic) -> String`:
+//!   `file:line:col: severity: message`.
+//! - [`content_hash`]`(source: &str) -> String`: hex SHA-256 with line
+//!   endings normalised to LF.
+//!
+//! ```
+//! use verdict_policy::{Outcome, Policy};
+//!
+//! let policy = Policy::parse(
+//!     "policy: discount_cap
+//! inputs:
+//!   proposed_discount: { type: number, required: true }
+//! rules:
+//!   - name: over_cap
+//!     when: proposed_discount > 0.10
+//!     outcome: requires_exception
+//!     approval_route: finance-approvals
+//! default: allow
+//! ",
+//! )
+//! .map_err(|d| format!("{d:?}"))?;
+//! let evaluation = policy.evaluate(&serde_json::json!({ "proposed_discount": 0.25 }));
+//! assert_eq!(evaluation.outcome, Outcome::RequiresException);
+//! assert_eq!(evaluation.approval_route.as_deref(), Some("finance-approvals"));
+//! # Ok::<(), String>(())
+//! ```
+
+mod bind;
+mod condition;
+mod diagnostic;
+mod evaluate;
+mod expr;
+mod glob;
+mod hash;
+mod ids;
+mod lint;
+mod model;
+mod outcome;
+mod parse;
+mod report;
+mod template;
+mod tests_runner;
+mod yaml;
+
+pub use diagnostic::{render_diagnostic, Code, Diagnostic, Severity};
+pub use evaluate::{ErrorKind, Evaluation, EvaluationError, RuleExplanation, RuleStatus};
+pub use hash::content_hash;
+pub use ids::{InvalidId, PolicyId, RuleName};
+pub use model::{InputSpec, InputType, Policy, Rule, TestCase, UnknownInputType};
+pub use outcome::{Combine, Outcome, UnknownCombine, UnknownOutcome};
+pub use report::{check, dry_run, CheckReport, DryRunReport};
+pub use tests_runner::TestResult;
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<super::Policy>();
+        assert_send_sync::<super::Evaluation>();
+        assert_send_sync::<super::CheckReport>();
+        assert_send_sync::<super::DryRunReport>();
+    }
+}

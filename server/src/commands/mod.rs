@@ -1,0 +1,57 @@
+//! What the `verdict` command does, one file per subcommand.
+
+pub mod create_token;
+pub mod create_user;
+pub mod serve;
+
+use std::path::Path;
+
+use app::{
+    error::AppError,
+    ssr::{
+        db::{Db, DbError},
+        session_store::DbSessionStore,
+        state::SetupToken,
+        AppState, Settings,
+    },
+};
+use leptos::config::{Env, LeptosOptions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Opens the database (migrating it) and assembles what the router and services need.
+pub async fn open_state(
+    database_url: &str,
+    settings: Settings,
+    site_root: &Path,
+) -> Result<(AppState, DbSessionStore), DbError> {
+    let (db, sessions) = Db::connect(database_url).await?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("verdict")
+        .site_root(site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .env(Env::PROD)
+        .build();
+    let state = AppState {
+        db,
+        leptos_options,
+        settings: settings.into(),
+        setup_token: SetupToken::default().into(),
+    };
+    Ok((state, sessions.store()))
+}
+
+/// Opens just the database, for one-shot commands.
+pub async fn open_db(database_url: &str) -> Result<Db, DbError> {
+    Ok(Db::connect(database_url).await?.0)
+}

@@ -1,0 +1,61 @@
+use std::time::Duration;
+
+use tower_sessions::ExpiredDeletion;
+
+use app::ssr::store;
+
+use super::{open_state, CommandError};
+use crate::{config::ServeArgs, router};
+
+const EXPIRED_SESSION_SWEEP: Duration = Duration::from_secs(3600);
+
+pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
+    let (state, sessions) =
+        open_state(&args.database.database_url, args.settings(), &args.site_root).await?;
+    tracing::info!(backend = ?state.db.backend, "database ready");
+
+    if store::users::count(&state.db.pool).await.map_err(app::error::AppError::from)? == 0 {
+        let token = state.setup_token.issue();
+        // Printed, never logged: the link is a one-time secret for whoever started the server.
+        println!(
+            "No user exists yet. Create the first admin at:\n  {}/setup?token={token}",
+            args.public_url()
+        );
+    }
+
+    tokio::spawn(sessions.clone().continuously_delete_expired(EXPIRED_SESSION_SWEEP));
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    tracing::info!(addr = %args.addr, url = %args.public_url(), "Verdict is listening");
+    axum::serve(listener, router::build(state, sessions))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish, then exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

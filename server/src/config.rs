@@ -1,0 +1,58 @@
+//! Configuration by flags and environment variables (each flag names its variable).
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use app::ssr::Settings;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// Where Verdict keeps its data: `sqlite:PATH` (created if missing) or `postgres://…`.
+    #[arg(long, env = "VERDICT_DATABASE_URL", default_value = "sqlite:./data/verdict.db")]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Address to listen on.
+    #[arg(long, env = "VERDICT_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// The built browser bundle and static files (`pkg/verdict.js`, `pkg/verdict_bg.wasm`, …).
+    #[arg(long, env = "VERDICT_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// The URL people use to reach Verdict, e.g. `https://verdict.example.com`; used in printed
+    /// links and as the only origin allowed to change state. Defaults to `http://ADDR`.
+    #[arg(long, env = "VERDICT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Mark the session cookie `Secure`; set when Verdict is served over https.
+    #[arg(long, env = "VERDICT_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Request bodies larger than this many bytes are refused with 413.
+    #[arg(long, env = "VERDICT_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl ServeArgs {
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings {
+            secure_cookies: self.secure_cookies,
+            public_origin: self.public_url.as_ref().map(|url| url.trim_end_matches('/').to_owned()),
+            max_body_bytes: self.max_body_bytes,
+            ..Settings::default()
+        }
+    }
+}

@@ -1,0 +1,48 @@
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use verdict_server::{
+    commands::{create_token, create_user, serve},
+    config::ServeArgs,
+    telemetry,
+};
+
+/// Verdict decides, in advance and on the record, which actions AI agents may take.
+#[derive(Debug, Parser)]
+#[command(name = "verdict", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web UI and the API (the default).
+    Serve(ServeArgs),
+    /// Create a person; the password is read from standard input.
+    CreateUser(create_user::CreateUserArgs),
+    /// Print a new personal access token for a person.
+    CreateToken(create_token::CreateTokenArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        None => serve::run(cli.serve).await,
+        Some(Command::Serve(args)) => serve::run(args).await,
+        Some(Command::CreateUser(args)) => create_user::run(args).await,
+        Some(Command::CreateToken(args)) => create_token::run(args).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("verdict: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Server functions answer every error with 500; this maps Verdict's own error to its real status
+//! (403, 422, …) in one place, so scripts and tests see what happened.
+
+use axum::{
+    body::{to_bytes, Body},
+    extract::Request,
+    http::StatusCode,
+    middleware::Next,
+    response::Response,
+};
+
+use app::error::AppError;
+
+const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+/// Error bodies are a small JSON object; anything bigger is not ours and is passed on untouched.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+pub async fn server_fn_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match to_bytes(body, MAX_ERROR_BODY).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(%error, "could not read a server function's error body");
+            return Response::from_parts(parts, Body::empty());
+        }
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status_code()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
