@@ -117,8 +117,15 @@ impl Expr {
             }]);
         }
         let program = env().compile(text).map_err(|errors| {
+            // After a syntax error the parser goes on to report follow-on
+            // errors ("Incomplete `ExprContext`…") that only confuse; the
+            // first syntax error is the one to fix.
+            let mut errors = errors.errors;
+            let first_syntax = errors.iter().position(|e| e.msg.starts_with("Syntax error"));
+            if let Some(at) = first_syntax {
+                errors = vec![errors.swap_remove(at)];
+            }
             errors
-                .errors
                 .into_iter()
                 .map(|e| ExprError {
                     line: clamp_position(e.pos.0),
@@ -166,10 +173,15 @@ fn clamp_position(n: isize) -> u32 {
     u32::try_from(n.max(1)).unwrap_or(u32::MAX)
 }
 
-/// The 1-based line and column of character `offset` of `text`.
+/// The 1-based line and column (in characters) of byte `offset` of `text`:
+/// the parser records byte offsets.
 fn line_column(text: &str, offset: u32) -> (u32, u32) {
+    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
     let (mut line, mut column) = (1u32, 1u32);
-    for c in text.chars().take(usize::try_from(offset).unwrap_or(usize::MAX)) {
+    for (at, c) in text.char_indices() {
+        if at >= offset {
+            break;
+        }
         if c == '\n' {
             line = line.saturating_add(1);
             column = 1;

@@ -274,8 +274,18 @@ pub(crate) fn locate_in_scalar(
             })
         }
         ScalarStyle::Literal => {
+            // A position just past the end (the parser's end of input, after
+            // the block's final newline) is shown at the end of the last line.
+            let last = scalar.text.lines().count();
+            let (line, column) = match scalar.text.lines().last() {
+                Some(text) if usize::try_from(line).ok()? > last => {
+                    (saturate(last), saturate(text.chars().count() + 1))
+                }
+                _ => (line, column),
+            };
             let text_line = scalar.text.lines().nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
-            let file_line = node.pos.line.checked_add(line)?;
+            // The scalar's span starts at its first content line.
+            let file_line = node.pos.line.checked_add(line)?.checked_sub(1)?;
             let raw = source_line(file_line)?;
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
             if !raw.ends_with(text_line) {

@@ -1,0 +1,167 @@
+//! A Verdict router over a real, fresh database for each test: a new SQLite file, or a new
+//! PostgreSQL database when `TEST_DATABASE_URL` names a server.
+
+#![allow(dead_code)] // each test binary uses its own subset of these helpers
+
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+    Router,
+};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sqlx::{Connection, Executor};
+use tower::ServiceExt;
+
+use app::{
+    model::{DisplayName, Email, Password, Role},
+    ssr::{services::users, AppState, Settings},
+};
+use verdict_server::{commands::open_state, router};
+
+pub const HOST: &str = "verdict.test";
+pub const ORIGIN: &str = "http://verdict.test";
+pub const PASSWORD: &str = "a long test passphrase";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub set_cookie: Option<String>,
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_settings(Settings::default()).await
+    }
+
+    pub async fn with_settings(settings: Settings) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = match std::env::var("TEST_DATABASE_URL") {
+            Ok(server) if !server.is_empty() => fresh_postgres_database(&server).await,
+            _ => format!("sqlite:{}", dir.path().join("verdict.db").display()),
+        };
+        let (state, sessions) = open_state(&url, settings, dir.path())
+            .await
+            .expect("open test database");
+        let router = router::build(state.clone(), sessions);
+        Self { router, state, _dir: dir }
+    }
+
+    pub async fn create_user(&self, email: &str, role: Role) {
+        users::create(
+            &self.state.db,
+            "test",
+            users::NewPerson {
+                email: Email::parse(email).unwrap(),
+                display_name: DisplayName::parse(email.split('@').next().unwrap()).unwrap(),
+                role,
+                password: Password::parse(PASSWORD, "password").unwrap(),
+            },
+        )
+        .await
+        .expect("create user");
+    }
+
+    /// Creates a person with `role` and signs them in; returns their session cookie.
+    pub async fn signed_in(&self, role: Role) -> String {
+        let email = format!("{role}@example.com");
+        self.create_user(&email, role).await;
+        self.sign_in(&email, PASSWORD).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let reply = self
+            .server_fn("login", &[("email", email), ("password", password)], None)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "sign-in failed: {}", reply.text);
+        reply.set_cookie.expect("sign-in sets a session cookie")
+    }
+
+    /// Calls a server function as the browser's form post does.
+    pub async fn server_fn(&self, name: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        let body = serde_urlencoded(fields);
+        let mut request = Request::post(format!("/api/{name}"))
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(path).header(header::HOST, HOST);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let set_cookie = response
+            .headers()
+            .get(header::SET_COOKIE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(str::to_owned);
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, set_cookie, body, text }
+    }
+}
+
+fn serde_urlencoded(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// Creates an empty database on the PostgreSQL server for one test and returns its URL.
+async fn fresh_postgres_database(server_url: &str) -> String {
+    let name = format!("verdict_test_{}", uuid_like());
+    let mut admin = sqlx::PgConnection::connect(server_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let (base, _) = server_url
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL ends with /DATABASE");
+    format!("{base}/{name}")
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
