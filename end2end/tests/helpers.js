@@ -1,0 +1,34 @@
+const { expect } = require("@playwright/test");
+const AxeBuilder = require("@axe-core/playwright").default;
+const fs = require("fs");
+const path = require("path");
+
+const screenshotDir = path.join(__dirname, "..", "screenshots");
+
+/** Wait until the wasm bundle has hydrated the page, so clicks reach the reactive handlers. */
+async function hydrated(page) {
+  await page.waitForFunction(() => window.__verdictHydrated === true, null, { timeout: 30_000 });
+}
+
+/** Zero serious or critical accessibility violations, in light and dark, and a screenshot of each. */
+async function checkPage(page, name) {
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => ["serious", "critical"].includes(v.impact));
+    expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`)).toEqual([]);
+    fs.mkdirSync(screenshotDir, { recursive: true });
+    await page.screenshot({ path: path.join(screenshotDir, `${name}-${scheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+async function signIn(page, email, password) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+module.exports = { hydrated, checkPage, signIn };

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: formatting, clippy (ssr and hydrate builds), unit and integration
+# tests on SQLite and, when TEST_DATABASE_URL names a PostgreSQL server, on PostgreSQL too, then
+# the Playwright suite in Chromium against a freshly built server on a fresh database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+target_dir=${CARGO_TARGET_DIR:-target}
+
+scripts/setup.sh --tests
+
+step "formatting"
+cargo fmt --all --check
+
+step "clippy: server and app (ssr)"
+cargo clippy -p server -p app --features app/ssr --all-targets -- -D warnings
+step "clippy: app (hydrate, wasm32)"
+cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+
+step "unit tests"
+cargo test -p app --features ssr
+
+step "integration tests on SQLite"
+TEST_DATABASE_URL= cargo test -p server
+
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  step "integration tests on PostgreSQL ($TEST_DATABASE_URL)"
+  cargo test -p server
+else
+  step "integration tests on PostgreSQL: skipped (set TEST_DATABASE_URL=postgres://… to run them)"
+fi
+
+step "browser tests: building the site and the server"
+scripts/build.sh
+
+step "browser tests: Playwright in Chromium"
+scripts/e2e.sh
