@@ -7,7 +7,11 @@ use app::ssr::Settings;
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
     /// Where Verdict keeps its data: `sqlite:PATH` (created if missing) or `postgres://…`.
-    #[arg(long, env = "VERDICT_DATABASE_URL", default_value = "sqlite:./data/verdict.db")]
+    #[arg(
+        long,
+        env = "VERDICT_DATABASE_URL",
+        default_value = "sqlite:./data/verdict.db"
+    )]
     pub database_url: String,
 }
 
@@ -50,7 +54,10 @@ impl ServeArgs {
     pub fn settings(&self) -> Settings {
         Settings {
             secure_cookies: self.secure_cookies,
-            public_origin: self.public_url.as_ref().map(|url| url.trim_end_matches('/').to_owned()),
+            public_origin: self
+                .public_url
+                .as_ref()
+                .map(|url| url.trim_end_matches('/').to_owned()),
             max_body_bytes: self.max_body_bytes,
             ..Settings::default()
         }

@@ -7,8 +7,9 @@ use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use app::{
+    shell,
     ssr::{session_store::DbSessionStore, AppState},
-    shell, App,
+    App,
 };
 
 use crate::{api_v1, health, middleware};
@@ -44,6 +45,10 @@ pub fn build(state: AppState, sessions: DbSessionStore) -> Router {
             middleware::refuse_cross_origin,
         ))
         .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
-        .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span).on_response(middleware::log_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(middleware::request_span)
+                .on_response(middleware::log_response),
+        )
         .with_state(state)
 }

@@ -10,17 +10,30 @@ async fn the_setup_link_creates_the_first_admin_once() {
     let app = TestApp::new().await;
     let token = app.state.setup_token.issue();
     let fields = |email: &'static str| {
-        vec![("token", token.clone()), ("email", email.to_owned()), ("display_name", "First".to_owned()), ("password", "first admin password".to_owned())]
+        vec![
+            ("token", token.clone()),
+            ("email", email.to_owned()),
+            ("display_name", "First".to_owned()),
+            ("password", "first admin password".to_owned()),
+        ]
     };
-    let as_pairs = |fields: &[(&'static str, String)]| -> Vec<(&'static str, String)> { fields.to_vec() };
+    let as_pairs =
+        |fields: &[(&'static str, String)]| -> Vec<(&'static str, String)> { fields.to_vec() };
 
-    let open = app.server_fn("setup_status", &[("token", &token)], None).await;
+    let open = app
+        .server_fn("setup_status", &[("token", &token)], None)
+        .await;
     let first_fields = as_pairs(&fields("first@example.com"));
     let first: Vec<(&str, &str)> = first_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let created = app.server_fn("setup_first_admin", &first, None).await;
-    let closed = app.server_fn("setup_status", &[("token", &token)], None).await;
+    let closed = app
+        .server_fn("setup_status", &[("token", &token)], None)
+        .await;
     let second_fields = as_pairs(&fields("second@example.com"));
-    let second: Vec<(&str, &str)> = second_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let second: Vec<(&str, &str)> = second_fields
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
     let again = app.server_fn("setup_first_admin", &second, None).await;
 
     assert_eq!(open.body, true);
@@ -42,13 +55,23 @@ async fn a_wrong_setup_token_opens_nothing() {
     let reply = app
         .server_fn(
             "setup_first_admin",
-            &[("token", "guess"), ("email", "x@example.com"), ("display_name", "X"), ("password", "long enough password")],
+            &[
+                ("token", "guess"),
+                ("email", "x@example.com"),
+                ("display_name", "X"),
+                ("password", "long enough password"),
+            ],
             None,
         )
         .await;
 
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert_eq!(app::ssr::store::users::count(&app.state.db.pool).await.unwrap(), 0);
+    assert_eq!(
+        app::ssr::store::users::count(&app.state.db.pool)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[tokio::test]

@@ -40,7 +40,12 @@ async fn the_same_origin_passes_the_cross_origin_check() {
     let reply = app
         .server_fn(
             "create_user",
-            &[("email", "bo@example.com"), ("display_name", "Bo"), ("role", "approver"), ("password", "long enough password")],
+            &[
+                ("email", "bo@example.com"),
+                ("display_name", "Bo"),
+                ("role", "approver"),
+                ("password", "long enough password"),
+            ],
             Some(&admin),
         )
         .await;
@@ -51,7 +56,11 @@ async fn the_same_origin_passes_the_cross_origin_check() {
 
 #[tokio::test]
 async fn an_oversized_body_gets_413() {
-    let app = TestApp::with_settings(Settings { max_body_bytes: 1024, ..Settings::default() }).await;
+    let app = TestApp::with_settings(Settings {
+        max_body_bytes: 1024,
+        ..Settings::default()
+    })
+    .await;
     let request = Request::post("/api/login")
         .header(header::HOST, HOST)
         .header(header::ORIGIN, ORIGIN)
@@ -69,7 +78,9 @@ async fn an_oversized_body_gets_413() {
 async fn a_form_missing_fields_gets_400_with_a_message() {
     let app = TestApp::new().await;
 
-    let reply = app.server_fn("login", &[("email", "ana@example.com")], None).await;
+    let reply = app
+        .server_fn("login", &[("email", "ana@example.com")], None)
+        .await;
 
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
     assert_eq!(reply.body["code"], "bad_request");
@@ -82,17 +93,53 @@ async fn bad_field_values_get_422_naming_the_field() {
     let admin = app.signed_in(Role::Admin).await;
 
     let bad_email = app
-        .server_fn("create_user", &[("email", "not-an-email"), ("display_name", "X"), ("role", "viewer"), ("password", "long enough password")], Some(&admin))
+        .server_fn(
+            "create_user",
+            &[
+                ("email", "not-an-email"),
+                ("display_name", "X"),
+                ("role", "viewer"),
+                ("password", "long enough password"),
+            ],
+            Some(&admin),
+        )
         .await;
     let bad_role = app
-        .server_fn("create_user", &[("email", "x@example.com"), ("display_name", "X"), ("role", "root"), ("password", "long enough password")], Some(&admin))
+        .server_fn(
+            "create_user",
+            &[
+                ("email", "x@example.com"),
+                ("display_name", "X"),
+                ("role", "root"),
+                ("password", "long enough password"),
+            ],
+            Some(&admin),
+        )
         .await;
     let short_password = app
-        .server_fn("create_user", &[("email", "x@example.com"), ("display_name", "X"), ("role", "viewer"), ("password", "short")], Some(&admin))
+        .server_fn(
+            "create_user",
+            &[
+                ("email", "x@example.com"),
+                ("display_name", "X"),
+                ("role", "viewer"),
+                ("password", "short"),
+            ],
+            Some(&admin),
+        )
         .await;
 
-    for (reply, field) in [(bad_email, "email"), (bad_role, "role"), (short_password, "password")] {
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    for (reply, field) in [
+        (bad_email, "email"),
+        (bad_role, "role"),
+        (short_password, "password"),
+    ] {
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.text
+        );
         assert_eq!(reply.body["field"], field);
     }
 }
@@ -112,7 +159,9 @@ async fn malformed_json_on_the_api_gets_a_json_error() {
     };
 
     let broken = app.send(send("{\"email\": ", "application/json")).await;
-    let missing = app.send(send("{\"email\": \"a@example.com\"}", "application/json")).await;
+    let missing = app
+        .send(send("{\"email\": \"a@example.com\"}", "application/json"))
+        .await;
     let not_json = app.send(send("email=a", "text/plain")).await;
 
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);

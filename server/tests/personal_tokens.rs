@@ -21,15 +21,23 @@ async fn a_token_acts_as_its_owner_with_their_role_until_revoked() {
     let app = TestApp::new().await;
     let cookie = app.signed_in(Role::Approver).await;
     let created = app
-        .server_fn("create_token", &[("name", "CI"), ("expires_in_days", "30")], Some(&cookie))
+        .server_fn(
+            "create_token",
+            &[("name", "CI"), ("expires_in_days", "30")],
+            Some(&cookie),
+        )
         .await;
-    let token = created.body["token"].as_str().expect("token shown once").to_owned();
+    let token = created.body["token"]
+        .as_str()
+        .expect("token shown once")
+        .to_owned();
     let token_id = created.body["summary"]["id"].as_str().unwrap().to_owned();
 
     let me = app.send(api_get("/api/v1/me", &token)).await;
     let admin_only = app.send(api_get("/api/v1/admin/users", &token)).await;
     let listed = app.server_fn("list_tokens", &[], Some(&cookie)).await;
-    app.server_fn("revoke_token", &[("token_id", &token_id)], Some(&cookie)).await;
+    app.server_fn("revoke_token", &[("token_id", &token_id)], Some(&cookie))
+        .await;
     let after_revoke = app.send(api_get("/api/v1/me", &token)).await;
 
     assert!(token.starts_with("vp_"));
@@ -37,8 +45,14 @@ async fn a_token_acts_as_its_owner_with_their_role_until_revoked() {
     assert_eq!(me.body["role"], "approver");
     assert_eq!(admin_only.status, StatusCode::FORBIDDEN);
     assert_eq!(admin_only.body["error"]["code"], "forbidden");
-    assert!(listed.body[0]["last_used_at"].is_i64(), "last use is recorded");
-    assert!(!listed.text.contains(&token), "the token is never shown again");
+    assert!(
+        listed.body[0]["last_used_at"].is_i64(),
+        "last use is recorded"
+    );
+    assert!(
+        !listed.text.contains(&token),
+        "the token is never shown again"
+    );
     assert_eq!(after_revoke.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -61,7 +75,11 @@ async fn an_admin_token_creates_people_over_the_json_api() {
     let app = TestApp::new().await;
     let cookie = app.signed_in(Role::Admin).await;
     let token = app
-        .server_fn("create_token", &[("name", "provisioning"), ("expires_in_days", "")], Some(&cookie))
+        .server_fn(
+            "create_token",
+            &[("name", "provisioning"), ("expires_in_days", "")],
+            Some(&cookie),
+        )
         .await
         .body["token"]
         .as_str()
@@ -90,10 +108,18 @@ async fn token_names_and_expiry_are_checked() {
     let cookie = app.signed_in(Role::Viewer).await;
 
     let no_name = app
-        .server_fn("create_token", &[("name", " "), ("expires_in_days", "")], Some(&cookie))
+        .server_fn(
+            "create_token",
+            &[("name", " "), ("expires_in_days", "")],
+            Some(&cookie),
+        )
         .await;
     let bad_expiry = app
-        .server_fn("create_token", &[("name", "x"), ("expires_in_days", "-3")], Some(&cookie))
+        .server_fn(
+            "create_token",
+            &[("name", "x"), ("expires_in_days", "-3")],
+            Some(&cookie),
+        )
         .await;
 
     assert_eq!(no_name.body["field"], "name");
@@ -106,7 +132,11 @@ async fn a_token_never_opens_html_pages() {
     let app = TestApp::new().await;
     let cookie = app.signed_in(Role::Admin).await;
     let token = app
-        .server_fn("create_token", &[("name", "x"), ("expires_in_days", "")], Some(&cookie))
+        .server_fn(
+            "create_token",
+            &[("name", "x"), ("expires_in_days", "")],
+            Some(&cookie),
+        )
         .await
         .body["token"]
         .as_str()
@@ -115,5 +145,8 @@ async fn a_token_never_opens_html_pages() {
 
     let page = app.send(api_get("/users", &token)).await;
 
-    assert!(!page.text.contains("admin@example.com"), "no user data rendered for a bearer token");
+    assert!(
+        !page.text.contains("admin@example.com"),
+        "no user data rendered for a bearer token"
+    );
 }

@@ -28,9 +28,21 @@ struct Call {
 fn calls(target_user: &str) -> Vec<Call> {
     let target = || target_user.to_owned();
     vec![
-        Call { name: "who_am_i", needs: Needs::Anyone, fields: vec![] },
-        Call { name: "setup_status", needs: Needs::Anyone, fields: vec![("token", "x".into())] },
-        Call { name: "list_users", needs: Needs::Role(Permission::Administer), fields: vec![] },
+        Call {
+            name: "who_am_i",
+            needs: Needs::Anyone,
+            fields: vec![],
+        },
+        Call {
+            name: "setup_status",
+            needs: Needs::Anyone,
+            fields: vec![("token", "x".into())],
+        },
+        Call {
+            name: "list_users",
+            needs: Needs::Role(Permission::Administer),
+            fields: vec![],
+        },
         Call {
             name: "create_user",
             needs: Needs::Role(Permission::Administer),
@@ -49,18 +61,28 @@ fn calls(target_user: &str) -> Vec<Call> {
         Call {
             name: "reset_password",
             needs: Needs::Role(Permission::Administer),
-            fields: vec![("user_id", target()), ("password", "another long password".into())],
+            fields: vec![
+                ("user_id", target()),
+                ("password", "another long password".into()),
+            ],
         },
         Call {
             name: "set_user_active",
             needs: Needs::Role(Permission::Administer),
             fields: vec![("user_id", target()), ("active", "true".into())],
         },
-        Call { name: "list_tokens", needs: Needs::SignedIn, fields: vec![] },
+        Call {
+            name: "list_tokens",
+            needs: Needs::SignedIn,
+            fields: vec![],
+        },
         Call {
             name: "create_token",
             needs: Needs::SignedIn,
-            fields: vec![("name", "matrix".into()), ("expires_in_days", String::new())],
+            fields: vec![
+                ("name", "matrix".into()),
+                ("expires_in_days", String::new()),
+            ],
         },
         Call {
             name: "revoke_token",
@@ -99,10 +121,15 @@ async fn every_server_function_checks_every_role_on_the_server() {
     for call in calls(&target.id) {
         for (role, cookie) in &sessions {
             let users_before = store::users::count(&app.state.db.pool).await.unwrap();
-            let target_before =
-                store::users::find_by_id(&app.state.db.pool, &target.id).await.unwrap().unwrap();
-            let fields: Vec<(&str, &str)> =
-                call.fields.iter().map(|(key, value)| (*key, value.as_str())).collect();
+            let target_before = store::users::find_by_id(&app.state.db.pool, &target.id)
+                .await
+                .unwrap()
+                .unwrap();
+            let fields: Vec<(&str, &str)> = call
+                .fields
+                .iter()
+                .map(|(key, value)| (*key, value.as_str()))
+                .collect();
 
             let reply = app.server_fn(call.name, &fields, cookie.as_deref()).await;
 
@@ -112,14 +139,29 @@ async fn every_server_function_checks_every_role_on_the_server() {
                     ![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&reply.status),
                     "{context}"
                 );
-                assert!(reply.status.is_success() || reply.status == StatusCode::NOT_FOUND || reply.status == StatusCode::UNPROCESSABLE_ENTITY, "{context}");
+                assert!(
+                    reply.status.is_success()
+                        || reply.status == StatusCode::NOT_FOUND
+                        || reply.status == StatusCode::UNPROCESSABLE_ENTITY,
+                    "{context}"
+                );
             } else {
-                let expected = if role.is_some() { StatusCode::FORBIDDEN } else { StatusCode::UNAUTHORIZED };
+                let expected = if role.is_some() {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::UNAUTHORIZED
+                };
                 assert_eq!(reply.status, expected, "{context}");
                 let users_after = store::users::count(&app.state.db.pool).await.unwrap();
                 assert_eq!(users_before, users_after, "{context}: nothing changes");
-                let target_now = store::users::find_by_id(&app.state.db.pool, &target.id).await.unwrap().unwrap();
-                assert_eq!(target_now.role, target_before.role, "{context}: role unchanged");
+                let target_now = store::users::find_by_id(&app.state.db.pool, &target.id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(
+                    target_now.role, target_before.role,
+                    "{context}: role unchanged"
+                );
                 assert_eq!(
                     target_now.password_hash, target_before.password_hash,
                     "{context}: password unchanged"

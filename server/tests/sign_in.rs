@@ -14,7 +14,11 @@ async fn signing_in_sets_an_http_only_strict_cookie_and_identifies_the_person() 
     app.create_user("ana@example.com", Role::Author).await;
 
     let reply = app
-        .server_fn("login", &[("email", "ANA@example.com"), ("password", PASSWORD)], None)
+        .server_fn(
+            "login",
+            &[("email", "ANA@example.com"), ("password", PASSWORD)],
+            None,
+        )
         .await;
 
     assert_eq!(reply.status, StatusCode::OK);
@@ -39,9 +43,14 @@ async fn cookie_attributes_forbid_scripts_and_other_sites() {
         )))
         .unwrap();
 
-    let response = tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap();
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .unwrap();
 
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain-http default: {cookie}");
@@ -53,10 +62,21 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     app.create_user("ana@example.com", Role::Viewer).await;
 
     let wrong_password = app
-        .server_fn("login", &[("email", "ana@example.com"), ("password", "not the password")], None)
+        .server_fn(
+            "login",
+            &[
+                ("email", "ana@example.com"),
+                ("password", "not the password"),
+            ],
+            None,
+        )
         .await;
     let unknown_email = app
-        .server_fn("login", &[("email", "nobody@example.com"), ("password", PASSWORD)], None)
+        .server_fn(
+            "login",
+            &[("email", "nobody@example.com"), ("password", PASSWORD)],
+            None,
+        )
         .await;
 
     assert_eq!(wrong_password.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -71,17 +91,31 @@ async fn five_failures_lock_the_email_out_even_for_the_right_password() {
     app.create_user("ana@example.com", Role::Viewer).await;
     for _ in 0..5 {
         let reply = app
-            .server_fn("login", &[("email", "ana@example.com"), ("password", "guess guess guess")], None)
+            .server_fn(
+                "login",
+                &[
+                    ("email", "ana@example.com"),
+                    ("password", "guess guess guess"),
+                ],
+                None,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     let locked = app
-        .server_fn("login", &[("email", "ana@example.com"), ("password", PASSWORD)], None)
+        .server_fn(
+            "login",
+            &[("email", "ana@example.com"), ("password", PASSWORD)],
+            None,
+        )
         .await;
 
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(locked.body["message"].as_str().unwrap().contains("Too many failed sign-ins"));
+    assert!(locked.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("Too many failed sign-ins"));
     assert!(locked.set_cookie.is_none());
     let other = app.signed_in(Role::Viewer).await;
     assert!(!other.is_empty(), "another email is not locked");
@@ -94,13 +128,21 @@ async fn signing_in_again_cycles_the_session_id_and_retires_the_old_one() {
     let first = app.sign_in("ana@example.com", PASSWORD).await;
 
     let reply = app
-        .server_fn("login", &[("email", "ana@example.com"), ("password", PASSWORD)], Some(&first))
+        .server_fn(
+            "login",
+            &[("email", "ana@example.com"), ("password", PASSWORD)],
+            Some(&first),
+        )
         .await;
 
     let second = reply.set_cookie.expect("new cookie");
     assert_ne!(first, second);
     let old = app.server_fn("who_am_i", &[], Some(&first)).await;
-    assert_eq!(old.body, serde_json::Value::Null, "the old id no longer signs anyone in");
+    assert_eq!(
+        old.body,
+        serde_json::Value::Null,
+        "the old id no longer signs anyone in"
+    );
     let new = app.server_fn("who_am_i", &[], Some(&second)).await;
     assert_eq!(new.body["email"], "ana@example.com");
 }
@@ -127,25 +169,43 @@ async fn deactivation_and_password_reset_end_existing_sessions() {
     let author_id = id_of(&app, "author@example.com").await;
 
     let deactivated = app
-        .server_fn("set_user_active", &[("user_id", &viewer_id), ("active", "false")], Some(&admin))
+        .server_fn(
+            "set_user_active",
+            &[("user_id", &viewer_id), ("active", "false")],
+            Some(&admin),
+        )
         .await;
     let reset = app
         .server_fn(
             "reset_password",
-            &[("user_id", &author_id), ("password", "a brand new passphrase")],
+            &[
+                ("user_id", &author_id),
+                ("password", "a brand new passphrase"),
+            ],
             Some(&admin),
         )
         .await;
 
     assert_eq!(deactivated.status, StatusCode::OK);
     assert_eq!(reset.status, StatusCode::OK);
-    assert_eq!(app.server_fn("who_am_i", &[], Some(&viewer)).await.body, serde_json::Value::Null);
-    assert_eq!(app.server_fn("who_am_i", &[], Some(&author)).await.body, serde_json::Value::Null);
+    assert_eq!(
+        app.server_fn("who_am_i", &[], Some(&viewer)).await.body,
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        app.server_fn("who_am_i", &[], Some(&author)).await.body,
+        serde_json::Value::Null
+    );
     let refused = app
-        .server_fn("login", &[("email", "viewer@example.com"), ("password", PASSWORD)], None)
+        .server_fn(
+            "login",
+            &[("email", "viewer@example.com"), ("password", PASSWORD)],
+            None,
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    app.sign_in("author@example.com", "a brand new passphrase").await;
+    app.sign_in("author@example.com", "a brand new passphrase")
+        .await;
 }
 
 #[tokio::test]

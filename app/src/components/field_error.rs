@@ -9,9 +9,11 @@ where
     S::Output: Send + Sync + 'static,
 {
     Signal::derive(move || {
-        action
-            .value()
-            .with(|latest| latest.as_ref().and_then(|result| result.as_ref().err().cloned()))
+        action.value().with(|latest| {
+            latest
+                .as_ref()
+                .and_then(|result| result.as_ref().err().cloned())
+        })
     })
 }
 

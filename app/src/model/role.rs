@@ -71,7 +71,10 @@ impl FromStr for Role {
             .into_iter()
             .find(|role| role.as_str() == value)
             .ok_or_else(|| {
-                AppError::invalid("role", "Role must be one of admin, author, approver, viewer.")
+                AppError::invalid(
+                    "role",
+                    "Role must be one of admin, author, approver, viewer.",
+                )
             })
     }
 }

@@ -30,7 +30,10 @@ impl Email {
         if well_formed {
             Ok(Self(email))
         } else {
-            Err(AppError::invalid("email", "Enter an email address such as ana@example.com."))
+            Err(AppError::invalid(
+                "email",
+                "Enter an email address such as ana@example.com.",
+            ))
         }
     }
 
@@ -53,7 +56,10 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let name = raw.trim();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            Err(AppError::invalid("display_name", "Enter a name of 1 to 100 characters."))
+            Err(AppError::invalid(
+                "display_name",
+                "Enter a name of 1 to 100 characters.",
+            ))
         } else {
             Ok(Self(name.to_owned()))
         }
@@ -133,15 +139,25 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
+        assert_eq!(
+            Email::parse("  Ana@Example.COM ").unwrap().as_str(),
+            "ana@example.com"
+        );
         for bad in ["", "ana", "ana@example", "@example.com", "a na@example.com"] {
-            assert_eq!(Email::parse(bad).unwrap_err().field(), Some("email"), "{bad}");
+            assert_eq!(
+                Email::parse(bad).unwrap_err().field(),
+                Some("email"),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn short_passwords_are_refused_with_their_field() {
-        assert_eq!(Password::parse("short", "password").unwrap_err().field(), Some("password"));
+        assert_eq!(
+            Password::parse("short", "password").unwrap_err().field(),
+            Some("password")
+        );
         assert!(Password::parse("long enough passphrase", "password").is_ok());
     }
 

@@ -50,7 +50,13 @@ pub fn ProfilePage() -> impl IntoView {
 #[component]
 fn NewTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
     let error = last_error(create);
-    let shown_once = move || create.value().get().and_then(Result::ok).map(|created| created.token);
+    let shown_once = move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|created| created.token)
+    };
     view! {
         <section class="form-card" aria-labelledby="new-token-heading">
             <h3 id="new-token-heading">"Create a token"</h3>

@@ -25,10 +25,14 @@ pub fn UsersPage() -> impl IntoView {
         |_| list_users(),
     );
     let row_error = Signal::derive(move || {
-        [last_error(change_role).get(), last_error(reset).get(), last_error(set_active).get()]
-            .into_iter()
-            .flatten()
-            .next()
+        [
+            last_error(change_role).get(),
+            last_error(reset).get(),
+            last_error(set_active).get(),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
     });
     let reset_done = move || matches!(reset.value().get(), Some(Ok(())));
 
@@ -148,7 +152,10 @@ fn UserRow(
 fn AddUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
     let error = last_error(create);
     let created = move || match create.value().get() {
-        Some(Ok(user)) => Some(format!("{} ({}) can now sign in.", user.display_name, user.email)),
+        Some(Ok(user)) => Some(format!(
+            "{} ({}) can now sign in.",
+            user.display_name, user.email
+        )),
         _ => None,
     };
     view! {

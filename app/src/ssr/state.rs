@@ -55,7 +55,9 @@ impl SetupToken {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
         // A poisoned lock only means another request panicked mid-swap of a plain Option.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

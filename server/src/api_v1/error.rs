@@ -28,14 +28,17 @@ impl IntoResponse for ApiError {
         }}));
         let mut response = (status, body).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }
 }
 
 pub async fn no_such_endpoint() -> ApiError {
-    ApiError(AppError::not_found("No such API endpoint; see /api/v1/openapi.json."))
+    ApiError(AppError::not_found(
+        "No such API endpoint; see /api/v1/openapi.json.",
+    ))
 }

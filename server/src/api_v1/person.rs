@@ -24,13 +24,18 @@ impl ApiPerson {
 impl FromRequestParts<AppState> for ApiPerson {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
             .ok_or(ApiError(AppError::Unauthenticated))?;
-        Ok(Self(personal_token::authenticate(&state.db, token.trim()).await?))
+        Ok(Self(
+            personal_token::authenticate(&state.db, token.trim()).await?,
+        ))
     }
 }

@@ -25,10 +25,14 @@ pub struct CreateUserArgs {
 /// Creates a person, reading their password from the first line of standard input.
 pub async fn run(args: CreateUserArgs) -> Result<(), CommandError> {
     let email = Email::parse(&args.email)?;
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
+    let name = args.name.clone().unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    });
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']);
@@ -40,6 +44,9 @@ pub async fn run(args: CreateUserArgs) -> Result<(), CommandError> {
     };
     let db = open_db(&args.database.database_url).await?;
     let created = users::create(&db, "command line", person).await?;
-    println!("created {} ({}) as {}", created.email, created.id, created.role);
+    println!(
+        "created {} ({}) as {}",
+        created.email, created.id, created.role
+    );
     Ok(())
 }

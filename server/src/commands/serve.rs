@@ -10,11 +10,19 @@ use crate::{config::ServeArgs, router};
 const EXPIRED_SESSION_SWEEP: Duration = Duration::from_secs(3600);
 
 pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
-    let (state, sessions) =
-        open_state(&args.database.database_url, args.settings(), &args.site_root).await?;
+    let (state, sessions) = open_state(
+        &args.database.database_url,
+        args.settings(),
+        &args.site_root,
+    )
+    .await?;
     tracing::info!(backend = ?state.db.backend, "database ready");
 
-    if store::users::count(&state.db.pool).await.map_err(app::error::AppError::from)? == 0 {
+    if store::users::count(&state.db.pool)
+        .await
+        .map_err(app::error::AppError::from)?
+        == 0
+    {
         let token = state.setup_token.issue();
         // Printed, never logged: the link is a one-time secret for whoever started the server.
         println!(
@@ -23,7 +31,11 @@ pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
         );
     }
 
-    tokio::spawn(sessions.clone().continuously_delete_expired(EXPIRED_SESSION_SWEEP));
+    tokio::spawn(
+        sessions
+            .clone()
+            .continuously_delete_expired(EXPIRED_SESSION_SWEEP),
+    );
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(addr = %args.addr, url = %args.public_url(), "Verdict is listening");

@@ -12,8 +12,15 @@ use serde_json::json;
 
 use app::ssr::AppState;
 
-pub async fn refuse_cross_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+pub async fn refuse_cross_origin(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe || same_origin(request.headers(), state.settings.public_origin.as_deref()) {
         return next.run(request).await;
     }
@@ -43,7 +50,9 @@ fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     match public_origin {
         Some(expected) => origin_of_claim == Some(expected),
         None => {
-            let host = headers.get(header::HOST).and_then(|value| value.to_str().ok());
+            let host = headers
+                .get(header::HOST)
+                .and_then(|value| value.to_str().ok());
             host.is_some_and(|host| {
                 origin_of_claim.is_some_and(|origin| {
                     origin == format!("http://{host}") || origin == format!("https://{host}")
@@ -76,9 +85,15 @@ mod tests {
 
     #[test]
     fn same_host_origin_passes_and_another_site_does_not() {
-        let ours = headers(&[(header::HOST, "verdict.test"), (header::ORIGIN, "http://verdict.test")]);
+        let ours = headers(&[
+            (header::HOST, "verdict.test"),
+            (header::ORIGIN, "http://verdict.test"),
+        ]);
         assert!(same_origin(&ours, None));
-        let theirs = headers(&[(header::HOST, "verdict.test"), (header::ORIGIN, "http://evil.test")]);
+        let theirs = headers(&[
+            (header::HOST, "verdict.test"),
+            (header::ORIGIN, "http://evil.test"),
+        ]);
         assert!(!same_origin(&theirs, None));
     }
 

@@ -51,7 +51,11 @@ impl TestApp {
             .await
             .expect("open test database");
         let router = router::build(state.clone(), sessions);
-        Self { router, state, _dir: dir }
+        Self {
+            router,
+            state,
+            _dir: dir,
+        }
     }
 
     pub async fn create_user(&self, email: &str, role: Role) {
@@ -80,12 +84,22 @@ impl TestApp {
         let reply = self
             .server_fn("login", &[("email", email), ("password", password)], None)
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "sign-in failed: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "sign-in failed: {}",
+            reply.text
+        );
         reply.set_cookie.expect("sign-in sets a session cookie")
     }
 
     /// Calls a server function as the browser's form post does.
-    pub async fn server_fn(&self, name: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+    pub async fn server_fn(
+        &self,
+        name: &str,
+        fields: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Reply {
         let body = serde_urlencoded(fields);
         let mut request = Request::post(format!("/api/{name}"))
             .header(header::HOST, HOST)
@@ -106,7 +120,12 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
         let status = response.status();
         let set_cookie = response
             .headers()
@@ -114,10 +133,20 @@ impl TestApp {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.split(';').next())
             .map(str::to_owned);
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, set_cookie, body, text }
+        Reply {
+            status,
+            set_cookie,
+            body,
+            text,
+        }
     }
 }
 
@@ -163,5 +192,10 @@ fn uuid_like() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }

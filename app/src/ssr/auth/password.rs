@@ -53,8 +53,7 @@ pub async fn verify(stored: Option<String>, candidate: &str) -> bool {
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        hash_blocking("no account has this password; it only spends time")
-            .unwrap_or_default()
+        hash_blocking("no account has this password; it only spends time").unwrap_or_default()
     })
 }
 

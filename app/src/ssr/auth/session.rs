@@ -20,7 +20,6 @@ struct SessionAuth {
     epoch: i64,
 }
 
-
 impl users::UserRow {
     pub fn current_user(&self) -> Option<CurrentUser> {
         Some(CurrentUser {

@@ -23,7 +23,10 @@ pub struct CreatedToken {
 pub fn parse_name(raw: &str) -> AppResult<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        Err(AppError::invalid("name", "Name the token (1 to 100 characters), e.g. \"CI\"."))
+        Err(AppError::invalid(
+            "name",
+            "Name the token (1 to 100 characters), e.g. \"CI\".",
+        ))
     } else {
         Ok(name.to_owned())
     }

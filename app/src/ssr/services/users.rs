@@ -53,7 +53,9 @@ pub async fn create_first_admin(
     person: NewPerson,
 ) -> AppResult<UserSummary> {
     if !state.setup_token.matches(setup_token) {
-        return Err(AppError::not_found("This setup link is not valid (any more)."));
+        return Err(AppError::not_found(
+            "This setup link is not valid (any more).",
+        ));
     }
     let password_hash = password::hash(&person.password).await?;
     let mut tx = state.db.pool.begin().await?;
@@ -122,7 +124,12 @@ pub async fn list(db: &Db) -> AppResult<Vec<UserSummary>> {
         .collect()
 }
 
-pub async fn change_role(db: &Db, actor: &str, user_id: &str, role: Role) -> AppResult<UserSummary> {
+pub async fn change_role(
+    db: &Db,
+    actor: &str,
+    user_id: &str,
+    role: Role,
+) -> AppResult<UserSummary> {
     let mut tx = db.pool.begin().await?;
     let before = existing(&mut tx, user_id).await?;
     if before.role == Role::Admin.as_str() && role != Role::Admin {
@@ -196,7 +203,11 @@ async fn set_active(db: &Db, actor: &str, user_id: &str, active: bool) -> AppRes
         &mut *tx,
         AuditEntry {
             actor,
-            action: if active { "user.reactivate" } else { "user.deactivate" },
+            action: if active {
+                "user.reactivate"
+            } else {
+                "user.deactivate"
+            },
             target: user_id,
             before: Some(json!({"status": before.status})),
             after: Some(json!({"status": status})),

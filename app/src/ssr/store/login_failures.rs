@@ -2,7 +2,11 @@ use sqlx::{Any, Executor};
 
 use crate::model::Email;
 
-pub async fn record<'e>(db: impl Executor<'e, Database = Any>, email: &Email, now: i64) -> sqlx::Result<()> {
+pub async fn record<'e>(
+    db: impl Executor<'e, Database = Any>,
+    email: &Email,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO login_failures (email, failed_at) VALUES ($1, $2)")
         .bind(email.as_str())
         .bind(now)
@@ -17,11 +21,13 @@ pub async fn since<'e>(
     email: &Email,
     since: i64,
 ) -> sqlx::Result<(i64, Option<i64>)> {
-    sqlx::query_as("SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE email = $1 AND failed_at >= $2")
-        .bind(email.as_str())
-        .bind(since)
-        .fetch_one(db)
-        .await
+    sqlx::query_as(
+        "SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE email = $1 AND failed_at >= $2",
+    )
+    .bind(email.as_str())
+    .bind(since)
+    .fetch_one(db)
+    .await
 }
 
 pub async fn clear<'e>(db: impl Executor<'e, Database = Any>, email: &Email) -> sqlx::Result<()> {

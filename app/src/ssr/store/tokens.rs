@@ -45,7 +45,10 @@ pub struct NewToken<'a> {
     pub expires_at: Option<i64>,
 }
 
-pub async fn insert<'e>(db: impl Executor<'e, Database = Any>, token: NewToken<'_>) -> sqlx::Result<()> {
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    token: NewToken<'_>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO personal_access_tokens (id, user_id, name, token_prefix, token_hash, \
          created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -86,7 +89,11 @@ pub async fn find_by_digest<'e>(
     .await
 }
 
-pub async fn touch<'e>(db: impl Executor<'e, Database = Any>, id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn touch<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)

@@ -51,7 +51,10 @@ pub struct NewUser<'a> {
     pub now: i64,
 }
 
-pub async fn insert<'e>(db: impl Executor<'e, Database = Any>, user: NewUser<'_>) -> sqlx::Result<()> {
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user: NewUser<'_>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users (id, email, display_name, role, password_hash, status, session_epoch, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'active', 0, $6, $6)",
@@ -96,7 +99,9 @@ pub async fn list<'e>(db: impl Executor<'e, Database = Any>) -> sqlx::Result<Vec
 }
 
 pub async fn count<'e>(db: impl Executor<'e, Database = Any>) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(db)
+        .await
 }
 
 pub async fn count_active_admins<'e>(db: impl Executor<'e, Database = Any>) -> sqlx::Result<i64> {
