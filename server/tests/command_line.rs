@@ -1,0 +1,118 @@
+//! The `verdict` binary's scripted-install commands, run as an installer would run them.
+
+use std::{
+    io::Write,
+    process::{Command, Output, Stdio},
+};
+
+fn verdict(database_url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(args)
+        .env("VERDICT_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run verdict");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("verdict finishes")
+}
+
+#[test]
+fn create_user_then_create_token_prints_a_token_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("verdict.db").display());
+
+    let user = verdict(
+        &url,
+        &[
+            "create-user",
+            "--email",
+            "Ops@Example.com",
+            "--role",
+            "admin",
+        ],
+        "a long passphrase for ops\n",
+    );
+    let token = verdict(
+        &url,
+        &["create-token", "--email", "ops@example.com", "--name", "ci"],
+        "",
+    );
+
+    assert!(
+        user.status.success(),
+        "{}",
+        String::from_utf8_lossy(&user.stderr)
+    );
+    assert!(String::from_utf8_lossy(&user.stdout).contains("created ops@example.com"));
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let printed = String::from_utf8_lossy(&token.stdout);
+    assert!(printed.trim().starts_with("vp_"), "{printed}");
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("verdict.db").display());
+
+    let bad_role = verdict(
+        &url,
+        &["create-user", "--email", "a@example.com", "--role", "root"],
+        "a long passphrase\n",
+    );
+    let short_password = verdict(
+        &url,
+        &[
+            "create-user",
+            "--email",
+            "a@example.com",
+            "--role",
+            "viewer",
+        ],
+        "short\n",
+    );
+    let nobody = verdict(
+        &url,
+        &[
+            "create-token",
+            "--email",
+            "nobody@example.com",
+            "--name",
+            "x",
+        ],
+        "",
+    );
+
+    for (output, expected) in [
+        (bad_role, "Role must be one of"),
+        (short_password, "at least 12 characters"),
+        (nobody, "no active user has the email"),
+    ] {
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}
+
+#[test]
+fn an_unsupported_database_url_is_a_clear_error() {
+    let output = verdict(
+        "mysql://somewhere/verdict",
+        &["create-token", "--email", "a@example.com", "--name", "x"],
+        "",
+    );
+
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unsupported database URL"));
+}
