@@ -14,12 +14,13 @@ step "formatting"
 cargo fmt --all --check
 
 step "clippy: server and app (ssr)"
-cargo clippy -p server -p app --features app/ssr --all-targets -- -D warnings
+cargo clippy -p server -p app -p verdict-policy --features app/ssr --all-targets -- -D warnings
 step "clippy: app (hydrate, wasm32)"
 cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
 step "unit tests"
 cargo test -p app --features ssr
+cargo test -p verdict-policy
 
 step "integration tests on SQLite"
 TEST_DATABASE_URL= cargo test -p server

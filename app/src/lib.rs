@@ -8,6 +8,7 @@ pub mod components;
 pub mod error;
 pub mod model;
 pub mod pages;
+pub mod policies;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -218,13 +218,18 @@ fn main() {
     assert_eq!(ours.explanation.len(), 20);
     assert_eq!(ours.error, None);
     let theirs = peer.evaluate();
-    assert_eq!(theirs["outcome"], regorus::Value::from("requires_exception"));
+    assert_eq!(
+        theirs["outcome"],
+        regorus::Value::from("requires_exception")
+    );
 
     let mut criterion = Criterion::default().configure_from_args();
     criterion.bench_function("verdict_policy_20_rules", |b| {
         b.iter(|| policy.evaluate(black_box(&inputs)))
     });
-    criterion.bench_function("regorus_20_rules", |b| b.iter(|| black_box(peer.evaluate())));
+    criterion.bench_function("regorus_20_rules", |b| {
+        b.iter(|| black_box(peer.evaluate()))
+    });
     criterion.final_summary();
 
     let ours_ns = median_ns(|| {
@@ -238,5 +243,8 @@ fn main() {
     println!("| --- | ---: |");
     println!("| verdict-policy (CEL) | {ours_ns:.0} |");
     println!("| regorus (Rego) | {peer_ns:.0} |");
-    println!("| ratio regorus / verdict-policy | {:.2}x |", peer_ns / ours_ns);
+    println!(
+        "| ratio regorus / verdict-policy | {:.2}x |",
+        peer_ns / ours_ns
+    );
 }

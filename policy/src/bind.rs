@@ -1,70 +1,133 @@
-//! Checks an evaluation's inputs against the declarations and binds them as
-//! CEL variables, borrowing strings from the inputs instead of copying.
+//! Checks an evaluation's inputs against the declarations, and binds them as
+//! CEL variables (for expressions the fast path does not cover), borrowing
+//! strings from the inputs instead of copying them.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use cel::common::types::{
     CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
 };
-use cel::common::value::Val;
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
 use cel::Context;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use crate::evaluate::{ErrorKind, EvaluationError};
+use crate::expr::new_context;
+use crate::fast::{self, FVal};
 use crate::model::{InputSpec, InputType};
 
-/// Integral floats are accepted for `integer` inputs only while they are
-/// exact (JavaScript callers may send `3.0`).
-const MAX_EXACT_FLOAT_INT: f64 = 9_007_199_254_740_992.0;
-
-/// Binds every declared input into `context`, in declaration order. An
-/// absent optional input (or a JSON `null`) binds as CEL `null`, so
-/// expressions can test `x != null`. Undeclared inputs are ignored.
-pub(crate) fn bind<'v>(
-    specs: &[InputSpec],
-    inputs: &'v Map<String, Value>,
-    context: &mut Context<'_, 'v>,
-) -> Result<(), EvaluationError> {
-    for spec in specs {
-        let value = match inputs.get(&spec.name) {
-            None | Some(Value::Null) if spec.required => {
-                return Err(EvaluationError {
-                    kind: ErrorKind::MissingInput,
-                    subject: spec.name.clone(),
-                    message: format!("required input `{}` is missing", spec.name),
-                })
-            }
-            None | Some(Value::Null) => Box::new(CelNull) as Box<dyn Val + 'v>,
-            Some(value) => typed(spec, value)?,
-        };
-        context.add_variable_as_val(spec.name.as_str(), value);
-    }
-    Ok(())
+/// The declared inputs of one evaluation as CEL values, in declaration
+/// order. Served to CEL through [`VariableResolver`] rather than inserted
+/// into the context's own map, which would copy every name and rebuild a
+/// map per evaluation.
+pub(crate) struct Bound<'s, 'v> {
+    specs: &'s [InputSpec],
+    values: Vec<Box<dyn Val + 'v>>,
 }
 
-fn typed<'v>(spec: &InputSpec, value: &'v Value) -> Result<Box<dyn Val + 'v>, EvaluationError> {
-    let bound: Option<Box<dyn Val + 'v>> = match (spec.input_type, value) {
-        (InputType::String, Value::String(s)) => Some(Box::new(CelString::from(s.as_str()))),
-        (InputType::Number, Value::Number(n)) => n
-            .as_f64()
-            .map(|f| Box::new(CelDouble::from(f)) as Box<dyn Val>),
-        (InputType::Integer, Value::Number(n)) => integer(n),
-        (InputType::Boolean, Value::Bool(b)) => Some(Box::new(CelBool::from(*b))),
-        (InputType::List, Value::Array(_)) | (InputType::Object, Value::Object(_)) => {
-            Some(dynamic(value))
+impl<'s, 'v> Bound<'s, 'v> {
+    /// `values` are the checked inputs from [`check`].
+    pub(crate) fn new(specs: &'s [InputSpec], values: &[Option<&'v Value>]) -> Self {
+        let values = specs
+            .iter()
+            .zip(values)
+            .map(|(spec, value)| cel_value(fast::root(spec.input_type, *value)))
+            .collect();
+        Bound { specs, values }
+    }
+}
+
+impl VariableResolver for Bound<'_, '_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        let index = self.specs.iter().position(|s| s.name == variable)?;
+        let value: &'b (dyn Val + 'b) = self.values.get(index)?.as_ref();
+        Some(CowVal::Borrowed(value))
+    }
+}
+
+/// What conditions are evaluated against: the inputs as fast-path values,
+/// and their CEL binding, built only if some expression needs CEL.
+pub(crate) struct Scope<'a, 's, 'v> {
+    pub(crate) roots: &'a [FVal<'v>],
+    specs: &'s [InputSpec],
+    values: &'a [Option<&'v Value>],
+    bound: &'a OnceCell<Bound<'s, 'v>>,
+}
+
+impl<'a, 's, 'v> Scope<'a, 's, 'v> {
+    pub(crate) fn new(
+        roots: &'a [FVal<'v>],
+        specs: &'s [InputSpec],
+        values: &'a [Option<&'v Value>],
+        bound: &'a OnceCell<Bound<'s, 'v>>,
+    ) -> Self {
+        Scope {
+            roots,
+            specs,
+            values,
+            bound,
         }
-        _ => None,
+    }
+
+    /// Runs `f` with a CEL context holding the inputs. Contexts are cheap
+    /// (a shared environment and an empty map); the bound values are not,
+    /// so they are built once per evaluation.
+    pub(crate) fn with_cel<R>(&self, f: impl FnOnce(&Context<'_, '_>) -> R) -> R {
+        let bound = self
+            .bound
+            .get_or_init(|| Bound::new(self.specs, self.values));
+        let mut context = new_context();
+        context.set_variable_resolver(bound);
+        f(&context)
+    }
+}
+
+/// Checks every declared input against its declaration and returns their
+/// values in declaration order, `None` for an absent optional input (or a
+/// JSON `null`), which binds as CEL `null` so expressions can test
+/// `x != null`. Undeclared inputs are ignored.
+pub(crate) fn check<'v>(
+    specs: &[InputSpec],
+    inputs: &'v Map<String, Value>,
+) -> Result<Vec<Option<&'v Value>>, EvaluationError> {
+    specs
+        .iter()
+        .map(|spec| match inputs.get(&spec.name) {
+            None | Some(Value::Null) if spec.required => Err(EvaluationError {
+                kind: ErrorKind::MissingInput,
+                subject: spec.name.clone(),
+                message: format!("required input `{}` is missing", spec.name),
+            }),
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => check_one(spec, value).map(Some),
+        })
+        .collect()
+}
+
+fn check_one<'v>(spec: &InputSpec, value: &'v Value) -> Result<&'v Value, EvaluationError> {
+    let fits = match (spec.input_type, value) {
+        (InputType::String, Value::String(_))
+        | (InputType::Number, Value::Number(_))
+        | (InputType::Boolean, Value::Bool(_))
+        | (InputType::List, Value::Array(_))
+        | (InputType::Object, Value::Object(_)) => true,
+        (InputType::Integer, Value::Number(n)) => fast::integer(n).is_some(),
+        _ => false,
     };
-    let bound = bound.ok_or_else(|| EvaluationError {
-        kind: ErrorKind::InvalidInput,
-        subject: spec.name.clone(),
-        message: format!(
-            "input `{}` must be {}, got {}",
-            spec.name,
-            article(spec.input_type),
-            describe(value)
-        ),
-    })?;
+    if !fits {
+        return Err(EvaluationError {
+            kind: ErrorKind::InvalidInput,
+            subject: spec.name.clone(),
+            message: format!(
+                "input `{}` must be {}, got {}",
+                spec.name,
+                article(spec.input_type),
+                describe(value)
+            ),
+        });
+    }
     if let Some(allowed) = &spec.allowed {
         if !allowed.iter().any(|a| same_value(a, value)) {
             return Err(EvaluationError {
@@ -78,45 +141,28 @@ fn typed<'v>(spec: &InputSpec, value: &'v Value) -> Result<Box<dyn Val + 'v>, Ev
             });
         }
     }
-    Ok(bound)
+    Ok(value)
 }
 
-/// An exact CEL integer: `int` when it fits, `uint` above `i64::MAX`.
-fn integer<'v>(n: &Number) -> Option<Box<dyn Val + 'v>> {
-    if let Some(i) = n.as_i64() {
-        return Some(Box::new(CelInt::from(i)));
-    }
-    if let Some(u) = n.as_u64() {
-        return Some(Box::new(CelUInt::from(u)));
-    }
-    let f = n.as_f64()?;
-    // The range check makes the cast exact.
-    #[allow(clippy::cast_possible_truncation)]
-    let exact = (f.fract() == 0.0 && f.abs() <= MAX_EXACT_FLOAT_INT).then_some(f as i64);
-    exact.map(|i| Box::new(CelInt::from(i)) as Box<dyn Val>)
-}
-
-/// Elements of lists and fields of objects have no declared type: integers
-/// bind as `int` (or `uint`), other numbers as `double`.
-fn dynamic(value: &Value) -> Box<dyn Val + '_> {
+/// The CEL value of a fast-path value; strings borrow from the inputs.
+fn cel_value(value: FVal<'_>) -> Box<dyn Val + '_> {
     match value {
-        Value::Null => Box::new(CelNull),
-        Value::Bool(b) => Box::new(CelBool::from(*b)),
-        Value::Number(n) => n.as_i64().map_or_else(
-            || match n.as_u64() {
-                Some(u) => Box::new(CelUInt::from(u)) as Box<dyn Val>,
-                None => Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
-            },
-            |i| Box::new(CelInt::from(i)),
-        ),
-        Value::String(s) => Box::new(CelString::from(s.as_str())),
-        Value::Array(items) => Box::new(CelList::from(
-            items.iter().map(dynamic).collect::<Vec<_>>(),
+        FVal::Null => Box::new(CelNull),
+        FVal::Bool(b) => Box::new(CelBool::from(b)),
+        FVal::Int(i) => Box::new(CelInt::from(i)),
+        FVal::UInt(u) => Box::new(CelUInt::from(u)),
+        FVal::Double(d) => Box::new(CelDouble::from(d)),
+        FVal::Str(s) => Box::new(CelString::from(s)),
+        FVal::List(items) => Box::new(CelList::from(
+            items
+                .iter()
+                .map(|item| cel_value(fast::dynamic(item)))
+                .collect::<Vec<_>>(),
         )),
-        Value::Object(fields) => Box::new(CelMap::from(
+        FVal::Map(fields) => Box::new(CelMap::from(
             fields
                 .iter()
-                .map(|(k, v)| (CelMapKey::from(k.as_str()), dynamic(v)))
+                .map(|(k, v)| (CelMapKey::from(k.as_str()), cel_value(fast::dynamic(v))))
                 .collect::<HashMap<_, _>>(),
         )),
     }

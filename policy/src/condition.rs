@@ -1,7 +1,6 @@
 //! A rule's `when`: one CEL expression, or `all` / `any` / `not` of others.
 
-use cel::Context;
-
+use crate::bind::Scope;
 use crate::expr::{Expr, Reference};
 
 #[derive(Debug)]
@@ -37,12 +36,14 @@ impl Condition {
     /// Evaluates like CEL's `&&`, `||` and `!`: an error is absorbed when the
     /// other operands decide anyway (`false` in `all`, `true` in `any`), so
     /// the result does not depend on operand order.
-    pub(crate) fn eval(&self, context: &Context<'_, '_>) -> Result<bool, String> {
+    pub(crate) fn eval(&self, scope: &Scope<'_, '_, '_>) -> Result<bool, String> {
         match self {
-            Condition::Expr { expr, text } => expr.eval(context).map_err(|e| format!("`{text}`: {e}")),
-            Condition::All(parts) => decide(parts, context, false),
-            Condition::Any(parts) => decide(parts, context, true),
-            Condition::Not(inner) => inner.eval(context).map(|b| !b),
+            Condition::Expr { expr, text } => {
+                expr.eval(scope).map_err(|e| format!("`{text}`: {e}"))
+            }
+            Condition::All(parts) => decide(parts, scope, false),
+            Condition::Any(parts) => decide(parts, scope, true),
+            Condition::Not(inner) => inner.eval(scope).map(|b| !b),
         }
     }
 
@@ -92,10 +93,10 @@ fn collapse_whitespace(text: &str) -> String {
 
 /// `all` when `decisive` is false, `any` when it is true: the first part
 /// evaluating to `decisive` decides; otherwise the first error, if any.
-fn decide(parts: &[Condition], context: &Context<'_, '_>, decisive: bool) -> Result<bool, String> {
+fn decide(parts: &[Condition], scope: &Scope<'_, '_, '_>, decisive: bool) -> Result<bool, String> {
     let mut error = None;
     for part in parts {
-        match part.eval(context) {
+        match part.eval(scope) {
             Ok(value) if value == decisive => return Ok(decisive),
             Ok(_) => {}
             Err(e) => {
@@ -122,14 +123,18 @@ mod tests {
 
     #[test]
     fn errors_are_absorbed_like_cel() {
-        let context = crate::expr::new_context();
+        let bound = std::cell::OnceCell::new();
+        let context = Scope::new(&[], &[], &[], &bound);
         let all = Condition::All(vec![leaf("missing > 1"), leaf("false")]);
         assert_eq!(all.eval(&context), Ok(false));
         let any = Condition::Any(vec![leaf("missing > 1"), leaf("true")]);
         assert_eq!(any.eval(&context), Ok(true));
         let all = Condition::All(vec![leaf("true"), leaf("missing > 1")]);
         assert!(all.eval(&context).is_err());
-        assert_eq!(Condition::Not(Box::new(leaf("false"))).eval(&context), Ok(true));
+        assert_eq!(
+            Condition::Not(Box::new(leaf("false"))).eval(&context),
+            Ok(true)
+        );
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //! every rule. Deterministic: the result depends on the policy and the
 //! inputs only.
 
+use std::cell::OnceCell;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::bind::bind;
-use crate::expr::new_context;
+use crate::bind::{check, Scope};
+use crate::fast::{self, FVal};
 use crate::ids::{PolicyId, RuleName};
 use crate::model::{Policy, Rule};
 use crate::outcome::{Combine, Outcome};
@@ -39,8 +42,9 @@ pub struct RuleExplanation {
     /// The outcome the rule yields when it matches.
     pub outcome: Outcome,
     pub status: RuleStatus,
-    /// The rule's condition in canonical form.
-    pub condition: String,
+    /// The rule's condition in canonical form (shared with the policy, so
+    /// explaining costs no copy).
+    pub condition: Arc<str>,
     /// The error message, or why the rule was skipped.
     pub detail: Option<String>,
 }
@@ -94,14 +98,22 @@ impl Policy {
 
     /// Evaluates the policy against an input object.
     pub fn evaluate_map(&self, inputs: &Map<String, Value>) -> Evaluation {
-        let mut context = new_context();
-        if let Err(error) = bind(&self.inputs, inputs, &mut context) {
-            return self.rejected(error);
-        }
+        let values = match check(&self.inputs, inputs) {
+            Ok(values) => values,
+            Err(error) => return self.rejected(error),
+        };
+        let roots: Vec<FVal<'_>> = self
+            .inputs
+            .iter()
+            .zip(&values)
+            .map(|(spec, value)| fast::root(spec.input_type, *value))
+            .collect();
+        let bound = OnceCell::new();
+        let scope = Scope::new(&roots, &self.inputs, &values, &bound);
         let mut explanation = Vec::with_capacity(self.rules.len());
         let mut decider: Option<(&Rule, Option<String>)> = None;
         for (index, rule) in self.rules.iter().enumerate() {
-            let result = rule.condition.eval(&context);
+            let result = rule.condition.eval(&scope);
             let (status, detail) = match &result {
                 Ok(true) => (RuleStatus::Matched, None),
                 Ok(false) => (RuleStatus::NotMatched, None),
@@ -156,7 +168,10 @@ impl Policy {
             ),
             Some((rule, Some(message))) => (
                 Outcome::Deny,
-                format!("rule `{}` failed, so the policy fails closed: {message}", rule.name),
+                format!(
+                    "rule `{}` failed, so the policy fails closed: {message}",
+                    rule.name
+                ),
                 Some(rule.name.clone()),
                 None,
                 Some(EvaluationError {

@@ -7,6 +7,9 @@ use cel::common::ast::{EntryExpr, Expr as Ast};
 use cel::common::types::CelBool;
 use cel::{Context, Env, IdedExpr, Program, Value};
 
+use crate::bind::Scope;
+use crate::fast::Fast;
+
 /// Longer expressions are rejected: nothing legitimate needs more, and it
 /// bounds the parser's work on hostile input.
 const MAX_LEN: usize = 4096;
@@ -98,6 +101,7 @@ pub(crate) struct Reference {
 pub(crate) struct Expr {
     program: Program,
     references: Vec<Reference>,
+    fast: Option<Fast>,
 }
 
 impl Expr {
@@ -121,7 +125,9 @@ impl Expr {
             // errors ("Incomplete `ExprContext`…") that only confuse; the
             // first syntax error is the one to fix.
             let mut errors = errors.errors;
-            let first_syntax = errors.iter().position(|e| e.msg.starts_with("Syntax error"));
+            let first_syntax = errors
+                .iter()
+                .position(|e| e.msg.starts_with("Syntax error"));
             if let Some(at) = first_syntax {
                 errors = vec![errors.swap_remove(at)];
             }
@@ -147,7 +153,15 @@ impl Expr {
         Ok(Expr {
             program,
             references,
+            fast: None,
         })
+    }
+
+    /// Prepares the fast path, once the declared inputs (in declaration
+    /// order) are known.
+    pub(crate) fn with_inputs(mut self, inputs: &[&str]) -> Expr {
+        self.fast = Fast::compile(self.program.expression(), inputs);
+        self
     }
 
     /// The inputs the expression refers to, each occurrence in source order.
@@ -155,8 +169,26 @@ impl Expr {
         &self.references
     }
 
-    /// Runs the expression; anything but a boolean result is an error.
-    pub(crate) fn eval(&self, context: &Context<'_, '_>) -> Result<bool, String> {
+    #[cfg(test)]
+    pub(crate) fn has_fast_path(&self) -> bool {
+        self.fast.is_some()
+    }
+
+    /// What the fast path decides, if it does.
+    pub(crate) fn fast_result(&self, roots: &[crate::fast::FVal<'_>]) -> Option<bool> {
+        self.fast.as_ref()?.eval(roots).ok()
+    }
+
+    /// Runs the expression, on the fast path when it covers it; anything but
+    /// a boolean result is an error.
+    pub(crate) fn eval(&self, scope: &Scope<'_, '_, '_>) -> Result<bool, String> {
+        if let Some(result) = self.fast_result(scope.roots) {
+            return Ok(result);
+        }
+        scope.with_cel(|context| self.eval_cel(context))
+    }
+
+    pub(crate) fn eval_cel(&self, context: &Context<'_, '_>) -> Result<bool, String> {
         let value =
             Value::resolve_val(self.program.expression(), context).map_err(|e| e.to_string())?;
         match value.downcast_ref::<CelBool>() {

@@ -65,6 +65,7 @@ mod condition;
 mod diagnostic;
 mod evaluate;
 mod expr;
+mod fast;
 mod glob;
 mod hash;
 mod ids;

@@ -45,7 +45,8 @@ impl Policy {
     fn uses_input(&self, name: &str) -> bool {
         self.rules.iter().any(|rule| {
             let mut used = false;
-            rule.condition.for_each_reference(&mut |r| used |= r.name == name);
+            rule.condition
+                .for_each_reference(&mut |r| used |= r.name == name);
             let in_rationale = rule
                 .rationale
                 .as_ref()
@@ -68,7 +69,10 @@ fn never_decides(combine: Combine, rules: &[Rule], index: usize) -> Option<Strin
             if earlier.condition.is_always_true() {
                 Some(format!("earlier rule `{}` always matches", earlier.name))
             } else if same(earlier) {
-                Some(format!("earlier rule `{}` has the same condition", earlier.name))
+                Some(format!(
+                    "earlier rule `{}` has the same condition",
+                    earlier.name
+                ))
             } else {
                 None
             }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -116,7 +117,7 @@ pub struct Rule {
     pub(crate) rationale: Option<Template>,
     pub(crate) condition: Condition,
     /// `condition.describe()`, computed once: every explanation carries it.
-    pub(crate) condition_text: String,
+    pub(crate) condition_text: Arc<str>,
     pub(crate) pos: Pos,
 }
 

@@ -283,7 +283,10 @@ pub(crate) fn locate_in_scalar(
                 }
                 _ => (line, column),
             };
-            let text_line = scalar.text.lines().nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+            let text_line = scalar
+                .text
+                .lines()
+                .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
             // The scalar's span starts at its first content line.
             let file_line = node.pos.line.checked_add(line)?.checked_sub(1)?;
             let raw = source_line(file_line)?;

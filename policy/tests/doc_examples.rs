@@ -47,7 +47,11 @@ fn every_yaml_example_in_the_language_doc_behaves_as_marked() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/policy-language.md");
     let markdown = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let examples = examples(&markdown);
-    assert!(examples.len() >= 8, "found only {} examples", examples.len());
+    assert!(
+        examples.len() >= 8,
+        "found only {} examples",
+        examples.len()
+    );
     for example in &examples {
         let at = format!("example at docs/policy-language.md:{}", example.line);
         let mut words = example.info.split_whitespace();
@@ -78,7 +82,10 @@ fn every_yaml_example_in_the_language_doc_behaves_as_marked() {
                             "{at}: expected a {code} warning, got {warnings:#?}"
                         );
                     }
-                    None => assert!(warnings.is_empty(), "{at}: unexpected warnings {warnings:#?}"),
+                    None => assert!(
+                        warnings.is_empty(),
+                        "{at}: unexpected warnings {warnings:#?}"
+                    ),
                     Some(other) => panic!("{at}: unknown marker `{other}`"),
                 }
             }

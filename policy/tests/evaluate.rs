@@ -50,14 +50,20 @@ fn allow_from_a_matching_rule() {
     let e = eval(DISCOUNT, json!({"proposed_discount": 0.05}));
     assert_eq!(e.outcome, Outcome::Allow);
     assert_eq!(e.rationale, "discount 0.05 is within the 10% cap");
-    assert_eq!(e.decided_by.as_ref().map(|r| r.as_str()), Some("within_cap"));
+    assert_eq!(
+        e.decided_by.as_ref().map(|r| r.as_str()),
+        Some("within_cap")
+    );
     assert_eq!(e.approval_route, None);
     assert_eq!(e.error, None);
 }
 
 #[test]
 fn requires_exception_carries_the_approval_route() {
-    let e = eval(DISCOUNT, json!({"proposed_discount": 0.25, "account_tier": "pro"}));
+    let e = eval(
+        DISCOUNT,
+        json!({"proposed_discount": 0.25, "account_tier": "pro"}),
+    );
     assert_eq!(e.outcome, Outcome::RequiresException);
     assert_eq!(e.approval_route.as_deref(), Some("finance-approvals"));
     assert_eq!(e.rationale, "discount 0.25 exceeds the 10% cap");
@@ -73,11 +79,18 @@ fn strictest_takes_the_strictest_matching_rule() {
     assert_eq!(e.outcome, Outcome::Deny);
     assert_eq!(names(&e), ["over_cap", "open_incident"]);
     assert_eq!(e.rationale, "enterprise account has 2 open SEV-1 incidents");
-    assert_eq!(e.approval_route, None, "only requires_exception has a route");
+    assert_eq!(
+        e.approval_route, None,
+        "only requires_exception has a route"
+    );
     let statuses: Vec<RuleStatus> = e.explanation.iter().map(|x| x.status).collect();
     assert_eq!(
         statuses,
-        [RuleStatus::NotMatched, RuleStatus::Matched, RuleStatus::Matched]
+        [
+            RuleStatus::NotMatched,
+            RuleStatus::Matched,
+            RuleStatus::Matched
+        ]
     );
 }
 
@@ -163,7 +176,10 @@ fn missing_required_input_fails_closed() {
     assert_eq!(error.kind, ErrorKind::MissingInput);
     assert_eq!(error.subject, "proposed_discount");
     assert!(e.rationale.contains("proposed_discount"), "{}", e.rationale);
-    assert!(e.explanation.iter().all(|x| x.status == RuleStatus::Skipped));
+    assert!(e
+        .explanation
+        .iter()
+        .all(|x| x.status == RuleStatus::Skipped));
     // null counts as missing
     let e = eval(DISCOUNT, json!({"proposed_discount": null}));
     assert_eq!(e.error.map(|e| e.kind), Some(ErrorKind::MissingInput));
@@ -189,7 +205,10 @@ fn wrong_input_types_fail_closed() {
 
 #[test]
 fn input_outside_its_enum_fails_closed() {
-    let e = eval(DISCOUNT, json!({"proposed_discount": 0.05, "account_tier": "gold"}));
+    let e = eval(
+        DISCOUNT,
+        json!({"proposed_discount": 0.05, "account_tier": "gold"}),
+    );
     assert_eq!(e.outcome, Outcome::Deny);
     let error = e.error.expect("error is flagged");
     assert_eq!(error.kind, ErrorKind::InvalidInput);
@@ -272,7 +291,10 @@ fn absent_optional_inputs_are_null() {
 
 #[test]
 fn extra_inputs_are_ignored() {
-    let e = eval(DISCOUNT, json!({"proposed_discount": 0.05, "surprise": {"a": [1]}}));
+    let e = eval(
+        DISCOUNT,
+        json!({"proposed_discount": 0.05, "surprise": {"a": [1]}}),
+    );
     assert_eq!(e.outcome, Outcome::Allow);
     assert_eq!(e.error, None);
 }
@@ -288,9 +310,15 @@ rules:
   - { name: greater, when: "a > b", outcome: deny }
   - { name: literal, when: "a == 9007199254740993", outcome: deny }
 "#;
-    let e = eval(src, json!({"a": 9_007_199_254_740_993u64, "b": 9_007_199_254_740_992u64}));
+    let e = eval(
+        src,
+        json!({"a": 9_007_199_254_740_993u64, "b": 9_007_199_254_740_992u64}),
+    );
     assert_eq!(names(&e), ["greater", "literal"]);
-    let e = eval(src, json!({"a": 9_007_199_254_740_992u64, "b": 9_007_199_254_740_992u64}));
+    let e = eval(
+        src,
+        json!({"a": 9_007_199_254_740_992u64, "b": 9_007_199_254_740_992u64}),
+    );
     assert!(e.matched_rules.is_empty(), "{:?}", e.matched_rules);
 
     // Above i64::MAX an integer binds as uint, still exact.
@@ -313,7 +341,10 @@ rules:
   - { name: mixed_inputs, when: "count >= ratio", outcome: deny }
 "#;
     let e = eval(src, json!({"count": 1, "ratio": 1}));
-    assert_eq!(names(&e), ["count_vs_double", "ratio_vs_int", "mixed_inputs"]);
+    assert_eq!(
+        names(&e),
+        ["count_vs_double", "ratio_vs_int", "mixed_inputs"]
+    );
     let e = eval(src, json!({"count": 0, "ratio": 0.5}));
     assert!(e.matched_rules.is_empty());
     // An integral float is accepted for an integer input.
@@ -335,11 +366,16 @@ rules:
     rationale: "{{customer.address.country}} customer with {{customer.seats}} seats"
   - { name: vip, when: "has(customer.vip) && customer.vip", outcome: allow }
 "#;
-    let inputs = json!({"customer": {"tier": "enterprise", "seats": 250, "address": {"country": "DE"}}});
+    let inputs =
+        json!({"customer": {"tier": "enterprise", "seats": 250, "address": {"country": "DE"}}});
     let e = eval(src, inputs);
     assert_eq!(e.outcome, Outcome::RequiresException);
     assert_eq!(e.rationale, "DE customer with 250 seats");
-    assert_eq!(e.explanation[1].status, RuleStatus::NotMatched, "has() guards");
+    assert_eq!(
+        e.explanation[1].status,
+        RuleStatus::NotMatched,
+        "has() guards"
+    );
 }
 
 #[test]
@@ -376,7 +412,10 @@ rules:
     outcome: deny
 "#;
     let p = policy(src);
-    assert_eq!(p.rules()[0].condition(), "any(all(a > 10, b == 'x'), not(a > 0))");
+    assert_eq!(
+        p.rules()[0].condition(),
+        "any(all(a > 10, b == 'x'), not(a > 0))"
+    );
     let matched = |inputs: Value| !p.evaluate(&inputs).matched_rules.is_empty();
     assert!(matched(json!({"a": 11, "b": "x"})));
     assert!(!matched(json!({"a": 11, "b": "y"})));
@@ -400,13 +439,20 @@ rules:
     outcome: allow
     rationale: "s={{s}} n={{ n }} l={{l}} o={{o}} b={{b}} deep={{o.k}} gone={{o.nope}}"
 "#;
-    let e = eval(src, json!({"s": "hi", "n": 1.5, "l": [1, "two"], "o": {"k": "v", "a": 1}, "b": true}));
+    let e = eval(
+        src,
+        json!({"s": "hi", "n": 1.5, "l": [1, "two"], "o": {"k": "v", "a": 1}, "b": true}),
+    );
     assert_eq!(
         e.rationale,
         r#"s=hi n=1.5 l=[1,"two"] o={"a":1,"k":"v"} b=true deep=v gone=(missing)"#
     );
     let e = eval(src, json!({}));
-    assert!(e.rationale.starts_with("s=(missing) n=(missing)"), "{}", e.rationale);
+    assert!(
+        e.rationale.starts_with("s=(missing) n=(missing)"),
+        "{}",
+        e.rationale
+    );
 }
 
 #[test]
@@ -418,7 +464,7 @@ fn rationale_defaults_to_naming_the_rule() {
 #[test]
 fn explanation_lists_every_rule_with_its_condition() {
     let e = eval(DISCOUNT, json!({"proposed_discount": 0.05}));
-    let conditions: Vec<&str> = e.explanation.iter().map(|x| x.condition.as_str()).collect();
+    let conditions: Vec<&str> = e.explanation.iter().map(|x| &*x.condition).collect();
     assert_eq!(
         conditions,
         [
@@ -433,7 +479,8 @@ fn explanation_lists_every_rule_with_its_condition() {
 #[test]
 fn evaluation_is_deterministic_and_round_trips() {
     let p = policy(DISCOUNT);
-    let inputs = json!({"proposed_discount": 0.25, "account_tier": "enterprise", "open_sev1_count": 1});
+    let inputs =
+        json!({"proposed_discount": 0.25, "account_tier": "enterprise", "open_sev1_count": 1});
     let first = serde_json::to_string(&p.evaluate(&inputs)).unwrap();
     let second = serde_json::to_string(&p.evaluate(&inputs)).unwrap();
     assert_eq!(first, second);
@@ -457,24 +504,41 @@ fn accessors_expose_the_policy() {
     let p = policy(DISCOUNT);
     assert_eq!(p.id().as_str(), "discount_cap");
     assert_eq!(p.owner(), Some("finance"));
-    assert_eq!(p.description(), Some("Discounts above 10% need Finance approval"));
+    assert_eq!(
+        p.description(),
+        Some("Discounts above 10% need Finance approval")
+    );
     assert_eq!(p.intents(), Some(&["billing.discount.*".to_string()][..]));
     assert_eq!(p.combine(), verdict_policy::Combine::Strictest);
     assert_eq!(p.default_outcome(), Outcome::Deny);
-    let inputs: Vec<(&str, bool)> = p.inputs().iter().map(|i| (i.name(), i.required())).collect();
+    let inputs: Vec<(&str, bool)> = p
+        .inputs()
+        .iter()
+        .map(|i| (i.name(), i.required()))
+        .collect();
     assert_eq!(
         inputs,
-        [("proposed_discount", true), ("account_tier", false), ("open_sev1_count", false)]
+        [
+            ("proposed_discount", true),
+            ("account_tier", false),
+            ("open_sev1_count", false)
+        ]
     );
     assert_eq!(
         p.inputs()[1].allowed_values(),
         Some(&[json!("free"), json!("pro"), json!("enterprise")][..])
     );
-    assert_eq!(p.inputs()[2].input_type(), verdict_policy::InputType::Integer);
+    assert_eq!(
+        p.inputs()[2].input_type(),
+        verdict_policy::InputType::Integer
+    );
     let rule = &p.rules()[1];
     assert_eq!(rule.name().as_str(), "over_cap");
     assert_eq!(rule.outcome(), Outcome::RequiresException);
     assert_eq!(rule.approval_route(), Some("finance-approvals"));
-    assert_eq!(rule.rationale(), Some("discount {{proposed_discount}} exceeds the 10% cap"));
+    assert_eq!(
+        rule.rationale(),
+        Some("discount {{proposed_discount}} exceeds the 10% cap")
+    );
     assert_eq!(p.content_hash(), verdict_policy::content_hash(DISCOUNT));
 }

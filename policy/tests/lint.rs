@@ -7,7 +7,10 @@ fn lint(source: &str) -> Vec<(u32, u32, Code)> {
     let policy = Policy::parse(source).unwrap_or_else(|d| panic!("{d:#?}"));
     let warnings = policy.lint();
     assert!(warnings.iter().all(|w| w.severity == Severity::Warning));
-    warnings.iter().map(|w| (w.line, w.column, w.code)).collect()
+    warnings
+        .iter()
+        .map(|w| (w.line, w.column, w.code))
+        .collect()
 }
 
 #[test]
@@ -56,7 +59,11 @@ rules:
     let warnings = policy.lint();
     assert_eq!(warnings.len(), 1);
     assert_eq!((warnings[0].line, warnings[0].column), (10, 5));
-    assert!(warnings[0].message.contains("`first`"), "{}", warnings[0].message);
+    assert!(
+        warnings[0].message.contains("`first`"),
+        "{}",
+        warnings[0].message
+    );
 }
 
 #[test]

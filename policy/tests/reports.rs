@@ -104,7 +104,10 @@ fn diagnostics_render_like_a_compiler() {
 
 #[test]
 fn content_hash_ignores_line_endings() {
-    assert_eq!(content_hash(POLICY), content_hash(&POLICY.replace('\n', "\r\n")));
+    assert_eq!(
+        content_hash(POLICY),
+        content_hash(&POLICY.replace('\n', "\r\n"))
+    );
     assert_eq!(content_hash(POLICY).len(), 64);
 }
 

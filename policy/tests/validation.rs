@@ -77,13 +77,15 @@ fn unknown_key_in_an_input() {
 
 #[test]
 fn unknown_key_in_a_rule() {
-    let src = "policy: p\nrules:\n  - name: r\n    when: 'true'\n    outcome: allow\n    route: x\n";
+    let src =
+        "policy: p\nrules:\n  - name: r\n    when: 'true'\n    outcome: allow\n    route: x\n";
     assert_eq!(error(src), (6, 5, Code::UnknownKey));
 }
 
 #[test]
 fn unknown_key_in_a_test() {
-    let src = format!("policy: p\n{RULES}tests:\n  - name: t\n    expect: allow\n    expected: deny\n");
+    let src =
+        format!("policy: p\n{RULES}tests:\n  - name: t\n    expect: allow\n    expected: deny\n");
     assert_eq!(error(&src), (7, 5, Code::UnknownKey));
 }
 
@@ -93,7 +95,10 @@ fn unknown_key_in_scope_and_conditions() {
     assert_eq!(error(&src), (3, 3, Code::UnknownKey));
     let src = "policy: p\nrules:\n  - name: r\n    when: { every: ['true'] }\n    outcome: allow\n";
     let d = diagnostics(src);
-    assert_eq!((d[0].line, d[0].column, d[0].code), (4, 13, Code::UnknownKey));
+    assert_eq!(
+        (d[0].line, d[0].column, d[0].code),
+        (4, 13, Code::UnknownKey)
+    );
 }
 
 #[test]
@@ -241,7 +246,9 @@ fn unknown_combine() {
 fn test_expectations_are_checked() {
     let src = format!("policy: p\n{RULES}tests:\n  - {{ name: t, expect: allowed }}\n");
     assert_eq!(error(&src), (5, 24, Code::UnknownOutcome));
-    let src = format!("policy: p\n{RULES}tests:\n  - {{ name: t, expect: allow, expect_rules: [r, nope] }}\n");
+    let src = format!(
+        "policy: p\n{RULES}tests:\n  - {{ name: t, expect: allow, expect_rules: [r, nope] }}\n"
+    );
     assert_eq!(error(&src), (5, 49, Code::UnknownTestRule));
     let src = format!("policy: p\n{RULES}tests:\n  - {{ name: t, expect: allow, inputs: [1] }}\n");
     assert_eq!(error(&src), (5, 39, Code::InvalidTestInputs));

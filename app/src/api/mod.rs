@@ -2,5 +2,6 @@
 //! service. Their URLs are fixed (`/api/<name>`) so scripts and tests can name them.
 
 pub mod auth;
+pub mod policies;
 pub mod tokens;
 pub mod users;

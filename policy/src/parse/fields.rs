@@ -77,7 +77,10 @@ pub(super) fn entries<'n>(
             cx.error(
                 key.pos,
                 Code::WrongType,
-                format!("keys in {what} must be plain names, found {}", key.describe()),
+                format!(
+                    "keys in {what} must be plain names, found {}",
+                    key.describe()
+                ),
             );
         }
     }

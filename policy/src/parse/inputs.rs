@@ -81,7 +81,11 @@ fn allowed_values(cx: &mut Cx<'_>, node: &Node, t: InputType, name: &str) -> Opt
     }
     let items = list(cx, node, "`enum`")?;
     if items.is_empty() {
-        cx.error(node.pos, Code::InvalidEnum, "`enum` must list at least one value".to_string());
+        cx.error(
+            node.pos,
+            Code::InvalidEnum,
+            "`enum` must list at least one value".to_string(),
+        );
         return None;
     }
     let values: Vec<Option<Value>> = items.iter().map(|item| enum_value(cx, item, t)).collect();
@@ -103,11 +107,14 @@ fn enum_value(cx: &mut Cx<'_>, node: &Node, t: InputType) -> Option<Value> {
         cx.error(
             node.pos,
             Code::InvalidEnum,
-            format!("enum value must be {}", match t {
-                InputType::Integer => "an integer",
-                InputType::Number => "a number",
-                _ => "a scalar",
-            }),
+            format!(
+                "enum value must be {}",
+                match t {
+                    InputType::Integer => "an integer",
+                    InputType::Number => "a number",
+                    _ => "a scalar",
+                }
+            ),
         );
     }
     value

@@ -43,7 +43,14 @@ impl Cx<'_> {
     /// Reports a problem at `line`:`column` of a scalar's text, mapped to
     /// the file when the scalar's layout allows; otherwise at the scalar,
     /// saying where in its text.
-    fn error_in_scalar(&mut self, node: &Node, line: u32, column: u32, code: Code, message: String) {
+    fn error_in_scalar(
+        &mut self,
+        node: &Node,
+        line: u32,
+        column: u32,
+        code: Code,
+        message: String,
+    ) {
         let located = node
             .as_scalar()
             .and_then(|s| locate_in_scalar(self.source, node, s, line, column));
@@ -151,7 +158,11 @@ fn scope(cx: &mut Cx<'_>, node: &Node) -> Option<Option<Vec<String>>> {
         .map(|item| {
             let glob = text(cx, item, "an intent glob")?;
             if glob.is_empty() {
-                cx.error(item.pos, Code::WrongType, "an intent glob cannot be empty".to_string());
+                cx.error(
+                    item.pos,
+                    Code::WrongType,
+                    "an intent glob cannot be empty".to_string(),
+                );
                 return None;
             }
             Some(glob.to_string())

@@ -91,7 +91,7 @@ fn rule(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Rule> {
         outcome: outcome?,
         approval_route,
         rationale,
-        condition_text: condition.describe(),
+        condition_text: condition.describe().into(),
         condition,
         pos: node.pos,
     })
@@ -194,7 +194,7 @@ fn leaf(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Condition> {
     }
     ok.then(|| Condition::Expr {
         text: scalar.text.clone(),
-        expr: Box::new(expr),
+        expr: Box::new(expr.with_inputs(declared)),
     })
 }
 

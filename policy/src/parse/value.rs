@@ -129,7 +129,10 @@ mod tests {
         assert_eq!(plain("42"), Value::from(42));
         assert_eq!(plain("-7"), Value::from(-7));
         assert_eq!(plain("0x1F"), Value::from(31));
-        assert_eq!(plain("9007199254740993"), Value::from(9_007_199_254_740_993u64));
+        assert_eq!(
+            plain("9007199254740993"),
+            Value::from(9_007_199_254_740_993u64)
+        );
         assert_eq!(plain("0.25"), Value::from(0.25));
         assert_eq!(plain("1e3"), Value::from(1000.0));
         assert_eq!(plain(".5"), Value::from(0.5));

@@ -5,9 +5,13 @@ mod error;
 mod json_body;
 mod me;
 mod person;
+mod policies;
 mod users;
 
-use axum::{routing::get, Router};
+use axum::{
+    routing::{get, post},
+    Router,
+};
 
 use app::ssr::AppState;
 
@@ -17,5 +21,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me::show))
         .route("/admin/users", get(users::list).post(users::create))
+        .route("/policies/dry-run", post(policies::dry_run))
         .fallback(error::no_such_endpoint)
 }

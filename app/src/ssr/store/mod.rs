@@ -3,5 +3,6 @@
 
 pub mod audit;
 pub mod login_failures;
+pub mod policies;
 pub mod tokens;
 pub mod users;

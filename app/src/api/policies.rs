@@ -1,0 +1,125 @@
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use verdict_policy::{CheckReport, DryRunReport};
+
+use crate::{
+    error::AppError,
+    model::{DiffLine, PolicyDraft, PolicySummary, PolicyVersion, PolicyVersionSummary},
+};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    model::Permission,
+    ssr::{
+        auth::{require, require_signed_in, session::app_state},
+        services::{policies, policy_diff::diff_lines},
+    },
+};
+
+/// What the publish dialog shows before the author confirms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishPreview {
+    pub against_version: Option<i64>,
+    pub diff: Vec<DiffLine>,
+    pub check: CheckReport,
+}
+
+#[server(endpoint = "list_policies")]
+pub async fn list_policies() -> Result<Vec<PolicySummary>, AppError> {
+    require(Permission::Read).await?;
+    policies::list(&app_state()?.db).await
+}
+
+#[server(endpoint = "create_policy")]
+pub async fn create_policy(id: String, template: String) -> Result<PolicyDraft, AppError> {
+    let author = require(Permission::AuthorPolicies).await?;
+    let id = policies::parse_id(&id)?;
+    policies::create(&app_state()?.db, &author.email, &id, &template).await
+}
+
+#[server(endpoint = "load_policy_draft")]
+pub async fn load_policy_draft(id: String) -> Result<PolicyDraft, AppError> {
+    require(Permission::Read).await?;
+    policies::draft(&app_state()?.db, &id).await
+}
+
+#[server(endpoint = "save_draft")]
+pub async fn save_draft(
+    id: String,
+    source: String,
+    base_revision: i64,
+) -> Result<PolicyDraft, AppError> {
+    let author = require(Permission::AuthorPolicies).await?;
+    policies::save_draft(&app_state()?.db, &author.email, &id, &source, base_revision).await
+}
+
+#[server(endpoint = "prepare_publish")]
+pub async fn prepare_publish(id: String) -> Result<PublishPreview, AppError> {
+    require(Permission::Read).await?;
+    let db = app_state()?.db;
+    let draft = policies::draft(&db, &id).await?;
+    let latest = match draft.latest_version {
+        Some(version) => Some(policies::version(&db, &id, version).await?),
+        None => None,
+    };
+    let previous = latest
+        .as_ref()
+        .map_or("", |version| version.source.as_str());
+    Ok(PublishPreview {
+        against_version: draft.latest_version,
+        diff: diff_lines(previous, &draft.source),
+        check: verdict_policy::check(&draft.source),
+    })
+}
+
+#[server(endpoint = "publish_policy")]
+pub async fn publish_policy(
+    id: String,
+    base_revision: i64,
+    change_note: String,
+) -> Result<PolicyVersionSummary, AppError> {
+    let author = require(Permission::AuthorPolicies).await?;
+    policies::publish(
+        &app_state()?.db,
+        &author.email,
+        &id,
+        base_revision,
+        &change_note,
+    )
+    .await
+}
+
+#[server(endpoint = "archive_policy")]
+pub async fn archive_policy(id: String) -> Result<(), AppError> {
+    let author = require(Permission::AuthorPolicies).await?;
+    policies::archive(&app_state()?.db, &author.email, &id).await
+}
+
+/// The editor's live preview: validates, lints, tests and evaluates a draft against a context,
+/// persisting nothing.
+#[server(endpoint = "dry_run", input = server_fn::codec::Json)]
+pub async fn dry_run(source: String, context: String) -> Result<DryRunReport, AppError> {
+    require_signed_in().await?;
+    crate::ssr::services::dry_run::run(&source, &context)
+}
+
+#[server(endpoint = "policy_versions")]
+pub async fn policy_versions(id: String) -> Result<Vec<PolicyVersionSummary>, AppError> {
+    require(Permission::Read).await?;
+    policies::versions(&app_state()?.db, &id).await
+}
+
+#[server(endpoint = "load_policy_version")]
+pub async fn load_policy_version(id: String, version: i64) -> Result<PolicyVersion, AppError> {
+    require(Permission::Read).await?;
+    policies::version(&app_state()?.db, &id, version).await
+}
+
+#[server(endpoint = "version_diff")]
+pub async fn version_diff(id: String, from: i64, to: i64) -> Result<Vec<DiffLine>, AppError> {
+    require(Permission::Read).await?;
+    let db = app_state()?.db;
+    let old = policies::version(&db, &id, from).await?;
+    let new = policies::version(&db, &id, to).await?;
+    Ok(diff_lines(&old.source, &new.source))
+}
