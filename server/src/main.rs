@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use verdict_server::{
-    commands::{create_token, create_user, serve},
+    commands::{create_token, create_user, policy_check, serve},
     config::ServeArgs,
     telemetry,
 };
@@ -26,6 +26,15 @@ enum Command {
     CreateUser(create_user::CreateUserArgs),
     /// Print a new personal access token for a person.
     CreateToken(create_token::CreateTokenArgs),
+    /// Work with policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Validate, lint and test policy files; exits non-zero on an error or a failing test.
+    Check(policy_check::PolicyCheckArgs),
 }
 
 #[tokio::main]
@@ -37,6 +46,7 @@ async fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::CreateUser(args)) => create_user::run(args).await,
         Some(Command::CreateToken(args)) => create_token::run(args).await,
+        Some(Command::Policy(PolicyCommand::Check(args))) => policy_check::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -116,3 +116,44 @@ fn an_unsupported_database_url_is_a_clear_error() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("unsupported database URL"));
 }
+
+#[test]
+fn policy_check_passes_good_files_and_points_at_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yaml");
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &good,
+        "policy: ok\ninputs:\n  n: { type: integer, required: true }\nrules:\n  - name: small\n    when: n < 5\n    outcome: allow\ntests:\n  - name: one\n    inputs: { n: 1 }\n    expect: allow\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &bad,
+        "policy: bad\nrules:\n  - name: r\n    when: n <\n    outcome: allow\n",
+    )
+    .unwrap();
+    let run = |files: &[&std::path::Path]| {
+        Command::new(env!("CARGO_BIN_EXE_verdict"))
+            .arg("policy")
+            .arg("check")
+            .args(files)
+            .output()
+            .expect("run verdict policy check")
+    };
+
+    let passing = run(&[&good]);
+    let failing = run(&[&good, &bad]);
+
+    assert!(
+        passing.status.success(),
+        "{}",
+        String::from_utf8_lossy(&passing.stdout)
+    );
+    assert!(String::from_utf8_lossy(&passing.stdout).contains("ok, 0 error(s), 1/1 test(s) passed"));
+    assert!(!failing.status.success());
+    let printed = String::from_utf8_lossy(&failing.stdout);
+    assert!(
+        printed.contains(&format!("{}:4:", bad.display())),
+        "{printed}"
+    );
+}

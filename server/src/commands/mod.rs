@@ -2,6 +2,7 @@
 
 pub mod create_token;
 pub mod create_user;
+pub mod policy_check;
 pub mod serve;
 
 use std::path::Path;
