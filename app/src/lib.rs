@@ -20,11 +20,12 @@ use leptos_router::{
 };
 
 use pages::{
-    area::{AgentsPage, ApprovalsPage, PoliciesPage, TracesPage},
+    area::{AgentsPage, ApprovalsPage, TracesPage},
     home::HomePage,
     layout::SignedInLayout,
     login::LoginPage,
     not_found::NotFound,
+    policies::{PoliciesPage, PolicyEditorPage, PolicyHistoryPage},
     profile::ProfilePage,
     setup::SetupPage,
     users::UsersPage,
@@ -62,6 +63,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("/policies") view=PoliciesPage />
+                    <Route path=path!("/policies/:id/edit") view=PolicyEditorPage />
+                    <Route path=path!("/policies/:id/versions") view=PolicyHistoryPage />
                     <Route path=path!("/agents") view=AgentsPage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/traces") view=TracesPage />

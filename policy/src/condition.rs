@@ -124,15 +124,15 @@ mod tests {
     #[test]
     fn errors_are_absorbed_like_cel() {
         let bound = std::cell::OnceCell::new();
-        let context = Scope::new(&[], &[], &[], &bound);
+        let scope = Scope::new(&[], &[], &[], &bound);
         let all = Condition::All(vec![leaf("missing > 1"), leaf("false")]);
-        assert_eq!(all.eval(&context), Ok(false));
+        assert_eq!(all.eval(&scope), Ok(false));
         let any = Condition::Any(vec![leaf("missing > 1"), leaf("true")]);
-        assert_eq!(any.eval(&context), Ok(true));
+        assert_eq!(any.eval(&scope), Ok(true));
         let all = Condition::All(vec![leaf("true"), leaf("missing > 1")]);
-        assert!(all.eval(&context).is_err());
+        assert!(all.eval(&scope).is_err());
         assert_eq!(
-            Condition::Not(Box::new(leaf("false"))).eval(&context),
+            Condition::Not(Box::new(leaf("false"))).eval(&scope),
             Ok(true)
         );
     }

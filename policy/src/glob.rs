@@ -8,7 +8,9 @@ pub(crate) fn matches(pattern: &str, text: &str) -> bool {
     let (mut p, mut t) = (0, 0);
     // Where the last `*` was, and how much text it has swallowed so far:
     // on a mismatch it swallows one more character and matching resumes.
-    // Linear backtracking like this is enough because `*` is greedy-free.
+    // Backtracking to the last star only is enough: whatever an earlier star
+    // could absorb, the later one can too, so matching stays O(n·m) at worst
+    // instead of exponential.
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
         match pattern.get(p) {

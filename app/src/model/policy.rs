@@ -42,6 +42,8 @@ pub struct PolicyDraft {
     pub updated_by: String,
     pub updated_at: i64,
     pub latest_version: Option<i64>,
+    /// The inputs of the policy's first test, as JSON: where the dry run's context starts.
+    pub sample_context: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

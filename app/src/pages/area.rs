@@ -16,14 +16,6 @@ fn NotBuiltYet(what: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn PoliciesPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Policies" summary="The rules that decide what agents may do, as versioned YAML." />
-        <NotBuiltYet what="The policy list, the editor with its live dry-run preview, publishing and history arrive here next." />
-    }
-}
-
-#[component]
 pub fn AgentsPage() -> impl IntoView {
     view! {
         <PageHeader title="Agents" summary="The AI agents that call Verdict, their API keys and the policies bound to them." />

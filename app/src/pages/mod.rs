@@ -6,6 +6,7 @@ pub mod home;
 pub mod layout;
 pub mod login;
 pub mod not_found;
+pub mod policies;
 pub mod profile;
 pub mod setup;
 pub mod users;

@@ -312,7 +312,16 @@ fn draft_of(row: &PolicyRow) -> PolicyDraft {
         updated_by: row.draft_updated_by.clone(),
         updated_at: row.draft_updated_at,
         latest_version: (row.latest_version > 0).then_some(row.latest_version),
+        sample_context: sample_context(&row.draft_source),
     }
+}
+
+fn sample_context(source: &str) -> String {
+    let first_test_inputs = Policy::parse(source)
+        .ok()
+        .and_then(|policy| policy.tests().first().map(|test| test.inputs().clone()))
+        .unwrap_or_default();
+    serde_json::to_string_pretty(&first_test_inputs).unwrap_or_else(|_| "{}".to_owned())
 }
 
 fn version_summary(row: &VersionRow) -> PolicyVersionSummary {

@@ -1,0 +1,226 @@
+use std::time::Duration;
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{components::A, hooks::use_params_map};
+use verdict_policy::{DryRunReport, Severity};
+
+use crate::{
+    api::policies::{dry_run, load_policy_draft, prepare_publish, PublishPolicy, SaveDraft},
+    components::{last_error, FieldError, FormError, PageHeader},
+    model::{DiffKind, Permission, PolicyDraft, PolicyStatus},
+    pages::{forbidden::Refusal, layout::UserResource},
+};
+
+use super::preview::PreviewPanel;
+
+/// How long typing must pause before the preview asks the server again.
+const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(150);
+
+#[component]
+pub fn PolicyEditorPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let draft = Resource::new(id, load_policy_draft);
+    let user = expect_context::<UserResource>();
+    view! {
+        <PageHeader title="Policy editor" summary="Edit the draft; the preview on the right checks, tests and dry-runs it as you type." />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let can_edit = matches!(user.await, Ok(Some(person)) if person.role.allows(Permission::AuthorPolicies));
+                match draft.await {
+                    Ok(draft) => view! { <Editor draft can_edit /> }.into_any(),
+                    Err(error) => view! { <Refusal error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
+    let id = draft.id.clone();
+    let editable = can_edit && draft.status != PolicyStatus::Archived;
+    let (source, set_source) = signal(draft.source.clone());
+    let (context, set_context) = signal(draft.sample_context.clone());
+    let (revision, set_revision) = signal(draft.revision);
+    let report = RwSignal::new(None::<Result<DryRunReport, crate::error::AppError>>);
+    let latest_request = StoredValue::new(0u64);
+
+    // Debounced preview; each request carries a number and only the newest may land.
+    Effect::new(move |_| {
+        let (source, context) = (source.get(), context.get());
+        let request = latest_request.get_value() + 1;
+        latest_request.set_value(request);
+        set_timeout(
+            move || {
+                if latest_request.get_value() != request {
+                    return;
+                }
+                spawn_local(async move {
+                    let answer = dry_run(source, context).await;
+                    if latest_request.get_value() == request {
+                        report.set(Some(answer));
+                    }
+                });
+            },
+            PREVIEW_DEBOUNCE,
+        );
+    });
+
+    let save = ServerAction::<SaveDraft>::new();
+    let save_error = last_error(save);
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            set_revision.set(saved.revision);
+        }
+    });
+    let error_lines = move || {
+        report.with(|latest| match latest {
+            Some(Ok(report)) => report
+                .diagnostics
+                .iter()
+                .filter(|diagnostic| diagnostic.severity == Severity::Error)
+                .map(|diagnostic| diagnostic.line as usize)
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+    };
+    let line_count = move || source.with(|text| text.lines().count().max(1));
+    let history = format!("/policies/{id}/versions");
+    let form_id = id.clone();
+    let publish_id = id.clone();
+
+    view! {
+        <p class="editor-meta">
+            <span class="mono">{id}</span> " · "
+            <span class=format!("badge status-{}", draft.status.as_str())>{draft.status.as_str()}</span> " · "
+            {draft.latest_version.map_or_else(|| "never published".to_owned(), |version| format!("latest published: v{version}"))}
+            " · " <A href=history>"History and diffs"</A>
+        </p>
+        <div class="editor-layout">
+            <div class="editor-pane">
+                <ActionForm action=save attr:class="editor-form">
+                    <input type="hidden" name="id" value=form_id />
+                    <input type="hidden" name="base_revision" prop:value=move || revision.get().to_string() />
+                    <label for="policy-source">"Policy source (YAML)"</label>
+                    <div class="code-editor">
+                        <pre class="gutter" aria-hidden="true">
+                            {move || {
+                                let errors = error_lines();
+                                (1..=line_count())
+                                    .map(|line| {
+                                        let class = if errors.contains(&line) { "line-number error-line" } else { "line-number" };
+                                        view! { <span class=class>{line}</span> }
+                                    })
+                                    .collect_view()
+                            }}
+                        </pre>
+                        <textarea
+                            id="policy-source"
+                            name="source"
+                            class="code"
+                            spellcheck="false"
+                            readonly=!editable
+                            rows=move || line_count() + 1
+                            on:input=move |event| set_source.set(event_target_value(&event))
+                        >
+                            {draft.source.clone()}
+                        </textarea>
+                    </div>
+                    <FieldError error=save_error field="source" />
+                    <FormError error=save_error />
+                    <Show when=move || matches!(save.value().get(), Some(Ok(_)))>
+                        <p class="notice notice-success" role="status">"Draft saved."</p>
+                    </Show>
+                    {editable.then(|| view! { <button type="submit" class="button-primary">"Save draft"</button> })}
+                </ActionForm>
+                {editable.then(move || view! { <PublishSection id=publish_id revision save_version=save.version() /> })}
+            </div>
+            <aside class="preview-pane" aria-label="Live preview">
+                <label for="dry-run-context">"Dry-run context (JSON inputs)"</label>
+                <textarea
+                    id="dry-run-context"
+                    class="code"
+                    rows="6"
+                    spellcheck="false"
+                    on:input=move |event| set_context.set(event_target_value(&event))
+                >
+                    {draft.sample_context.clone()}
+                </textarea>
+                {move || match report.get() {
+                    None => view! { <p class="muted">"Checking…"</p> }.into_any(),
+                    Some(Ok(report)) => view! { <PreviewPanel report /> }.into_any(),
+                    Some(Err(error)) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
+                }}
+            </aside>
+        </div>
+    }
+}
+
+/// Publishing: the diff against the latest version and the test results, then a change note.
+#[component]
+fn PublishSection(
+    id: String,
+    revision: ReadSignal<i64>,
+    save_version: RwSignal<usize>,
+) -> impl IntoView {
+    let publish = ServerAction::<PublishPolicy>::new();
+    let error = last_error(publish);
+    let preview_id = id.clone();
+    let preview = Resource::new(
+        move || (save_version.get(), publish.version().get()),
+        move |_| prepare_publish(preview_id.clone()),
+    );
+    let published = move || match publish.value().get() {
+        Some(Ok(version)) => Some(format!(
+            "Published version {} ({}…).",
+            version.version,
+            &version.content_hash[..12]
+        )),
+        _ => None,
+    };
+    view! {
+        <section class="form-card" aria-labelledby="publish-heading">
+            <h2 id="publish-heading">"Publish the saved draft"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    preview.await.ok().map(|preview| {
+                        let against = preview.against_version.map_or_else(|| "nothing published yet".to_owned(), |version| format!("changes against v{version}"));
+                        let failing = preview.check.tests.iter().filter(|test| !test.passed).count();
+                        view! {
+                            <details>
+                                <summary>{format!("Review: {against}; {} of {} tests pass", preview.check.tests.len() - failing, preview.check.tests.len())}</summary>
+                                <pre class="diff">
+                                    {preview.diff.into_iter().filter(|line| line.kind != DiffKind::Same).map(|line| {
+                                        let (class, sign) = match line.kind {
+                                            DiffKind::Added => ("diff-added", "+ "),
+                                            DiffKind::Removed => ("diff-removed", "- "),
+                                            DiffKind::Same => ("", "  "),
+                                        };
+                                        view! { <span class=class>{format!("{sign}{}\n", line.text)}</span> }
+                                    }).collect_view()}
+                                </pre>
+                            </details>
+                        }
+                    })
+                })}
+            </Transition>
+            <ActionForm action=publish>
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="base_revision" prop:value=move || revision.get().to_string() />
+                <label for="change-note">"Change note"</label>
+                <input id="change-note" type="text" name="change_note" required placeholder="What changed and why" />
+                <FieldError error field="change_note" />
+                <FieldError error field="source" />
+                <FormError error />
+                <Show when=move || published().is_some()>
+                    <p class="notice notice-success" role="status">{published}</p>
+                </Show>
+                <button type="submit" class="button-primary"
+                    onclick="return confirm('Publish the saved draft as a new, immutable version? Agents bound to the latest version use it at once.')">
+                    "Publish"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

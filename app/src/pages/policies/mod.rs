@@ -1,0 +1,10 @@
+//! Policies: the list, the editor with its live preview, and the version history.
+
+mod editor;
+mod history;
+mod list;
+mod preview;
+
+pub use editor::PolicyEditorPage;
+pub use history::PolicyHistoryPage;
+pub use list::PoliciesPage;
