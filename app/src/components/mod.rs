@@ -1,11 +1,13 @@
 //! Reusable view pieces.
 
+mod diff_view;
 mod field_error;
 mod navigation;
 mod page_header;
 mod role_badge;
 mod time;
 
+pub use diff_view::DiffView;
 pub use field_error::{last_error, FieldError, FormError};
 pub use navigation::go_to;
 pub use page_header::PageHeader;

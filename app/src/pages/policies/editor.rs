@@ -6,8 +6,8 @@ use verdict_policy::{DryRunReport, Severity};
 
 use crate::{
     api::policies::{dry_run, load_policy_draft, prepare_publish, PublishPolicy, SaveDraft},
-    components::{last_error, FieldError, FormError, PageHeader},
-    model::{DiffKind, Permission, PolicyDraft, PolicyStatus},
+    components::{last_error, DiffView, FieldError, FormError, PageHeader},
+    model::{Permission, PolicyDraft, PolicyStatus},
     pages::{forbidden::Refusal, layout::UserResource},
 };
 
@@ -190,16 +190,7 @@ fn PublishSection(
                         view! {
                             <details>
                                 <summary>{format!("Review: {against}; {} of {} tests pass", preview.check.tests.len() - failing, preview.check.tests.len())}</summary>
-                                <pre class="diff">
-                                    {preview.diff.into_iter().filter(|line| line.kind != DiffKind::Same).map(|line| {
-                                        let (class, sign) = match line.kind {
-                                            DiffKind::Added => ("diff-added", "+ "),
-                                            DiffKind::Removed => ("diff-removed", "- "),
-                                            DiffKind::Same => ("", "  "),
-                                        };
-                                        view! { <span class=class>{format!("{sign}{}\n", line.text)}</span> }
-                                    }).collect_view()}
-                                </pre>
+                                <DiffView lines=preview.diff changes_only=true />
                             </details>
                         }
                     })

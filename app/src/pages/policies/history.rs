@@ -6,8 +6,8 @@ use leptos_router::{
 
 use crate::{
     api::policies::{load_policy_version, policy_versions, version_diff},
-    components::{PageHeader, UtcTime},
-    model::{DiffKind, PolicyVersionSummary},
+    components::{DiffView, PageHeader, UtcTime},
+    model::PolicyVersionSummary,
     pages::forbidden::Refusal,
 };
 
@@ -58,16 +58,7 @@ pub fn PolicyHistoryPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 diff.await.ok().flatten().map(|lines| view! {
                     <h2>"Diff"</h2>
-                    <pre class="diff" data-testid="version-diff">
-                        {lines.into_iter().map(|line| {
-                            let (class, sign) = match line.kind {
-                                DiffKind::Added => ("diff-added", "+ "),
-                                DiffKind::Removed => ("diff-removed", "- "),
-                                DiffKind::Same => ("", "  "),
-                            };
-                            view! { <span class=class>{format!("{sign}{}\n", line.text)}</span> }
-                        }).collect_view()}
-                    </pre>
+                    <DiffView lines />
                 })
             })}
         </Suspense>
