@@ -21,6 +21,14 @@ pub enum AppError {
     TooManyAttempts { message: String },
     #[error("The request could not be read: {message}")]
     BadRequest { message: String },
+    #[error("{message}")]
+    UnsupportedMediaType { message: String },
+    #[error("The request body is larger than this server accepts.")]
+    TooLarge,
+    #[error("{message}")]
+    Frozen { message: String },
+    #[error("Too many requests for this key; retry in {retry_after_seconds} s.")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("Something went wrong on our side; it has been logged.")]
     Internal,
 }
@@ -63,6 +71,10 @@ impl AppError {
             Self::Conflict { .. } => 409,
             Self::TooManyAttempts { .. } => 429,
             Self::BadRequest { .. } => 400,
+            Self::UnsupportedMediaType { .. } => 415,
+            Self::TooLarge => 413,
+            Self::Frozen { .. } => 423,
+            Self::RateLimited { .. } => 429,
             Self::Internal => 500,
         }
     }
@@ -76,6 +88,10 @@ impl AppError {
             Self::Conflict { .. } => "conflict",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::BadRequest { .. } => "bad_request",
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::TooLarge => "too_large",
+            Self::Frozen { .. } => "frozen",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Internal => "internal",
         }
     }

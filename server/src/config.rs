@@ -40,6 +40,11 @@ pub struct ServeArgs {
     /// Request bodies larger than this many bytes are refused with 413.
     #[arg(long, env = "VERDICT_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Agent API requests allowed per second per agent (bursts of twice that); 0 turns the
+    /// limit off. Over it, agents are answered 429 with Retry-After.
+    #[arg(long, env = "VERDICT_AGENT_RATE_LIMIT", default_value_t = 100)]
+    pub agent_rate_limit: u32,
 }
 
 impl ServeArgs {
@@ -59,6 +64,7 @@ impl ServeArgs {
                 .as_ref()
                 .map(|url| url.trim_end_matches('/').to_owned()),
             max_body_bytes: self.max_body_bytes,
+            agent_rate_limit: self.agent_rate_limit,
             ..Settings::default()
         }
     }

@@ -8,3 +8,4 @@ mod health;
 mod middleware;
 pub mod router;
 pub mod telemetry;
+pub mod worker;

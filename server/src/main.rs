@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use verdict_server::{
-    commands::{create_token, create_user, policy_check, serve},
+    commands::{agent, create_token, create_user, policy_check, policy_publish, serve},
     config::ServeArgs,
     telemetry,
 };
@@ -29,12 +29,25 @@ enum Command {
     /// Work with policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Provision agents.
+    #[command(subcommand)]
+    Agent(AgentCommand),
 }
 
 #[derive(Debug, Subcommand)]
 enum PolicyCommand {
     /// Validate, lint and test policy files; exits non-zero on an error or a failing test.
     Check(policy_check::PolicyCheckArgs),
+    /// Validate, test and publish policy files as new versions (only those that changed).
+    Publish(policy_publish::PolicyPublishArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum AgentCommand {
+    /// Create an agent and print its API key once.
+    Create(agent::AgentCreateArgs),
+    /// Bind a published policy to an agent: POLICY follows the latest version, POLICY@N pins one.
+    Bind(agent::AgentBindArgs),
 }
 
 #[tokio::main]
@@ -47,6 +60,9 @@ async fn main() -> ExitCode {
         Some(Command::CreateUser(args)) => create_user::run(args).await,
         Some(Command::CreateToken(args)) => create_token::run(args).await,
         Some(Command::Policy(PolicyCommand::Check(args))) => policy_check::run(args),
+        Some(Command::Policy(PolicyCommand::Publish(args))) => policy_publish::run(args).await,
+        Some(Command::Agent(AgentCommand::Create(args))) => agent::create(args).await,
+        Some(Command::Agent(AgentCommand::Bind(args))) => agent::bind(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

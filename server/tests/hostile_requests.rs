@@ -168,7 +168,8 @@ async fn malformed_json_on_the_api_gets_a_json_error() {
     assert_eq!(broken.body["error"]["code"], "bad_request");
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(missing.body["error"]["field"], "display_name");
-    assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(not_json.body["error"]["code"], "unsupported_media_type");
 }
 
 async fn personal_token(app: &TestApp, email: &str) -> String {

@@ -1,10 +1,16 @@
 //! Types shared by the browser and the server.
 
+mod agent;
+mod decision;
 mod policy;
 mod role;
 mod time_format;
 mod user;
 
+pub use agent::{
+    AgentDetail, AgentKeySummary, AgentSummary, Binding, DecisionSummary, Freeze, IssuedAgentKey,
+};
+pub use decision::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind};
 pub use policy::{
     DiffKind, DiffLine, PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion,
     PolicyVersionSummary,

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// Where a policy stands: never published, published (with or without newer draft changes), or
 /// archived (kept for history, no longer bound or evaluated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyStatus {
     Draft,
@@ -21,6 +22,7 @@ impl PolicyStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PolicySummary {
     pub id: String,
     pub description: Option<String>,
@@ -34,6 +36,7 @@ pub struct PolicySummary {
 
 /// What the editor opens with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PolicyDraft {
     pub id: String,
     pub status: PolicyStatus,
@@ -47,6 +50,7 @@ pub struct PolicyDraft {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PolicyVersionSummary {
     pub policy_id: String,
     pub version: i64,
@@ -57,6 +61,7 @@ pub struct PolicyVersionSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PolicyVersion {
     pub summary: PolicyVersionSummary,
     pub source: String,
@@ -64,6 +69,7 @@ pub struct PolicyVersion {
 
 /// One line of a diff between two policy sources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DiffLine {
     pub kind: DiffKind,
     pub old_line: Option<usize>,
@@ -72,6 +78,7 @@ pub struct DiffLine {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DiffKind {
     Same,

@@ -5,6 +5,7 @@ use super::Role;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct UserId(pub String);
 
@@ -16,6 +17,7 @@ impl fmt::Display for UserId {
 
 /// An email address, trimmed and lower-cased, so one person has one account whatever they type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Email(String);
 
@@ -49,6 +51,7 @@ impl fmt::Display for Email {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct DisplayName(String);
 
@@ -105,6 +108,7 @@ impl fmt::Debug for Password {
 
 /// The signed-in person, as every page sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CurrentUser {
     pub id: UserId,
     pub email: String,
@@ -113,6 +117,7 @@ pub struct CurrentUser {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: UserId,
     pub email: String,
@@ -123,6 +128,7 @@ pub struct UserSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenSummary {
     pub id: String,
     pub name: String,

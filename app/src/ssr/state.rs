@@ -3,7 +3,10 @@ use std::sync::{Arc, Mutex};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::db::Db;
+use super::{
+    db::Db,
+    services::decisions::{journal::Journal, policy_cache::PolicyCache},
+};
 
 /// Settings that change how the server treats requests; loaded once at start-up.
 #[derive(Debug, Clone)]
@@ -18,6 +21,8 @@ pub struct Settings {
     /// Sign-in attempts allowed per email within the lock-out window.
     pub max_failed_logins: i64,
     pub lockout_window_millis: i64,
+    /// Agent API requests allowed per second per agent (bursts of twice that); 0: no limit.
+    pub agent_rate_limit: u32,
 }
 
 impl Default for Settings {
@@ -28,6 +33,7 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             max_failed_logins: 5,
             lockout_window_millis: 15 * 60 * 1000,
+            agent_rate_limit: 100,
         }
     }
 }
@@ -68,6 +74,53 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
     pub setup_token: Arc<SetupToken>,
+    /// The one writer of decision changes (group commit).
+    pub journal: Journal,
+    pub policy_cache: Arc<PolicyCache>,
+    pub agent_limiter: Arc<AgentRateLimiter>,
+}
+
+impl AppState {
+    /// Assembles the state and starts the decision journal on the current runtime.
+    pub fn new(db: Db, leptos_options: LeptosOptions, settings: Settings) -> Self {
+        Self {
+            journal: Journal::start(db.clone()),
+            agent_limiter: Arc::new(AgentRateLimiter::new(settings.agent_rate_limit)),
+            db,
+            leptos_options,
+            settings: Arc::new(settings),
+            setup_token: Arc::default(),
+            policy_cache: Arc::default(),
+        }
+    }
+}
+
+/// Requests per second per agent, so one runaway agent cannot starve the others.
+#[derive(Debug)]
+pub struct AgentRateLimiter(Option<governor::DefaultKeyedRateLimiter<String>>);
+
+impl AgentRateLimiter {
+    pub fn new(per_second: u32) -> Self {
+        Self(std::num::NonZeroU32::new(per_second).map(|rate| {
+            let burst = rate.saturating_mul(std::num::NonZeroU32::new(2).unwrap_or(rate));
+            governor::RateLimiter::keyed(governor::Quota::per_second(rate).allow_burst(burst))
+        }))
+    }
+
+    /// `Err(seconds)` to wait when the agent is over its rate.
+    pub fn check(&self, agent_id: &str) -> Result<(), u64> {
+        let Some(limiter) = &self.0 else {
+            return Ok(());
+        };
+        limiter
+            .check_key(&agent_id.to_owned())
+            .map_err(|not_until| {
+                let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                    &governor::clock::DefaultClock::default(),
+                ));
+                wait.as_secs().max(1)
+            })
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

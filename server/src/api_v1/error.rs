@@ -3,7 +3,8 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use app::error::AppError;
 
@@ -21,17 +22,31 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = Json(json!({"error": {
-            "code": self.0.code(),
-            "message": self.0.to_string(),
-            "field": self.0.field(),
-        }}));
+        let body = Json(ErrorBody {
+            error: ErrorDetail {
+                code: self.0.code().to_owned(),
+                message: self.0.to_string(),
+                field: self.0.field().map(str::to_owned),
+            },
+        });
         let mut response = (status, body).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
+        let headers = response.headers_mut();
+        match &self.0 {
+            AppError::Unauthenticated => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+            }
+            AppError::RateLimited {
+                retry_after_seconds,
+            } => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(*retry_after_seconds),
+                );
+            }
+            _ => {}
         }
         response
     }
@@ -41,4 +56,21 @@ pub async fn no_such_endpoint() -> ApiError {
     ApiError(AppError::not_found(
         "No such API endpoint; see /api/v1/openapi.json.",
     ))
+}
+
+/// Every refusal's body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable: invalid, unauthenticated, forbidden, not_found, conflict, frozen,
+    /// rate_limited, too_large, unsupported_media_type, bad_request, internal.
+    code: String,
+    /// For people: what went wrong and what to do.
+    message: String,
+    /// The request field at fault, when there is one.
+    field: Option<String>,
 }

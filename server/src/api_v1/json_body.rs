@@ -30,18 +30,28 @@ where
 fn rejection_error(rejection: &JsonRejection) -> AppError {
     match rejection {
         JsonRejection::JsonDataError(error) => {
-            let detail = error.body_text();
-            AppError::invalid(field_named_in(&detail).unwrap_or_default(), detail)
+            let text = error.body_text();
+            let detail = text
+                .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+                .unwrap_or(&text);
+            AppError::invalid(field_of(detail).unwrap_or_default(), detail)
         }
-        JsonRejection::MissingJsonContentType(_) => AppError::BadRequest {
-            message: "send the body as JSON with Content-Type: application/json".to_owned(),
+        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType {
+            message: "Send the body as JSON with Content-Type: application/json.".to_owned(),
         },
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::BadRequest {
-            message: "the body is too large".to_owned(),
-        },
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
         other => AppError::BadRequest {
             message: other.body_text(),
         },
+    }
+}
+
+/// The offending field: the path serde_path_to_error puts before an error inside a field
+/// ("automation_mode: unknown variant …"), or the name serde quotes for a missing or unknown one.
+fn field_of(detail: &str) -> Option<String> {
+    match detail.split_once(": ") {
+        Some((path, _)) if !path.is_empty() && !path.contains(' ') => Some(path.to_owned()),
+        _ => field_named_in(detail),
     }
 }
 

@@ -1,26 +1,67 @@
-//! The JSON API under `/api/v1`. People reach it with personal access tokens; agents (later)
-//! with API keys. Errors are always `{"error": {"code", "message", "field"}}`.
+//! The JSON API under `/api/v1`. People reach it with personal access tokens; agents with API
+//! keys. Errors are always `{"error": {"code", "message", "field"}}`.
 
+mod admin_agents;
+mod admin_policies;
+mod agent;
+mod decisions;
 mod error;
 mod json_body;
 mod me;
+pub mod openapi;
 mod person;
 mod policies;
 mod users;
 
-use axum::{
-    routing::{get, post},
-    Router,
-};
+use std::sync::Arc;
+
+use axum::{routing::get, Router};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use app::ssr::AppState;
 
-pub use error::ApiError;
+pub use agent::ApiAgent;
+pub use error::{ApiError, ErrorBody};
+
+/// The API's router and its OpenAPI document, built from the same route annotations.
+pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(me::show))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(policies::dry_run))
+        .routes(routes!(admin_policies::list, admin_policies::publish))
+        .routes(routes!(admin_agents::list, admin_agents::create))
+        .routes(routes!(admin_agents::show))
+        .routes(routes!(admin_agents::rotate_key, admin_agents::revoke_keys))
+        .routes(routes!(admin_agents::bindings, admin_agents::bind))
+        .routes(routes!(admin_agents::unbind))
+        .routes(routes!(admin_agents::freeze))
+        .routes(routes!(admin_agents::freeze_all))
+        .routes(routes!(decisions::open))
+        .routes(routes!(decisions::show))
+        .routes(routes!(decisions::add_context))
+        .routes(routes!(decisions::record_read))
+        .routes(routes!(decisions::evaluate))
+        .routes(routes!(decisions::request_approval))
+        .routes(routes!(decisions::record_write))
+        .routes(routes!(decisions::close))
+        .routes(routes!(decisions::trace))
+        .routes(routes!(decisions::wait))
+        .routes(routes!(decisions::verify))
+        .split_for_parts()
+}
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me::show))
-        .route("/admin/users", get(users::list).post(users::create))
-        .route("/policies/dry-run", post(policies::dry_run))
-        .fallback(error::no_such_endpoint)
+    let (api, document) = router_and_document();
+    let document_json = openapi::OpenApiJson(Arc::new(
+        document
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".to_owned()),
+    ));
+    api.route(
+        "/openapi.json",
+        get(openapi::serve).with_state(document_json),
+    )
+    .fallback(error::no_such_endpoint)
 }

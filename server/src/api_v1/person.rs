@@ -28,14 +28,7 @@ impl FromRequestParts<AppState> for ApiPerson {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .ok_or(ApiError(AppError::Unauthenticated))?;
-        Ok(Self(
-            personal_token::authenticate(&state.db, token.trim()).await?,
-        ))
+        let token = super::agent::bearer(parts).ok_or(ApiError(AppError::Unauthenticated))?;
+        Ok(Self(personal_token::authenticate(&state.db, token).await?))
     }
 }

@@ -10,16 +10,28 @@ use app::{
 };
 use verdict_policy::DryRunReport;
 
-use super::{json_body::JsonBody, person::ApiPerson, ApiError};
+use super::{error::ErrorBody, json_body::JsonBody, person::ApiPerson, ApiError};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DryRunBody {
+    /// The policy document to evaluate; nothing is saved.
     source_yaml: String,
+    /// The inputs to evaluate it against.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     context: Option<Value>,
 }
 
+#[utoipa::path(
+    post, path = "/policies/dry-run", tag = "policies",
+    request_body = DryRunBody,
+    responses(
+        (status = 200, description = "Diagnostics, the evaluation with its per-rule explanation, and the policy's own tests: what the editor's preview shows.", body = Object),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+    ),
+    security(("personal_token" = []))
+)]
 /// The editor's preview for scripts: admins' and authors' tokens, or any signed-in session.
 pub async fn dry_run(
     State(state): State<AppState>,

@@ -6,8 +6,13 @@ use app::{
     ssr::{services::users, AppState},
 };
 
-use super::{json_body::JsonBody, person::ApiPerson, ApiError};
+use super::{error::ErrorBody, json_body::JsonBody, person::ApiPerson, ApiError};
 
+#[utoipa::path(
+    get, path = "/admin/users", tag = "people",
+    responses((status = 200, body = Vec<UserSummary>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("personal_token" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -16,7 +21,7 @@ pub async fn list(
     Ok(Json(users::list(&state.db).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
     email: String,
@@ -25,6 +30,12 @@ pub struct NewUserBody {
     password: String,
 }
 
+#[utoipa::path(
+    post, path = "/admin/users", tag = "people",
+    request_body = NewUserBody,
+    responses((status = 201, body = UserSummary), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("personal_token" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     person: ApiPerson,

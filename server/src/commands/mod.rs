@@ -1,8 +1,10 @@
 //! What the `verdict` command does, one file per subcommand.
 
+pub mod agent;
 pub mod create_token;
 pub mod create_user;
 pub mod policy_check;
+pub mod policy_publish;
 pub mod serve;
 
 use std::path::Path;
@@ -12,7 +14,6 @@ use app::{
     ssr::{
         db::{Db, DbError},
         session_store::DbSessionStore,
-        state::SetupToken,
         AppState, Settings,
     },
 };
@@ -43,12 +44,7 @@ pub async fn open_state(
         .site_pkg_dir("pkg")
         .env(Env::PROD)
         .build();
-    let state = AppState {
-        db,
-        leptos_options,
-        settings: settings.into(),
-        setup_token: SetupToken::default().into(),
-    };
+    let state = AppState::new(db, leptos_options, settings);
     Ok((state, sessions.store()))
 }
 

@@ -5,7 +5,7 @@ use tower_sessions::ExpiredDeletion;
 use app::ssr::store;
 
 use super::{open_state, CommandError};
-use crate::{config::ServeArgs, router};
+use crate::{config::ServeArgs, router, worker};
 
 const EXPIRED_SESSION_SWEEP: Duration = Duration::from_secs(3600);
 
@@ -36,6 +36,8 @@ pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
             .clone()
             .continuously_delete_expired(EXPIRED_SESSION_SWEEP),
     );
+
+    tokio::spawn(worker::sweep_expired_approvals(state.clone()));
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(addr = %args.addr, url = %args.public_url(), "Verdict is listening");

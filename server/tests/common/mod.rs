@@ -32,6 +32,7 @@ pub struct TestApp {
 pub struct Reply {
     pub status: StatusCode,
     pub set_cookie: Option<String>,
+    pub retry_after: Option<String>,
     pub body: Value,
     pub text: String,
 }
@@ -133,6 +134,11 @@ impl TestApp {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.split(';').next())
             .map(str::to_owned);
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let bytes = response
             .into_body()
             .collect()
@@ -144,6 +150,7 @@ impl TestApp {
         Reply {
             status,
             set_cookie,
+            retry_after,
             body,
             text,
         }
@@ -198,4 +205,144 @@ fn uuid_like() -> String {
         nanos,
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+pub const REFUND_POLICY: &str =
+    include_str!("../../../app/src/policies/templates/refund_limit.yaml");
+
+/// An agent provisioned over the admin API: its id and its API key.
+pub struct TestAgent {
+    pub id: String,
+    pub key: String,
+}
+
+impl TestApp {
+    /// Sends a JSON request (or none) with an optional bearer credential.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, HOST);
+        if let Some(bearer) = bearer {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {bearer}"));
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
+    }
+
+    /// An admin's personal access token.
+    pub async fn admin_token(&self) -> String {
+        let email = "admin@example.com";
+        self.create_user(email, Role::Admin).await;
+        let admin = app::ssr::store::users::find_by_email(
+            &self.state.db.pool,
+            &Email::parse(email).unwrap(),
+        )
+        .await
+        .unwrap()
+        .and_then(|row| row.current_user())
+        .unwrap();
+        app::ssr::services::tokens::create(&self.state.db, &admin, "tests", None)
+            .await
+            .unwrap()
+            .plaintext
+    }
+
+    /// Publishes `source` over the admin API.
+    pub async fn publish(&self, admin: &str, source: &str) -> Value {
+        let reply = self
+            .call(
+                "POST",
+                "/api/v1/admin/policies",
+                Some(admin),
+                Some(serde_json::json!({"source_yaml": source, "change_note": "test"})),
+            )
+            .await;
+        assert!(reply.status.is_success(), "publish failed: {}", reply.text);
+        reply.body
+    }
+
+    /// Creates an agent over the admin API and binds `policies` to it (latest versions).
+    pub async fn agent(&self, admin: &str, name: &str, policies: &[&str]) -> TestAgent {
+        let created = self
+            .call(
+                "POST",
+                "/api/v1/admin/agents",
+                Some(admin),
+                Some(serde_json::json!({"name": name, "owner_team": "support"})),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.body["agent"]["id"].as_str().unwrap().to_owned();
+        for policy in policies {
+            let bound = self
+                .call(
+                    "POST",
+                    &format!("/api/v1/admin/agents/{id}/bindings"),
+                    Some(admin),
+                    Some(serde_json::json!({"policy_id": policy})),
+                )
+                .await;
+            assert_eq!(bound.status, StatusCode::CREATED, "{}", bound.text);
+        }
+        TestAgent {
+            id,
+            key: created.body["api_key"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Opens a decision for `agent` and returns its id.
+    pub async fn open_decision(&self, agent: &TestAgent, intent: &str, mode: &str) -> String {
+        let opened = self
+            .call(
+                "POST",
+                "/api/v1/decisions",
+                Some(&agent.key),
+                Some(serde_json::json!({"intent": intent, "automation_mode": mode})),
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text);
+        opened.body["decision_id"].as_str().unwrap().to_owned()
+    }
+
+    /// POSTs `body` to `/api/v1/decisions/{id}/{step}` as `agent`.
+    pub async fn step(&self, agent: &TestAgent, decision: &str, step: &str, body: Value) -> Reply {
+        self.call(
+            "POST",
+            &format!("/api/v1/decisions/{decision}/{step}"),
+            Some(&agent.key),
+            Some(body),
+        )
+        .await
+    }
+
+    /// The kinds of a decision's events, in order.
+    pub async fn event_kinds(&self, agent: &TestAgent, decision: &str) -> Vec<String> {
+        let trace = self
+            .call(
+                "GET",
+                &format!("/api/v1/decisions/{decision}/trace"),
+                Some(&agent.key),
+                None,
+            )
+            .await;
+        assert_eq!(trace.status, StatusCode::OK, "{}", trace.text);
+        trace.body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|event| event["kind"].as_str().unwrap().to_owned())
+            .collect()
+    }
 }

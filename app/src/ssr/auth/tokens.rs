@@ -32,8 +32,18 @@ pub struct IssuedToken {
 
 pub const PERSONAL_TOKEN_PREFIX: &str = "vp_";
 
+pub const AGENT_KEY_PREFIX: &str = "vk_";
+
 pub fn issue_personal_token() -> IssuedToken {
-    let plaintext = format!("{PERSONAL_TOKEN_PREFIX}{}", random_secret());
+    issue_with_prefix(PERSONAL_TOKEN_PREFIX)
+}
+
+pub fn issue_agent_key() -> IssuedToken {
+    issue_with_prefix(AGENT_KEY_PREFIX)
+}
+
+fn issue_with_prefix(kind: &str) -> IssuedToken {
+    let plaintext = format!("{kind}{}", random_secret());
     IssuedToken {
         prefix: plaintext.chars().take(10).collect(),
         digest: digest(&plaintext),
@@ -54,6 +64,9 @@ mod tests {
         assert_ne!(first.plaintext, second.plaintext);
         assert_eq!(first.digest, digest(&first.plaintext));
         assert!(!first.digest.contains(&first.plaintext));
+        let key = issue_agent_key();
+        assert!(key.plaintext.starts_with("vk_"));
+        assert_eq!(key.plaintext.len(), 3 + 64);
     }
 
     #[test]

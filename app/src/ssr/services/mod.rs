@@ -1,6 +1,9 @@
 //! Domain operations, one transaction each. Server functions, the JSON API and the command line
 //! all call these; none of them writes SQL of its own.
 
+pub mod agents;
+pub mod approvals;
+pub mod decisions;
 pub mod dry_run;
 pub mod policies;
 pub mod policy_diff;

@@ -334,3 +334,93 @@ fn version_summary(row: &VersionRow) -> PolicyVersionSummary {
         published_at: row.published_at,
     }
 }
+
+/// What publishing a policy file did: a new version, or nothing because the source is the
+/// latest version already.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SourcePublished {
+    pub policy_id: String,
+    pub version: i64,
+    pub hash: String,
+    pub published: bool,
+}
+
+/// Publishes `source` as the next version of the policy it names, creating the policy if it is
+/// new; for scripted provisioning, where the file is the draft.
+pub async fn publish_source(
+    db: &Db,
+    actor: &str,
+    source: &str,
+    change_note: &str,
+) -> AppResult<SourcePublished> {
+    check_source_size(source)?;
+    let id = Policy::parse(source)
+        .map(|policy| policy.id().as_str().to_owned())
+        .map_err(|diagnostics| {
+            let reasons: Vec<String> = diagnostics
+                .iter()
+                .map(|d| format!("line {}:{}: {}", d.line, d.column, d.message))
+                .collect();
+            AppError::invalid(
+                "source_yaml",
+                format!("Not a valid policy: {}.", reasons.join("; ")),
+            )
+        })?;
+    let hash = content_hash(source);
+    let existing_row = store::policies::find(&db.pool, &id).await?;
+    if let Some(row) = &existing_row {
+        if let Some(latest) = store::policies::version(&db.pool, &id, row.latest_version).await? {
+            if latest.content_hash == hash {
+                return Ok(SourcePublished {
+                    policy_id: id,
+                    version: latest.version,
+                    hash,
+                    published: false,
+                });
+            }
+        }
+    }
+    let revision = match existing_row {
+        Some(row) => {
+            save_draft(db, actor, &id, source, row.draft_revision)
+                .await?
+                .revision
+        }
+        None => {
+            let now = now_millis();
+            let mut tx = db.pool.begin().await?;
+            store::policies::insert(&mut *tx, &id, source, actor, now).await?;
+            store::audit::record(
+                &mut *tx,
+                AuditEntry {
+                    actor,
+                    action: "policy.create",
+                    target: &id,
+                    before: None,
+                    after: Some(json!({"from": "source"})),
+                },
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            1
+        }
+    };
+    let note = if change_note.trim().is_empty() {
+        "Published from a file."
+    } else {
+        change_note
+    };
+    let version = publish(db, actor, &id, revision, note)
+        .await
+        .map_err(|error| match error {
+            AppError::Invalid { message, .. } => AppError::invalid("source_yaml", message),
+            other => other,
+        })?;
+    Ok(SourcePublished {
+        policy_id: id,
+        version: version.version,
+        hash: version.content_hash,
+        published: true,
+    })
+}

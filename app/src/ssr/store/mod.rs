@@ -1,7 +1,12 @@
 //! SQL, one file per aggregate. Every function takes any executor (pool, connection or
 //! transaction) so services decide the transaction boundaries.
 
+pub mod agents;
+pub mod approvals;
 pub mod audit;
+pub mod bindings;
+pub mod decisions;
+pub mod flags;
 pub mod login_failures;
 pub mod policies;
 pub mod tokens;

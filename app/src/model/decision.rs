@@ -1,0 +1,135 @@
+//! A decision envelope's vocabulary: its status, its automation mode and its event kinds.
+
+use serde::{Deserialize, Serialize};
+
+/// Declares a closed set of snake_case names with lossless conversion to and from text, so a
+/// value read from the database or a request either is one of them or is refused.
+macro_rules! named_values {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_values!(
+    /// Where a decision stands. `committed` and `aborted` are final.
+    DecisionStatus {
+        Open => "open",
+        NeedsApproval => "needs_approval",
+        Approved => "approved",
+        Rejected => "rejected",
+        Committed => "committed",
+        Aborted => "aborted",
+    }
+);
+
+impl DecisionStatus {
+    pub fn is_closed(self) -> bool {
+        matches!(self, DecisionStatus::Committed | DecisionStatus::Aborted)
+    }
+}
+
+named_values!(
+    /// How much the agent may do on its own; fixed when the decision opens.
+    AutomationMode {
+        Propose => "propose",
+        Approve => "approve",
+        Override => "override",
+        Autonomous => "autonomous",
+    }
+);
+
+impl AutomationMode {
+    /// Modes in which nothing is written without a person's approval.
+    pub fn needs_approval_to_act(self) -> bool {
+        matches!(self, AutomationMode::Propose | AutomationMode::Approve)
+    }
+}
+
+named_values!(
+    /// What an event in a decision's trace records.
+    EventKind {
+        DecisionOpened => "decision_opened",
+        ContextAdded => "context_added",
+        Read => "read",
+        PolicyEval => "policy_eval",
+        ApprovalRequested => "approval_requested",
+        ApprovalResolved => "approval_resolved",
+        Write => "write",
+        Snapshot => "snapshot",
+        DecisionCommitted => "decision_committed",
+        DecisionAborted => "decision_aborted",
+    }
+);
+
+named_values!(
+    /// Where an approval request stands.
+    ApprovalStatus {
+        Pending => "pending",
+        Approved => "approved",
+        Rejected => "rejected",
+        Expired => "expired",
+    }
+);
+
+named_values!(
+    /// How an agent closes a decision.
+    CloseAction {
+        Commit => "commit",
+        Rollback => "rollback",
+        Abort => "abort",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_round_trips_and_unknown_names_are_refused() {
+        for status in DecisionStatus::ALL {
+            assert_eq!(DecisionStatus::parse(status.as_str()), Some(*status));
+        }
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(AutomationMode::parse("yolo"), None);
+        assert_eq!(
+            serde_json::to_string(&DecisionStatus::NeedsApproval).unwrap(),
+            "\"needs_approval\""
+        );
+    }
+
+    #[test]
+    fn only_committed_and_aborted_are_final() {
+        let closed: Vec<_> = DecisionStatus::ALL
+            .iter()
+            .filter(|status| status.is_closed())
+            .collect();
+        assert_eq!(
+            closed,
+            [&DecisionStatus::Committed, &DecisionStatus::Aborted]
+        );
+    }
+}

@@ -1,0 +1,721 @@
+//! Every change to a decision, as a command the journal applies inside its transaction. Each
+//! command reads and validates first and writes only once it cannot be refused, so a refusal
+//! leaves the shared transaction untouched.
+
+use serde_json::{json, Value};
+use verdict_policy::Outcome;
+
+use crate::{
+    error::AppError,
+    model::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind},
+    ssr::{
+        ids::new_id,
+        now_millis,
+        store::{
+            approvals::{self, ApprovalRow},
+            decisions::{self, DecisionRow, EventRow, NewEvaluation},
+        },
+    },
+};
+
+use super::{
+    chain::{canonical_json, event_hash, GENESIS},
+    rules::{check, Standing, Step},
+    views::DecisionView,
+};
+
+/// Idempotency records older than this no longer answer; the key may be used afresh.
+const IDEMPOTENCY_WINDOW_MILLIS: i64 = 24 * 60 * 60 * 1000;
+
+/// The agent on whose behalf a command runs; its decisions are the only ones it can reach.
+#[derive(Debug, Clone)]
+pub struct AgentScope {
+    pub agent_id: String,
+    pub agent_name: String,
+}
+
+impl AgentScope {
+    fn actor(&self) -> String {
+        format!("agent:{}", self.agent_name)
+    }
+}
+
+/// An `Idempotency-Key` and the digest of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim {
+    pub scope: String,
+    pub request_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenDecision {
+    pub intent: String,
+    pub automation_mode: AutomationMode,
+    pub actor: Option<String>,
+    pub metadata: Option<Value>,
+}
+
+/// One policy's verdict, ready to be recorded.
+#[derive(Debug, Clone)]
+pub struct RecordedEvaluation {
+    pub policy_id: Option<String>,
+    pub version: Option<i64>,
+    pub hash: Option<String>,
+    pub inputs: Value,
+    pub outcome: Outcome,
+    pub rationale: String,
+    pub decided_by: Option<String>,
+    pub matched_rules: Vec<String>,
+    pub approval_route: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApprovalRequest {
+    pub title: String,
+    pub message: String,
+    pub approval_route: Option<String>,
+    pub require_rationale: bool,
+    pub expires_in_millis: i64,
+}
+
+#[derive(Debug, Clone)]
+pub enum Command {
+    Open {
+        scope: AgentScope,
+        request: OpenDecision,
+        idempotency: Option<IdempotencyClaim>,
+    },
+    /// A context note, a read or a write: an event whose payload the caller has validated.
+    Note {
+        scope: AgentScope,
+        decision_id: String,
+        kind: EventKind,
+        payload: Value,
+        idempotency: Option<IdempotencyClaim>,
+    },
+    Evaluate {
+        scope: AgentScope,
+        decision_id: String,
+        evaluations: Vec<RecordedEvaluation>,
+    },
+    RequestApproval {
+        scope: AgentScope,
+        decision_id: String,
+        request: NewApprovalRequest,
+    },
+    Close {
+        scope: AgentScope,
+        decision_id: String,
+        action: CloseAction,
+        reason: Option<String>,
+    },
+    ResolveApproval {
+        approval_id: String,
+        approver: String,
+        approve: bool,
+        rationale: Option<String>,
+    },
+    ExpireApproval {
+        approval_id: String,
+    },
+}
+
+/// What a command did: the decision afterwards and the events it appended.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub decision: DecisionRow,
+    pub events: Vec<EventRow>,
+    pub approval_id: Option<String>,
+    /// The first answer, when an idempotency key repeated an earlier request.
+    pub replay: Option<String>,
+    pub status_changed: bool,
+}
+
+impl Applied {
+    pub fn status(&self) -> DecisionStatus {
+        DecisionStatus::parse(&self.decision.status).unwrap_or(DecisionStatus::Open)
+    }
+}
+
+pub enum Refusal {
+    /// The command is not allowed; nothing was written.
+    Refused(AppError),
+    /// The database failed; the transaction must be abandoned.
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(error: sqlx::Error) -> Self {
+        Refusal::Database(error)
+    }
+}
+
+impl From<AppError> for Refusal {
+    fn from(error: AppError) -> Self {
+        Refusal::Refused(error)
+    }
+}
+
+type Conn = sqlx::AnyConnection;
+
+pub async fn apply(conn: &mut Conn, command: &Command) -> Result<Applied, Refusal> {
+    let now = now_millis();
+    match command {
+        Command::Open {
+            scope,
+            request,
+            idempotency,
+        } => open(conn, scope, request, idempotency.as_ref(), now).await,
+        Command::Note {
+            scope,
+            decision_id,
+            kind,
+            payload,
+            idempotency,
+        } => {
+            let decision = owned_decision(conn, decision_id, scope).await?;
+            if let Some(claim) = idempotency {
+                if let Some(replay) = replay(conn, &scope.agent_id, claim, now).await? {
+                    return Ok(unchanged(decision, Some(replay)));
+                }
+            }
+            let step = if *kind == EventKind::Write {
+                Step::Write
+            } else {
+                Step::AddNote
+            };
+            check(step, &standing(&decision))?;
+            let mut change = Change::new(decision, now);
+            change.append(*kind, scope.actor(), payload.clone());
+            let applied = change.write(conn).await?;
+            if let Some(claim) = idempotency {
+                let answer =
+                    serde_json::to_string(&super::views::EventView::of(&applied.events[0]))
+                        .unwrap_or_default();
+                remember(conn, &scope.agent_id, claim, &answer, now).await?;
+            }
+            Ok(applied)
+        }
+        Command::Evaluate {
+            scope,
+            decision_id,
+            evaluations,
+        } => {
+            let decision = owned_decision(conn, decision_id, scope).await?;
+            check(Step::Evaluate, &standing(&decision))?;
+            evaluate(conn, scope, decision, evaluations, now).await
+        }
+        Command::RequestApproval {
+            scope,
+            decision_id,
+            request,
+        } => {
+            let decision = owned_decision(conn, decision_id, scope).await?;
+            check(Step::RequestApproval, &standing(&decision))?;
+            request_approval(conn, scope, decision, request, now).await
+        }
+        Command::Close {
+            scope,
+            decision_id,
+            action,
+            reason,
+        } => {
+            let decision = owned_decision(conn, decision_id, scope).await?;
+            let step = match action {
+                CloseAction::Commit => Step::Commit,
+                CloseAction::Rollback | CloseAction::Abort => Step::Abort,
+            };
+            check(step, &standing(&decision))?;
+            let payload = json!({"action": action, "reason": reason});
+            close(conn, decision, *action, scope.actor(), payload, now).await
+        }
+        Command::ResolveApproval {
+            approval_id,
+            approver,
+            approve,
+            rationale,
+        } => {
+            resolve(
+                conn,
+                approval_id,
+                approver,
+                *approve,
+                rationale.as_deref(),
+                now,
+            )
+            .await
+        }
+        Command::ExpireApproval { approval_id } => expire(conn, approval_id, now).await,
+    }
+}
+
+async fn open(
+    conn: &mut Conn,
+    scope: &AgentScope,
+    request: &OpenDecision,
+    idempotency: Option<&IdempotencyClaim>,
+    now: i64,
+) -> Result<Applied, Refusal> {
+    if let Some(claim) = idempotency {
+        if let Some(replay) = replay(conn, &scope.agent_id, claim, now).await? {
+            let first: DecisionView = serde_json::from_str(&replay).map_err(|error| {
+                tracing::error!(%error, "unreadable idempotency record");
+                AppError::Internal
+            })?;
+            let decision = owned_decision(conn, &first.decision_id, scope).await?;
+            return Ok(unchanged(decision, Some(replay)));
+        }
+    }
+    let decision = DecisionRow {
+        id: new_id(),
+        agent_id: scope.agent_id.clone(),
+        intent: request.intent.clone(),
+        automation_mode: request.automation_mode.as_str().to_owned(),
+        actor: request.actor.clone(),
+        status: DecisionStatus::Open.as_str().to_owned(),
+        latest_outcome: None,
+        latest_route: None,
+        approval_granted: 0,
+        policies_used: "[]".to_owned(),
+        last_sequence: 0,
+        last_hash: GENESIS.to_owned(),
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+    };
+    let mut change = Change::new(decision, now);
+    change.append(
+        EventKind::DecisionOpened,
+        scope.actor(),
+        json!({
+            "intent": request.intent,
+            "automation_mode": request.automation_mode,
+            "actor": request.actor,
+            "metadata": request.metadata,
+        }),
+    );
+    change.is_new = true;
+    let applied = change.write(conn).await?;
+    if let Some(claim) = idempotency {
+        let answer =
+            serde_json::to_string(&DecisionView::of(&applied.decision)).unwrap_or_default();
+        remember(conn, &scope.agent_id, claim, &answer, now).await?;
+    }
+    Ok(applied)
+}
+
+async fn evaluate(
+    conn: &mut Conn,
+    scope: &AgentScope,
+    decision: DecisionRow,
+    evaluations: &[RecordedEvaluation],
+    now: i64,
+) -> Result<Applied, Refusal> {
+    let combined = evaluations
+        .iter()
+        .map(|evaluation| evaluation.outcome)
+        .fold(Outcome::Allow, Outcome::strictest);
+    let route = evaluations
+        .iter()
+        .filter(|evaluation| evaluation.outcome == Outcome::RequiresException)
+        .find_map(|evaluation| evaluation.approval_route.clone());
+    let mut used: Vec<Value> = serde_json::from_str(&decision.policies_used).unwrap_or_default();
+    for evaluation in evaluations {
+        if let (Some(policy_id), Some(version), Some(hash)) =
+            (&evaluation.policy_id, evaluation.version, &evaluation.hash)
+        {
+            let entry = json!({"policy_id": policy_id, "version": version, "hash": hash});
+            if !used.contains(&entry) {
+                used.push(entry);
+            }
+        }
+    }
+    let mut change = Change::new(decision, now);
+    change.decision.latest_outcome = Some(combined.as_str().to_owned());
+    change.decision.latest_route = route;
+    change.decision.policies_used = Value::Array(used).to_string();
+    for evaluation in evaluations {
+        change.append(
+            EventKind::PolicyEval,
+            scope.actor(),
+            json!({
+                "policy_id": evaluation.policy_id,
+                "version": evaluation.version,
+                "hash": evaluation.hash,
+                "inputs": evaluation.inputs,
+                "outcome": evaluation.outcome,
+                "rationale": evaluation.rationale,
+                "decided_by": evaluation.decided_by,
+                "matched_rules": evaluation.matched_rules,
+                "approval_route": evaluation.approval_route,
+            }),
+        );
+    }
+    let applied = change.write(conn).await?;
+    for (event, evaluation) in applied.events.iter().zip(evaluations) {
+        if let (Some(policy_id), Some(version), Some(hash)) =
+            (&evaluation.policy_id, evaluation.version, &evaluation.hash)
+        {
+            decisions::insert_evaluation(
+                conn,
+                NewEvaluation {
+                    event_id: &event.id,
+                    decision_id: &event.decision_id,
+                    agent_id: &scope.agent_id,
+                    policy_id,
+                    policy_version: version,
+                    policy_hash: hash,
+                    outcome: evaluation.outcome.as_str(),
+                    matched_rules: &serde_json::to_string(&evaluation.matched_rules)
+                        .unwrap_or_default(),
+                    at: now,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(applied)
+}
+
+async fn request_approval(
+    conn: &mut Conn,
+    scope: &AgentScope,
+    decision: DecisionRow,
+    request: &NewApprovalRequest,
+    now: i64,
+) -> Result<Applied, Refusal> {
+    let route = request
+        .approval_route
+        .clone()
+        .or_else(|| decision.latest_route.clone());
+    let approval = ApprovalRow {
+        id: new_id(),
+        decision_id: decision.id.clone(),
+        agent_id: scope.agent_id.clone(),
+        title: request.title.clone(),
+        message: request.message.clone(),
+        approval_route: route.clone(),
+        require_rationale: i64::from(request.require_rationale),
+        status: ApprovalStatus::Pending.as_str().to_owned(),
+        requested_at: now,
+        expires_at: now.saturating_add(request.expires_in_millis),
+        resolved_at: None,
+        resolved_by: None,
+        rationale: None,
+    };
+    let mut change = Change::new(decision, now);
+    change.set_status(DecisionStatus::NeedsApproval);
+    change.append(
+        EventKind::ApprovalRequested,
+        scope.actor(),
+        json!({
+            "approval_id": approval.id,
+            "title": approval.title,
+            "message": approval.message,
+            "approval_route": route,
+            "require_rationale": request.require_rationale,
+            "expires_at": approval.expires_at,
+        }),
+    );
+    let mut applied = change.write(conn).await?;
+    approvals::insert(conn, &approval).await?;
+    applied.approval_id = Some(approval.id);
+    Ok(applied)
+}
+
+async fn close(
+    conn: &mut Conn,
+    decision: DecisionRow,
+    action: CloseAction,
+    actor: String,
+    payload: Value,
+    now: i64,
+) -> Result<Applied, Refusal> {
+    let (kind, status) = match action {
+        CloseAction::Commit => (EventKind::DecisionCommitted, DecisionStatus::Committed),
+        CloseAction::Rollback | CloseAction::Abort => {
+            (EventKind::DecisionAborted, DecisionStatus::Aborted)
+        }
+    };
+    let policies: Value = serde_json::from_str(&decision.policies_used).unwrap_or(json!([]));
+    let decision_id = decision.id.clone();
+    let mut change = Change::new(decision, now);
+    change.set_status(status);
+    change.decision.closed_at = Some(now);
+    change.append(
+        EventKind::Snapshot,
+        actor.clone(),
+        json!({"policies": policies}),
+    );
+    change.append(kind, actor, payload);
+    let applied = change.write(conn).await?;
+    if status == DecisionStatus::Aborted {
+        withdraw_pending_approvals(conn, &decision_id, now).await?;
+    }
+    Ok(applied)
+}
+
+/// An aborted decision's open requests can no longer be answered; the inbox should not show them.
+async fn withdraw_pending_approvals(
+    conn: &mut Conn,
+    decision_id: &str,
+    now: i64,
+) -> Result<(), Refusal> {
+    for approval in approvals::of_decision(&mut *conn, decision_id).await? {
+        if approval.status == ApprovalStatus::Pending.as_str() {
+            approvals::resolve(
+                conn,
+                &approval.id,
+                ApprovalStatus::Expired.as_str(),
+                "system",
+                Some("the decision was aborted"),
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn resolve(
+    conn: &mut Conn,
+    approval_id: &str,
+    approver: &str,
+    approve: bool,
+    rationale: Option<&str>,
+    now: i64,
+) -> Result<Applied, Refusal> {
+    let approval = pending_approval(conn, approval_id).await?;
+    if approval.require_rationale != 0 && rationale.is_none_or(|text| text.trim().is_empty()) {
+        return Err(AppError::invalid("rationale", "This approval needs a rationale.").into());
+    }
+    let decision = decisions::find(&mut *conn, &approval.decision_id, None)
+        .await?
+        .ok_or_else(|| AppError::not_found("The approval's decision is gone."))?;
+    check(Step::ResolveApproval, &standing(&decision))?;
+    let (status, decision_status) = if approve {
+        (ApprovalStatus::Approved, DecisionStatus::Approved)
+    } else {
+        (ApprovalStatus::Rejected, DecisionStatus::Rejected)
+    };
+    let mut change = Change::new(decision, now);
+    change.set_status(decision_status);
+    if approve {
+        change.decision.approval_granted = 1;
+    }
+    change.append(
+        EventKind::ApprovalResolved,
+        format!("user:{approver}"),
+        json!({
+            "approval_id": approval.id,
+            "outcome": status,
+            "by": approver,
+            "rationale": rationale,
+        }),
+    );
+    let applied = change.write(conn).await?;
+    if !approvals::resolve(conn, approval_id, status.as_str(), approver, rationale, now).await? {
+        return Err(Refusal::Database(sqlx::Error::RowNotFound));
+    }
+    Ok(applied)
+}
+
+async fn expire(conn: &mut Conn, approval_id: &str, now: i64) -> Result<Applied, Refusal> {
+    let approval = pending_approval(conn, approval_id).await?;
+    if approval.expires_at > now {
+        return Err(AppError::conflict("The approval has not expired yet.").into());
+    }
+    let decision = decisions::find(&mut *conn, &approval.decision_id, None)
+        .await?
+        .ok_or_else(|| AppError::not_found("The approval's decision is gone."))?;
+    check(Step::Abort, &standing(&decision))?;
+    let resolution = json!({
+        "approval_id": approval.id,
+        "outcome": ApprovalStatus::Expired,
+        "by": "system",
+        "rationale": null,
+    });
+    let policies: Value = serde_json::from_str(&decision.policies_used).unwrap_or(json!([]));
+    let mut change = Change::new(decision, now);
+    change.set_status(DecisionStatus::Aborted);
+    change.decision.closed_at = Some(now);
+    change.append(EventKind::ApprovalResolved, "system".to_owned(), resolution);
+    change.append(
+        EventKind::Snapshot,
+        "system".to_owned(),
+        json!({"policies": policies}),
+    );
+    change.append(
+        EventKind::DecisionAborted,
+        "system".to_owned(),
+        json!({"action": "expired", "reason": "the approval request expired"}),
+    );
+    let applied = change.write(conn).await?;
+    approvals::resolve(
+        conn,
+        approval_id,
+        ApprovalStatus::Expired.as_str(),
+        "system",
+        None,
+        now,
+    )
+    .await?;
+    Ok(applied)
+}
+
+async fn pending_approval(conn: &mut Conn, approval_id: &str) -> Result<ApprovalRow, Refusal> {
+    let approval = approvals::find(&mut *conn, approval_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such approval request."))?;
+    if approval.status != ApprovalStatus::Pending.as_str() {
+        return Err(AppError::conflict(format!(
+            "The approval request is already {}.",
+            approval.status
+        ))
+        .into());
+    }
+    Ok(approval)
+}
+
+/// The decision, if it is this agent's; another agent's decision is as good as absent.
+async fn owned_decision(
+    conn: &mut Conn,
+    decision_id: &str,
+    scope: &AgentScope,
+) -> Result<DecisionRow, Refusal> {
+    decisions::find(&mut *conn, decision_id, Some(&scope.agent_id))
+        .await?
+        .ok_or_else(|| AppError::not_found("No such decision.").into())
+}
+
+pub fn standing(decision: &DecisionRow) -> Standing {
+    Standing {
+        status: DecisionStatus::parse(&decision.status).unwrap_or(DecisionStatus::Open),
+        mode: AutomationMode::parse(&decision.automation_mode).unwrap_or(AutomationMode::Propose),
+        latest_outcome: decision
+            .latest_outcome
+            .as_deref()
+            .and_then(|outcome| outcome.parse().ok()),
+        approval_granted: decision.approval_granted != 0,
+    }
+}
+
+async fn replay(
+    conn: &mut Conn,
+    agent_id: &str,
+    claim: &IdempotencyClaim,
+    now: i64,
+) -> Result<Option<String>, Refusal> {
+    let Some(record) = decisions::idempotency_record(conn, agent_id, &claim.scope).await? else {
+        return Ok(None);
+    };
+    if now - record.created_at > IDEMPOTENCY_WINDOW_MILLIS {
+        return Ok(None);
+    }
+    if record.request_hash != claim.request_hash {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "This Idempotency-Key was already used with a different request body.",
+        )
+        .into());
+    }
+    Ok(Some(record.response_json))
+}
+
+async fn remember(
+    conn: &mut Conn,
+    agent_id: &str,
+    claim: &IdempotencyClaim,
+    answer: &str,
+    now: i64,
+) -> Result<(), Refusal> {
+    decisions::save_idempotency_record(
+        conn,
+        agent_id,
+        &claim.scope,
+        &claim.request_hash,
+        answer,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+fn unchanged(decision: DecisionRow, replay: Option<String>) -> Applied {
+    Applied {
+        decision,
+        events: Vec::new(),
+        approval_id: None,
+        replay,
+        status_changed: false,
+    }
+}
+
+/// A decision's new state and the events that lead there, chained onto its current head.
+struct Change {
+    decision: DecisionRow,
+    expected_sequence: i64,
+    events: Vec<EventRow>,
+    now: i64,
+    is_new: bool,
+    status_changed: bool,
+}
+
+impl Change {
+    fn new(decision: DecisionRow, now: i64) -> Self {
+        Self {
+            expected_sequence: decision.last_sequence,
+            decision,
+            events: Vec::new(),
+            now,
+            is_new: false,
+            status_changed: false,
+        }
+    }
+
+    fn set_status(&mut self, status: DecisionStatus) {
+        self.decision.status = status.as_str().to_owned();
+        self.status_changed = true;
+    }
+
+    fn append(&mut self, kind: EventKind, actor: String, payload: Value) {
+        let mut event = EventRow {
+            decision_id: self.decision.id.clone(),
+            sequence: self.decision.last_sequence + 1,
+            id: new_id(),
+            kind: kind.as_str().to_owned(),
+            at: self.now,
+            actor,
+            payload_json: canonical_json(&payload),
+            prev_hash: self.decision.last_hash.clone(),
+            hash: String::new(),
+        };
+        event.hash = event_hash(&event, &payload);
+        self.decision.last_sequence = event.sequence;
+        self.decision.last_hash = event.hash.clone();
+        self.events.push(event);
+    }
+
+    /// Moves the decision's head first: if another server moved it meanwhile, nothing is written.
+    async fn write(mut self, conn: &mut Conn) -> Result<Applied, Refusal> {
+        self.decision.updated_at = self.now;
+        if self.is_new {
+            decisions::insert(conn, &self.decision).await?;
+        } else if !decisions::advance(conn, &self.decision, self.expected_sequence).await? {
+            return Err(AppError::conflict(
+                "The decision changed while this request was applied; retry it.",
+            )
+            .into());
+        }
+        for event in &self.events {
+            decisions::insert_event(conn, event).await?;
+        }
+        Ok(Applied {
+            decision: self.decision,
+            events: self.events,
+            approval_id: None,
+            replay: None,
+            status_changed: self.status_changed || self.is_new,
+        })
+    }
+}

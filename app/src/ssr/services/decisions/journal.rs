@@ -1,0 +1,158 @@
+//! Group commit: one writer task applies every decision change. Requests that arrive while a
+//! commit is on disk queue up and are applied together in the next transaction, so one fsync
+//! acknowledges many requests. Each command is still all-or-nothing: a command that is refused
+//! writes nothing, and if the shared transaction fails every command is retried on its own.
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::{
+    error::{AppError, AppResult},
+    model::DecisionStatus,
+    ssr::db::{Backend, Db},
+};
+
+use super::commands::{apply, Applied, Command, Refusal};
+
+/// At most this many commands share one transaction; more wait for the next.
+const MAX_BATCH: usize = 512;
+/// Commands waiting for the writer beyond this make callers wait (back-pressure).
+const QUEUE_DEPTH: usize = 8192;
+
+/// A decision whose status changed, announced after the change is committed.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub decision_id: String,
+    pub status: DecisionStatus,
+}
+
+struct Job {
+    command: Command,
+    reply: oneshot::Sender<AppResult<Applied>>,
+}
+
+#[derive(Clone)]
+pub struct Journal {
+    jobs: mpsc::Sender<Job>,
+    changes: broadcast::Sender<StatusChange>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").finish_non_exhaustive()
+    }
+}
+
+impl Journal {
+    /// Starts the writer task on the current Tokio runtime.
+    pub fn start(db: Db) -> Self {
+        let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
+        let (changes, _) = broadcast::channel(4096);
+        tokio::spawn(write_loop(db, queue, changes.clone()));
+        Self { jobs, changes }
+    }
+
+    /// Applies `command` durably: the answer comes after its transaction is committed.
+    pub async fn submit(&self, command: Command) -> AppResult<Applied> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { command, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<StatusChange> {
+        self.changes.subscribe()
+    }
+
+    /// Tells this server's waiters about a change committed elsewhere (another server).
+    pub fn announce(&self, change: StatusChange) {
+        let _ = self.changes.send(change);
+    }
+}
+
+fn stopped() -> AppError {
+    tracing::error!("the decision journal has stopped");
+    AppError::Internal
+}
+
+async fn write_loop(
+    db: Db,
+    mut queue: mpsc::Receiver<Job>,
+    changes: broadcast::Sender<StatusChange>,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let jobs = std::mem::take(&mut batch);
+        let commands: Vec<&Command> = jobs.iter().map(|job| &job.command).collect();
+        let results = match apply_together(&db, &commands).await {
+            Ok(results) => results,
+            Err(error) => {
+                tracing::warn!(%error, commands = jobs.len(), "group commit failed; retrying each command alone");
+                let mut results = Vec::with_capacity(jobs.len());
+                for command in &commands {
+                    results.push(apply_alone(&db, command).await);
+                }
+                results
+            }
+        };
+        for (job, result) in jobs.into_iter().zip(results) {
+            if let Ok(applied) = &result {
+                if applied.status_changed {
+                    let _ = changes.send(StatusChange {
+                        decision_id: applied.decision.id.clone(),
+                        status: applied.status(),
+                    });
+                }
+            }
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Applies every command in one transaction; an `Err` means nothing was committed.
+async fn apply_together(db: &Db, commands: &[&Command]) -> sqlx::Result<Vec<AppResult<Applied>>> {
+    let mut tx = begin(db).await?;
+    let mut results = Vec::with_capacity(commands.len());
+    for command in commands {
+        match apply(&mut tx, command).await {
+            Ok(applied) => results.push(Ok(applied)),
+            Err(Refusal::Refused(error)) => results.push(Err(error)),
+            Err(Refusal::Database(error)) => return Err(error),
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn apply_alone(db: &Db, command: &Command) -> AppResult<Applied> {
+    let outcome = async {
+        let mut tx = begin(db).await?;
+        let result = apply(&mut tx, command).await;
+        match result {
+            Ok(applied) => {
+                tx.commit().await?;
+                Ok(Ok(applied))
+            }
+            Err(Refusal::Refused(error)) => Ok(Err(error)),
+            Err(Refusal::Database(error)) => Err(error),
+        }
+    }
+    .await;
+    match outcome {
+        Ok(result) => result,
+        Err(error) => {
+            tracing::error!(%error, "decision command failed");
+            Err(AppError::Internal)
+        }
+    }
+}
+
+/// SQLite takes the write lock up front, so no other writer can slip in between the reads that
+/// validate a command and the writes that apply it.
+async fn begin(db: &Db) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    match db.backend {
+        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => db.pool.begin().await,
+    }
+}

@@ -1,0 +1,463 @@
+//! Decision envelopes: what agents open, evaluate, write and close. Reads go to the pool; every
+//! change goes through the journal, which commits them in groups.
+
+pub mod chain;
+pub mod commands;
+pub mod journal;
+pub mod policy_cache;
+pub mod requests;
+pub mod rules;
+pub mod views;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use verdict_policy::Outcome;
+
+use crate::{
+    error::{AppError, AppResult},
+    model::{CloseAction, DecisionStatus, EventKind},
+    ssr::{store, AppState},
+};
+
+use super::agents::AgentPrincipal;
+use chain::canonical_json;
+use commands::{Command, IdempotencyClaim, NewApprovalRequest, OpenDecision, RecordedEvaluation};
+use requests::*;
+use views::*;
+
+/// The longest an agent may wait on one `/wait` call.
+pub const MAX_WAIT_SECONDS: u64 = 60;
+/// Waiting also re-reads the decision this often, to notice changes made by another server.
+const WAIT_RECHECK: Duration = Duration::from_secs(2);
+
+/// An answer and whether it repeats the first answer to the same idempotency key.
+pub struct Answer<T> {
+    pub value: T,
+    pub replayed: bool,
+}
+
+pub async fn open(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    request: OpenDecisionRequest,
+    idempotency_key: Option<&str>,
+) -> AppResult<Answer<DecisionView>> {
+    agent.require_unfrozen()?;
+    let intent = intent(&request.intent)?;
+    let actor = optional_text("actor", request.actor.as_deref(), 200)?;
+    if let Some(metadata) = &request.metadata {
+        json_size("metadata", metadata)?;
+    }
+    let fingerprint = json!({
+        "intent": intent,
+        "automation_mode": request.automation_mode,
+        "actor": actor,
+        "metadata": request.metadata,
+    });
+    let idempotency = idempotency_key
+        .map(|key| claim(format!("open:{}", idempotency_key_text(key)?), &fingerprint))
+        .transpose()?;
+    let applied = state
+        .journal
+        .submit(Command::Open {
+            scope: agent.scope(),
+            request: OpenDecision {
+                intent,
+                automation_mode: request.automation_mode,
+                actor,
+                metadata: request.metadata,
+            },
+            idempotency,
+        })
+        .await?;
+    Ok(match applied.replay {
+        Some(first) => Answer {
+            value: serde_json::from_str(&first).map_err(|_| AppError::Internal)?,
+            replayed: true,
+        },
+        None => Answer {
+            value: DecisionView::of(&applied.decision),
+            replayed: false,
+        },
+    })
+}
+
+pub async fn add_context(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+    request: ContextRequest,
+) -> AppResult<EventView> {
+    agent.require_unfrozen()?;
+    let summary = long_text("summary", &request.summary)?;
+    if let Some(payload) = &request.payload {
+        json_size("payload", payload)?;
+    }
+    let payload = json!({"summary": summary, "payload": request.payload});
+    note(
+        state,
+        agent,
+        decision_id,
+        EventKind::ContextAdded,
+        payload,
+        None,
+    )
+    .await
+    .map(|answer| answer.value)
+}
+
+pub async fn record_read(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+    request: ReadRequest,
+) -> AppResult<EventView> {
+    agent.require_unfrozen()?;
+    let payload = json!({
+        "product": required_text("product", &request.product, 200)?,
+        "purpose": long_text("purpose", &request.purpose)?,
+        "summary": optional_long_text("summary", request.summary.as_deref())?,
+        "record_count": request.record_count,
+    });
+    note(state, agent, decision_id, EventKind::Read, payload, None)
+        .await
+        .map(|answer| answer.value)
+}
+
+pub async fn record_write(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+    request: WriteRequest,
+) -> AppResult<Answer<EventView>> {
+    agent.require_unfrozen()?;
+    let payload = json!({
+        "product": required_text("product", &request.product, 200)?,
+        "operation": required_text("operation", &request.operation, 200)?,
+        "summary": optional_long_text("summary", request.summary.as_deref())?,
+        "idempotency_key": request.idempotency_key,
+    });
+    let idempotency = request
+        .idempotency_key
+        .as_deref()
+        .map(|key| {
+            claim(
+                format!("write:{decision_id}:{}", idempotency_key_text(key)?),
+                &payload,
+            )
+        })
+        .transpose()?;
+    note(
+        state,
+        agent,
+        decision_id,
+        EventKind::Write,
+        payload,
+        idempotency,
+    )
+    .await
+}
+
+async fn note(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+    kind: EventKind,
+    payload: Value,
+    idempotency: Option<IdempotencyClaim>,
+) -> AppResult<Answer<EventView>> {
+    let applied = state
+        .journal
+        .submit(Command::Note {
+            scope: agent.scope(),
+            decision_id: decision_id.to_owned(),
+            kind,
+            payload,
+            idempotency,
+        })
+        .await?;
+    match (applied.replay, applied.events.first()) {
+        (Some(first), _) => Ok(Answer {
+            value: serde_json::from_str(&first).map_err(|_| AppError::Internal)?,
+            replayed: true,
+        }),
+        (None, Some(event)) => Ok(Answer {
+            value: EventView::of(event),
+            replayed: false,
+        }),
+        (None, None) => Err(AppError::Internal),
+    }
+}
+
+pub async fn evaluate(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+    request: EvaluateRequest,
+) -> AppResult<EvaluationResult> {
+    agent.require_unfrozen()?;
+    let inputs = Value::Object(request.inputs);
+    json_size("inputs", &inputs)?;
+    let decision = store::decisions::find(&state.db.pool, decision_id, Some(&agent.agent_id))
+        .await?
+        .ok_or_else(|| AppError::not_found("No such decision."))?;
+    rules::check(rules::Step::Evaluate, &commands::standing(&decision))?;
+    let bound = store::bindings::bound_versions(&state.db.pool, &agent.agent_id).await?;
+    let selected: Vec<_> = match request.policy_id.as_deref() {
+        Some(policy_id) => vec![bound
+            .into_iter()
+            .find(|bound| bound.policy_id == policy_id)
+            .ok_or(AppError::Forbidden)?],
+        None => bound,
+    };
+    let mut evaluations = Vec::new();
+    for version in selected {
+        let policy = state
+            .policy_cache
+            .get(&version.content_hash, &version.source)?;
+        if request.policy_id.is_none() && !policy.applies_to_intent(&decision.intent) {
+            continue;
+        }
+        let evaluation = policy.evaluate(&inputs);
+        evaluations.push(RecordedEvaluation {
+            policy_id: Some(version.policy_id),
+            version: Some(version.version),
+            hash: Some(version.content_hash),
+            inputs: inputs.clone(),
+            outcome: evaluation.outcome,
+            rationale: evaluation.rationale,
+            decided_by: evaluation.decided_by.map(|rule| rule.as_str().to_owned()),
+            matched_rules: evaluation
+                .matched_rules
+                .iter()
+                .map(|rule| rule.as_str().to_owned())
+                .collect(),
+            approval_route: evaluation.approval_route,
+        });
+    }
+    if evaluations.is_empty() {
+        evaluations.push(RecordedEvaluation {
+            policy_id: None,
+            version: None,
+            hash: None,
+            inputs,
+            outcome: Outcome::Deny,
+            rationale: format!(
+                "No policy bound to this agent applies to intent {}; nothing may happen without one.",
+                decision.intent
+            ),
+            decided_by: None,
+            matched_rules: Vec::new(),
+            approval_route: None,
+        });
+    }
+    let applied = state
+        .journal
+        .submit(Command::Evaluate {
+            scope: agent.scope(),
+            decision_id: decision_id.to_owned(),
+            evaluations: evaluations.clone(),
+        })
+        .await?;
+    let views: Vec<EvaluationView> = applied
+        .events
+        .iter()
+        .zip(evaluations)
+        .map(|(event, evaluation)| EvaluationView {
+            event_id: event.id.clone(),
+            policy_id: evaluation.policy_id,
+            version: evaluation.version,
+            hash: evaluation.hash,
+            outcome: evaluation.outcome.as_str().to_owned(),
+            rationale: evaluation.rationale,
+            matched_rules: evaluation.matched_rules,
+            approval_route: evaluation.approval_route,
+        })
+        .collect();
+    Ok(EvaluationResult {
+        decision_id: decision_id.to_owned(),
+        outcome: applied.decision.latest_outcome.clone().unwrap_or_default(),
+        evaluations: views,
+        status: applied.status(),
+    })
+}
+
+pub async fn request_approval(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+    request: ApprovalRequestBody,
+) -> AppResult<ApprovalCreated> {
+    agent.require_unfrozen()?;
+    let expires_in = request
+        .expires_in_seconds
+        .unwrap_or(DEFAULT_APPROVAL_SECONDS);
+    if !(1..=MAX_APPROVAL_SECONDS).contains(&expires_in) {
+        return Err(AppError::invalid(
+            "expires_in_seconds",
+            format!("expires_in_seconds must be between 1 and {MAX_APPROVAL_SECONDS}."),
+        ));
+    }
+    let approval_route = optional_text("approval_route", request.approval_route.as_deref(), 100)?;
+    let applied = state
+        .journal
+        .submit(Command::RequestApproval {
+            scope: agent.scope(),
+            decision_id: decision_id.to_owned(),
+            request: NewApprovalRequest {
+                title: required_text("title", &request.title, 200)?,
+                message: long_text("message", &request.message)?,
+                approval_route,
+                require_rationale: request.require_rationale.unwrap_or(false),
+                expires_in_millis: i64::try_from(expires_in * 1000).unwrap_or(i64::MAX),
+            },
+        })
+        .await?;
+    let requested = applied.events.first().ok_or(AppError::Internal)?;
+    let payload: Value = serde_json::from_str(&requested.payload_json).unwrap_or_default();
+    Ok(ApprovalCreated {
+        approval_id: applied.approval_id.clone().ok_or(AppError::Internal)?,
+        status: "pending".to_owned(),
+        decision_id: decision_id.to_owned(),
+        approval_route: payload["approval_route"].as_str().map(str::to_owned),
+        expires_at: payload["expires_at"].as_i64().unwrap_or_default(),
+    })
+}
+
+pub async fn close(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+    request: CloseRequest,
+) -> AppResult<DecisionView> {
+    if request.action == CloseAction::Commit {
+        agent.require_unfrozen()?;
+    }
+    let reason = optional_long_text("reason", request.reason.as_deref())?;
+    let applied = state
+        .journal
+        .submit(Command::Close {
+            scope: agent.scope(),
+            decision_id: decision_id.to_owned(),
+            action: request.action,
+            reason,
+        })
+        .await?;
+    Ok(DecisionView::of(&applied.decision))
+}
+
+pub async fn get(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+) -> AppResult<DecisionView> {
+    Ok(DecisionView::of(&owned(state, agent, decision_id).await?))
+}
+
+pub async fn trace(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+) -> AppResult<Trace> {
+    let decision = owned(state, agent, decision_id).await?;
+    let events = store::decisions::events(&state.db.pool, decision_id).await?;
+    Ok(Trace {
+        decision: DecisionView::of(&decision),
+        events: events.iter().map(EventView::of).collect(),
+    })
+}
+
+/// Answers when the decision's status differs from `since` (by default, its status now), or
+/// when `timeout` passes.
+pub async fn wait(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+    since: Option<DecisionStatus>,
+    timeout: Duration,
+) -> AppResult<WaitResult> {
+    let mut changes = state.journal.subscribe();
+    let current = owned(state, agent, decision_id).await?;
+    let since = since.unwrap_or_else(|| DecisionView::of(&current).status);
+    let deadline = tokio::time::Instant::now() + timeout.min(Duration::from_secs(MAX_WAIT_SECONDS));
+    let mut view = DecisionView::of(&current);
+    loop {
+        if view.status != since {
+            return Ok(WaitResult {
+                decision: view,
+                changed: true,
+            });
+        }
+        let recheck = tokio::time::Instant::now() + WAIT_RECHECK;
+        tokio::select! {
+            change = changes.recv() => {
+                let relevant = match change {
+                    Ok(change) => change.decision_id == decision_id,
+                    // Missed announcements: look at the decision itself.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return Err(AppError::Internal),
+                };
+                if !relevant { continue; }
+            }
+            _ = tokio::time::sleep_until(recheck.min(deadline)) => {}
+        }
+        view = DecisionView::of(&owned(state, agent, decision_id).await?);
+        if tokio::time::Instant::now() >= deadline && view.status == since {
+            return Ok(WaitResult {
+                decision: view,
+                changed: false,
+            });
+        }
+    }
+}
+
+/// Recomputes the decision's hash chain. `agent` scopes it to that agent's own decisions.
+pub async fn verify(
+    state: &AppState,
+    agent: Option<&AgentPrincipal>,
+    decision_id: &str,
+) -> AppResult<Verification> {
+    let agent_id = agent.map(|agent| agent.agent_id.as_str());
+    store::decisions::find(&state.db.pool, decision_id, agent_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such decision."))?;
+    let events = store::decisions::events(&state.db.pool, decision_id).await?;
+    let first_break = chain::verify(&events);
+    Ok(Verification {
+        decision_id: decision_id.to_owned(),
+        intact: first_break.is_none(),
+        events: events.len() as i64,
+        first_break,
+    })
+}
+
+async fn owned(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision_id: &str,
+) -> AppResult<store::decisions::DecisionRow> {
+    store::decisions::find(&state.db.pool, decision_id, Some(&agent.agent_id))
+        .await?
+        .ok_or_else(|| AppError::not_found("No such decision."))
+}
+
+fn idempotency_key_text(key: &str) -> AppResult<&str> {
+    let valid = (1..=200).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic());
+    if valid {
+        Ok(key)
+    } else {
+        Err(AppError::invalid(
+            "Idempotency-Key",
+            "An idempotency key is 1 to 200 visible ASCII characters.",
+        ))
+    }
+}
+
+fn claim(scope: String, request: &Value) -> AppResult<IdempotencyClaim> {
+    Ok(IdempotencyClaim {
+        scope,
+        request_hash: hex::encode(Sha256::digest(canonical_json(request).as_bytes())),
+    })
+}

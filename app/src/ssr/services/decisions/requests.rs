@@ -1,0 +1,198 @@
+//! What agents send, as REST bodies and MCP tool arguments alike. Shapes are checked by serde
+//! (unknown fields refused); contents by `validate` before anything is recorded.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::{
+    error::{AppError, AppResult},
+    model::{AutomationMode, CloseAction},
+};
+
+/// Free text longer than this is refused rather than stored.
+const MAX_TEXT_CHARS: usize = 4000;
+/// JSON payloads (metadata, context payloads, evaluation inputs) larger than this are refused.
+const MAX_JSON_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenDecisionRequest {
+    /// What the agent intends to do, e.g. `refund.create`; policies are scoped by it.
+    pub intent: String,
+    pub automation_mode: AutomationMode,
+    /// On whose behalf the agent acts (a customer, a ticket), free text.
+    #[serde(default)]
+    pub actor: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextRequest {
+    pub summary: String,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub payload: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRequest {
+    /// The system or data product read, e.g. `crm.customers`.
+    pub product: String,
+    /// Why it was read.
+    pub purpose: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub record_count: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateRequest {
+    /// Evaluate only this bound policy; otherwise every bound policy whose intents match.
+    #[serde(default)]
+    pub policy_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub inputs: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRequestBody {
+    pub title: String,
+    pub message: String,
+    /// Defaults to the route named by the latest `requires_exception` evaluation.
+    #[serde(default)]
+    pub approval_route: Option<String>,
+    #[serde(default)]
+    pub require_rationale: Option<bool>,
+    /// Defaults to one hour; at most seven days.
+    #[serde(default)]
+    pub expires_in_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteRequest {
+    /// The system changed, e.g. `billing`.
+    pub product: String,
+    /// What was done to it, e.g. `refund.create`.
+    pub operation: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Repeating a write with the same key records it once.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    pub action: CloseAction,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+pub const DEFAULT_APPROVAL_SECONDS: u64 = 3600;
+pub const MAX_APPROVAL_SECONDS: u64 = 7 * 24 * 3600;
+
+/// A required line of text: trimmed, not empty, not too long, no control characters.
+pub fn required_text(field: &str, text: &str, max_chars: usize) -> AppResult<String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} must not be empty."),
+        ));
+    }
+    optional_text(field, Some(trimmed), max_chars).map(Option::unwrap_or_default)
+}
+
+pub fn optional_text(
+    field: &str,
+    text: Option<&str>,
+    max_chars: usize,
+) -> AppResult<Option<String>> {
+    let Some(text) = text else { return Ok(None) };
+    if text.chars().count() > max_chars {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} may be at most {max_chars} characters."),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} must not contain control characters."),
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+pub fn long_text(field: &str, text: &str) -> AppResult<String> {
+    required_text(field, text, MAX_TEXT_CHARS)
+}
+
+pub fn optional_long_text(field: &str, text: Option<&str>) -> AppResult<Option<String>> {
+    optional_text(field, text, MAX_TEXT_CHARS)
+}
+
+/// An intent: a short dotted name such as `refund.create`.
+pub fn intent(text: &str) -> AppResult<String> {
+    let intent = required_text("intent", text, 200)?;
+    if !intent
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/'))
+    {
+        return Err(AppError::invalid(
+            "intent",
+            "intent may use letters, digits and . _ - : / only, e.g. refund.create.",
+        ));
+    }
+    Ok(intent)
+}
+
+pub fn json_size(field: &str, value: &Value) -> AppResult<()> {
+    if value.to_string().len() > MAX_JSON_BYTES {
+        return Err(AppError::invalid(
+            field,
+            format!(
+                "{field} may be at most {} KiB of JSON.",
+                MAX_JSON_BYTES / 1024
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(required_text("title", "  hi ", 10).unwrap(), "hi");
+        assert_eq!(
+            required_text("title", "   ", 10).unwrap_err().field(),
+            Some("title")
+        );
+        assert!(required_text("title", "abcdefghijk", 10).is_err());
+        assert!(required_text("title", "nul\0byte", 10).is_err());
+        assert!(required_text("title", "two\nlines", 10).is_ok());
+    }
+
+    #[test]
+    fn intents_are_dotted_names() {
+        assert_eq!(intent("refund.create").unwrap(), "refund.create");
+        assert_eq!(intent("refund create").unwrap_err().field(), Some("intent"));
+        assert!(intent("<script>").is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! What the agent API answers, shared by REST and MCP so both say exactly the same thing.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::{
+    model::{AutomationMode, DecisionStatus},
+    ssr::store::decisions::{DecisionRow, EventRow},
+};
+
+use super::chain::ChainBreak;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DecisionView {
+    pub decision_id: String,
+    pub status: DecisionStatus,
+    pub intent: String,
+    pub automation_mode: AutomationMode,
+    pub actor: Option<String>,
+    /// The combined outcome of the latest evaluation: allow, requires_exception or deny.
+    pub latest_outcome: Option<String>,
+    pub approval_granted: bool,
+    /// Events recorded so far.
+    pub events: i64,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+impl DecisionView {
+    pub fn of(row: &DecisionRow) -> Self {
+        Self {
+            decision_id: row.id.clone(),
+            status: DecisionStatus::parse(&row.status).unwrap_or(DecisionStatus::Open),
+            intent: row.intent.clone(),
+            automation_mode: AutomationMode::parse(&row.automation_mode)
+                .unwrap_or(AutomationMode::Propose),
+            actor: row.actor.clone(),
+            latest_outcome: row.latest_outcome.clone(),
+            approval_granted: row.approval_granted != 0,
+            events: row.last_sequence,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            closed_at: row.closed_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EventView {
+    pub event_id: String,
+    pub decision_id: String,
+    pub sequence: i64,
+    pub kind: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub actor: String,
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl EventView {
+    pub fn of(row: &EventRow) -> Self {
+        Self {
+            event_id: row.id.clone(),
+            decision_id: row.decision_id.clone(),
+            sequence: row.sequence,
+            kind: row.kind.clone(),
+            at: row.at,
+            actor: row.actor.clone(),
+            payload: serde_json::from_str(&row.payload_json).unwrap_or(Value::Null),
+            prev_hash: row.prev_hash.clone(),
+            hash: row.hash.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EvaluationView {
+    pub event_id: String,
+    /// `null` when no bound policy applied and the decision was denied for that reason.
+    pub policy_id: Option<String>,
+    pub version: Option<i64>,
+    pub hash: Option<String>,
+    pub outcome: String,
+    pub rationale: String,
+    pub matched_rules: Vec<String>,
+    pub approval_route: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EvaluationResult {
+    pub decision_id: String,
+    /// The strictest outcome of all evaluations.
+    pub outcome: String,
+    pub evaluations: Vec<EvaluationView>,
+    pub status: DecisionStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ApprovalCreated {
+    pub approval_id: String,
+    /// Always `pending` when created.
+    pub status: String,
+    pub decision_id: String,
+    pub approval_route: Option<String>,
+    /// Unix milliseconds after which the request expires and the decision is aborted.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Trace {
+    pub decision: DecisionView,
+    pub events: Vec<EventView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WaitResult {
+    pub decision: DecisionView,
+    /// False when the timeout passed with the status unchanged.
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Verification {
+    pub decision_id: String,
+    pub intact: bool,
+    pub events: i64,
+    pub first_break: Option<ChainBreak>,
+}

@@ -1,0 +1,279 @@
+//! Decisions, their append-only events and the projections written beside them. Only the
+//! decision journal (services::decisions::journal) writes here.
+
+use sqlx::{Any, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DecisionRow {
+    pub id: String,
+    pub agent_id: String,
+    pub intent: String,
+    pub automation_mode: String,
+    pub actor: Option<String>,
+    pub status: String,
+    pub latest_outcome: Option<String>,
+    pub latest_route: Option<String>,
+    pub approval_granted: i64,
+    pub policies_used: String,
+    pub last_sequence: i64,
+    pub last_hash: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EventRow {
+    pub decision_id: String,
+    pub sequence: i64,
+    pub id: String,
+    pub kind: String,
+    pub at: i64,
+    pub actor: String,
+    pub payload_json: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EvaluationRow {
+    pub event_id: String,
+    pub decision_id: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub policy_version: i64,
+    pub outcome: String,
+    pub matched_rules: String,
+    pub at: i64,
+}
+
+const DECISION_COLUMNS: &str = "id, agent_id, intent, automation_mode, actor, status, \
+    latest_outcome, latest_route, approval_granted, policies_used, last_sequence, last_hash, \
+    created_at, updated_at, closed_at";
+
+pub async fn insert(conn: &mut sqlx::AnyConnection, row: &DecisionRow) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO decisions ({DECISION_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    ))
+    .bind(&row.id)
+    .bind(&row.agent_id)
+    .bind(&row.intent)
+    .bind(&row.automation_mode)
+    .bind(&row.actor)
+    .bind(&row.status)
+    .bind(&row.latest_outcome)
+    .bind(&row.latest_route)
+    .bind(row.approval_granted)
+    .bind(&row.policies_used)
+    .bind(row.last_sequence)
+    .bind(&row.last_hash)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .bind(row.closed_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Moves the decision to `row`'s state if its chain head is still `expected_sequence`; returns
+/// false when another writer (another server) got there first.
+pub async fn advance(
+    conn: &mut sqlx::AnyConnection,
+    row: &DecisionRow,
+    expected_sequence: i64,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE decisions SET status = $1, latest_outcome = $2, latest_route = $3, \
+         approval_granted = $4, policies_used = $5, last_sequence = $6, last_hash = $7, \
+         updated_at = $8, closed_at = $9 WHERE id = $10 AND last_sequence = $11",
+    )
+    .bind(&row.status)
+    .bind(&row.latest_outcome)
+    .bind(&row.latest_route)
+    .bind(row.approval_granted)
+    .bind(&row.policies_used)
+    .bind(row.last_sequence)
+    .bind(&row.last_hash)
+    .bind(row.updated_at)
+    .bind(row.closed_at)
+    .bind(&row.id)
+    .bind(expected_sequence)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected() == 1)
+}
+
+/// The decision, if it belongs to `agent_id` (`None` looks it up for anyone: people's views).
+pub async fn find<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    agent_id: Option<&str>,
+) -> sqlx::Result<Option<DecisionRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE id = $1 AND ($2 IS NULL OR agent_id = $2)"
+    ))
+    .bind(id)
+    .bind(agent_id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn recent_of_agent<'e>(
+    db: impl Executor<'e, Database = Any>,
+    agent_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<DecisionRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE agent_id = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT $2"
+    ))
+    .bind(agent_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn insert_event(conn: &mut sqlx::AnyConnection, event: &EventRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO decision_events (decision_id, sequence, id, kind, at, actor, payload_json, \
+         prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&event.decision_id)
+    .bind(event.sequence)
+    .bind(&event.id)
+    .bind(&event.kind)
+    .bind(event.at)
+    .bind(&event.actor)
+    .bind(&event.payload_json)
+    .bind(&event.prev_hash)
+    .bind(&event.hash)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn events<'e>(
+    db: impl Executor<'e, Database = Any>,
+    decision_id: &str,
+) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as(
+        "SELECT decision_id, sequence, id, kind, at, actor, payload_json, prev_hash, hash \
+         FROM decision_events WHERE decision_id = $1 ORDER BY sequence",
+    )
+    .bind(decision_id)
+    .fetch_all(db)
+    .await
+}
+
+pub struct NewEvaluation<'a> {
+    pub event_id: &'a str,
+    pub decision_id: &'a str,
+    pub agent_id: &'a str,
+    pub policy_id: &'a str,
+    pub policy_version: i64,
+    pub policy_hash: &'a str,
+    pub outcome: &'a str,
+    pub matched_rules: &'a str,
+    pub at: i64,
+}
+
+pub async fn insert_evaluation(
+    conn: &mut sqlx::AnyConnection,
+    evaluation: NewEvaluation<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO policy_evaluations (event_id, decision_id, agent_id, policy_id, \
+         policy_version, policy_hash, outcome, matched_rules, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(evaluation.event_id)
+    .bind(evaluation.decision_id)
+    .bind(evaluation.agent_id)
+    .bind(evaluation.policy_id)
+    .bind(evaluation.policy_version)
+    .bind(evaluation.policy_hash)
+    .bind(evaluation.outcome)
+    .bind(evaluation.matched_rules)
+    .bind(evaluation.at)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn recent_evaluations_of_policy<'e>(
+    db: impl Executor<'e, Database = Any>,
+    policy_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<EvaluationRow>> {
+    sqlx::query_as(
+        "SELECT e.event_id, e.decision_id, e.agent_id, a.name AS agent_name, e.policy_version, \
+         e.outcome, e.matched_rules, e.at FROM policy_evaluations e \
+         JOIN agents a ON a.id = e.agent_id WHERE e.policy_id = $1 \
+         ORDER BY e.at DESC, e.event_id DESC LIMIT $2",
+    )
+    .bind(policy_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Per policy: evaluations since `since`, and the time of the latest one ever.
+pub async fn evaluation_activity<'e>(
+    db: impl Executor<'e, Database = Any>,
+    since: i64,
+) -> sqlx::Result<Vec<(String, i64, Option<i64>)>> {
+    sqlx::query_as(
+        "SELECT policy_id, SUM(CASE WHEN at >= $1 THEN 1 ELSE 0 END), MAX(at) \
+         FROM policy_evaluations GROUP BY policy_id",
+    )
+    .bind(since)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct IdempotencyRow {
+    pub request_hash: String,
+    pub response_json: String,
+    pub created_at: i64,
+}
+
+pub async fn idempotency_record(
+    conn: &mut sqlx::AnyConnection,
+    agent_id: &str,
+    scope: &str,
+) -> sqlx::Result<Option<IdempotencyRow>> {
+    sqlx::query_as(
+        "SELECT request_hash, response_json, created_at FROM idempotency_records \
+         WHERE agent_id = $1 AND scope = $2",
+    )
+    .bind(agent_id)
+    .bind(scope)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn save_idempotency_record(
+    conn: &mut sqlx::AnyConnection,
+    agent_id: &str,
+    scope: &str,
+    request_hash: &str,
+    response_json: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO idempotency_records (agent_id, scope, request_hash, response_json, \
+         created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id, scope) DO UPDATE SET \
+         request_hash = excluded.request_hash, response_json = excluded.response_json, \
+         created_at = excluded.created_at",
+    )
+    .bind(agent_id)
+    .bind(scope)
+    .bind(request_hash)
+    .bind(response_json)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,283 @@
+//! The agent API: decision envelopes, for agents' API keys. Handlers only translate HTTP; the
+//! decisions service does the work (and the MCP endpoint calls the same service).
+
+use std::time::Duration;
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    Json,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use app::{
+    error::AppError,
+    model::{DecisionStatus, Permission},
+    ssr::{
+        services::decisions::{self, requests::*, views::*},
+        AppState,
+    },
+};
+
+use super::{agent::ApiAgent, error::ErrorBody, json_body::JsonBody, person::ApiPerson, ApiError};
+
+type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
+
+#[utoipa::path(
+    post, path = "/decisions", tag = "decisions",
+    request_body = OpenDecisionRequest,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Repeating a key with the same body within 24 h returns the first answer; with another body, 422.")),
+    responses(
+        (status = 201, description = "The decision is open.", body = DecisionView),
+        (status = 200, description = "The first answer to this Idempotency-Key.", body = DecisionView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 423, body = ErrorBody), (status = 429, body = ErrorBody),
+    ),
+    security(("agent_key" = []))
+)]
+pub async fn open(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<OpenDecisionRequest>,
+) -> Created<DecisionView> {
+    let key = match headers.get("idempotency-key") {
+        Some(value) => Some(value.to_str().map_err(|_| {
+            ApiError(AppError::invalid(
+                "Idempotency-Key",
+                "The key must be visible ASCII.",
+            ))
+        })?),
+        None => None,
+    };
+    let answer = decisions::open(&state, &agent, body, key).await?;
+    let status = if answer.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(answer.value)))
+}
+
+#[utoipa::path(
+    post, path = "/decisions/{id}/context", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    request_body = ContextRequest,
+    responses(
+        (status = 201, description = "The note is recorded.", body = EventView),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 423, body = ErrorBody),
+    ),
+    security(("agent_key" = []))
+)]
+pub async fn add_context(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ContextRequest>,
+) -> Created<EventView> {
+    let event = decisions::add_context(&state, &agent, &id, body).await?;
+    Ok((StatusCode::CREATED, Json(event)))
+}
+
+#[utoipa::path(
+    post, path = "/decisions/{id}/reads", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    request_body = ReadRequest,
+    responses(
+        (status = 201, description = "The read is recorded.", body = EventView),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 423, body = ErrorBody),
+    ),
+    security(("agent_key" = []))
+)]
+pub async fn record_read(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReadRequest>,
+) -> Created<EventView> {
+    let event = decisions::record_read(&state, &agent, &id, body).await?;
+    Ok((StatusCode::CREATED, Json(event)))
+}
+
+#[utoipa::path(
+    post, path = "/decisions/{id}/evaluate", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    request_body = EvaluateRequest,
+    responses(
+        (status = 200, description = "Every evaluation, each recorded as its own event, and the strictest outcome.", body = EvaluationResult),
+        (status = 403, description = "policy_id is not bound to this agent.", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 423, body = ErrorBody),
+    ),
+    security(("agent_key" = []))
+)]
+pub async fn evaluate(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<EvaluateRequest>,
+) -> Result<Json<EvaluationResult>, ApiError> {
+    Ok(Json(decisions::evaluate(&state, &agent, &id, body).await?))
+}
+
+#[utoipa::path(
+    post, path = "/decisions/{id}/approvals", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    request_body = ApprovalRequestBody,
+    responses(
+        (status = 201, description = "The request is pending; the decision needs approval.", body = ApprovalCreated),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 423, body = ErrorBody),
+    ),
+    security(("agent_key" = []))
+)]
+pub async fn request_approval(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ApprovalRequestBody>,
+) -> Created<ApprovalCreated> {
+    let created = decisions::request_approval(&state, &agent, &id, body).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[utoipa::path(
+    post, path = "/decisions/{id}/writes", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    request_body = WriteRequest,
+    responses(
+        (status = 201, description = "The write is recorded.", body = EventView),
+        (status = 200, description = "The same idempotency_key was recorded before; its event.", body = EventView),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not allowed to act: waiting for approval, rejected, closed, denied, or no approval granted.", body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 423, body = ErrorBody),
+    ),
+    security(("agent_key" = []))
+)]
+pub async fn record_write(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<WriteRequest>,
+) -> Created<EventView> {
+    let answer = decisions::record_write(&state, &agent, &id, body).await?;
+    let status = if answer.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(answer.value)))
+}
+
+#[utoipa::path(
+    post, path = "/decisions/{id}/close", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    request_body = CloseRequest,
+    responses(
+        (status = 200, description = "Committed or aborted, with a snapshot of the policy versions used.", body = DecisionView),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 423, description = "Frozen: commit refused (rollback and abort still work).", body = ErrorBody),
+    ),
+    security(("agent_key" = []))
+)]
+pub async fn close(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CloseRequest>,
+) -> Result<Json<DecisionView>, ApiError> {
+    Ok(Json(decisions::close(&state, &agent, &id, body).await?))
+}
+
+#[utoipa::path(
+    get, path = "/decisions/{id}", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    responses((status = 200, body = DecisionView), (status = 404, body = ErrorBody)),
+    security(("agent_key" = []))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    Path(id): Path<String>,
+) -> Result<Json<DecisionView>, ApiError> {
+    Ok(Json(decisions::get(&state, &agent, &id).await?))
+}
+
+#[utoipa::path(
+    get, path = "/decisions/{id}/trace", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    responses((status = 200, description = "Every event in order.", body = Trace), (status = 404, body = ErrorBody)),
+    security(("agent_key" = []))
+)]
+pub async fn trace(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    Path(id): Path<String>,
+) -> Result<Json<Trace>, ApiError> {
+    Ok(Json(decisions::trace(&state, &agent, &id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WaitParams {
+    /// Seconds to wait at most (default 30, at most 60).
+    timeout: Option<u64>,
+    /// The status the agent last saw; defaults to the status when the call arrives.
+    since: Option<DecisionStatus>,
+}
+
+#[utoipa::path(
+    get, path = "/decisions/{id}/wait", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id"), WaitParams),
+    responses(
+        (status = 200, description = "The status changed (changed: true) or the timeout passed (changed: false).", body = WaitResult),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("agent_key" = []))
+)]
+pub async fn wait(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    Path(id): Path<String>,
+    params: Result<Query<WaitParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<WaitResult>, ApiError> {
+    let Query(params) = params.map_err(|rejection| {
+        ApiError(AppError::BadRequest {
+            message: rejection.body_text(),
+        })
+    })?;
+    let timeout = Duration::from_secs(params.timeout.unwrap_or(30));
+    Ok(Json(
+        decisions::wait(&state, &agent, &id, params.since, timeout).await?,
+    ))
+}
+
+#[utoipa::path(
+    get, path = "/decisions/{id}/verify", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    responses(
+        (status = 200, description = "Whether the hash chain is intact, and where it breaks.", body = Verification),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("agent_key" = []), ("personal_token" = []))
+)]
+pub async fn verify(
+    State(state): State<AppState>,
+    agent: Result<ApiAgent, ApiError>,
+    person: Result<ApiPerson, ApiError>,
+    Path(id): Path<String>,
+) -> Result<Json<Verification>, ApiError> {
+    let verification = match (agent, person) {
+        (Ok(ApiAgent(agent)), _) => decisions::verify(&state, Some(&agent), &id).await?,
+        (Err(_), Ok(person)) => {
+            person.require(Permission::Administer)?;
+            decisions::verify(&state, None, &id).await?
+        }
+        (Err(error), Err(_)) => return Err(error),
+    };
+    Ok(Json(verification))
+}

@@ -1,0 +1,66 @@
+//! The OpenAPI 3.1 document. Routes are registered through `utoipa_axum::routes!`, so each route
+//! and its documented path come from the same annotation and cannot drift apart.
+
+use std::sync::Arc;
+
+use axum::{extract::State, http::header, response::IntoResponse};
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Verdict API",
+        description = "Agents open decision envelopes, record what they read, have policies evaluated, ask people for approval and commit or abort; every step is a hash-chained event. Admins provision agents, keys, bindings and policies with personal access tokens.",
+    ),
+    servers((url = "/api/v1")),
+    modifiers(&BearerSchemes),
+    tags(
+        (name = "decisions", description = "The agent API: API keys (`vk_…`)."),
+        (name = "admin", description = "Provisioning: admins' personal access tokens (`vp_…`)."),
+        (name = "policies", description = "Policy tooling."),
+        (name = "people", description = "People and their tokens."),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerSchemes;
+
+impl Modify for BearerSchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, description) in [
+            (
+                "agent_key",
+                "An agent's API key: `Authorization: Bearer vk_…`.",
+            ),
+            (
+                "personal_token",
+                "A person's access token: `Authorization: Bearer vp_…`.",
+            ),
+        ] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(description))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+/// The document, serialised once at start-up.
+#[derive(Clone)]
+pub struct OpenApiJson(pub Arc<String>);
+
+pub async fn serve(State(document): State<OpenApiJson>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document.0.as_str().to_owned(),
+    )
+}

@@ -1,0 +1,5 @@
+//! Background work every server runs.
+
+mod expiry;
+
+pub use expiry::sweep_expired_approvals;
