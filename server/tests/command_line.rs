@@ -157,3 +157,52 @@ fn policy_check_passes_good_files_and_points_at_bad_lines() {
         "{printed}"
     );
 }
+
+#[test]
+fn policies_and_agents_are_provisioned_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("verdict.db").display());
+    let policy_file = dir.path().join("refund_limit.yaml");
+    std::fs::write(
+        &policy_file,
+        include_str!("../../app/src/policies/templates/refund_limit.yaml"),
+    )
+    .unwrap();
+    let policy_path = policy_file.to_str().unwrap();
+
+    let first = verdict(&url, &["policy", "publish", policy_path], "");
+    let again = verdict(&url, &["policy", "publish", policy_path], "");
+    let agent = verdict(
+        &url,
+        &["agent", "create", "cli-bot", "--owner-team", "ops"],
+        "",
+    );
+    let bound = verdict(&url, &["agent", "bind", "cli-bot", "refund_limit@1"], "");
+    let unknown_version = verdict(&url, &["agent", "bind", "cli-bot", "refund_limit@9"], "");
+
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("published refund_limit v1"));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("unchanged refund_limit v1"));
+    assert!(
+        agent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&agent.stderr)
+    );
+    let key = String::from_utf8_lossy(&agent.stdout).trim().to_owned();
+    assert!(
+        key.starts_with("vk_") && key.len() > 60,
+        "the key alone is printed: {key}"
+    );
+    assert!(
+        bound.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bound.stderr)
+    );
+    assert!(String::from_utf8_lossy(&bound.stdout).contains("pinned at v1"));
+    assert!(!unknown_version.status.success());
+    assert!(String::from_utf8_lossy(&unknown_version.stderr).contains("no version 9"));
+}
