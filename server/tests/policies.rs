@@ -355,3 +355,42 @@ async fn policy_ids_and_duplicates_are_checked() {
         assert_eq!(reply.body["field"], "id");
     }
 }
+
+#[tokio::test]
+async fn the_policy_list_and_page_show_agents_and_their_evaluations() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    let viewer = app.signed_in(Role::Viewer).await;
+    app.publish(&admin, common::REFUND_POLICY).await;
+    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let decision = app
+        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .await;
+    app.step(
+        &agent,
+        &decision,
+        "evaluate",
+        json!({"inputs": {"amount": 950.0, "currency": "USD"}}),
+    )
+    .await;
+
+    let listed = app.server_fn("list_policies", &[], Some(&viewer)).await;
+    let recent = app
+        .server_fn(
+            "recent_evaluations",
+            &[("id", "refund_limit")],
+            Some(&viewer),
+        )
+        .await;
+
+    let refund = &listed.body.as_array().unwrap()[0];
+    assert_eq!(refund["bound_agents"], 1);
+    assert_eq!(refund["evaluations_24h"], 1);
+    assert!(refund["last_evaluated_at"].is_i64());
+    assert_eq!(recent.status, StatusCode::OK, "{}", recent.text);
+    let first = &recent.body[0];
+    assert_eq!(first["agent_name"], "refund-bot");
+    assert_eq!(first["outcome"], "requires_exception");
+    assert_eq!(first["matched_rules"], json!(["large_refund"]));
+    assert_eq!(first["decision_id"], decision.as_str());
+}

@@ -4,7 +4,9 @@ use verdict_policy::{CheckReport, DryRunReport};
 
 use crate::{
     error::AppError,
-    model::{DiffLine, PolicyDraft, PolicySummary, PolicyVersion, PolicyVersionSummary},
+    model::{
+        DiffLine, PolicyDraft, PolicySummary, PolicyVersion, PolicyVersionSummary, RecentEvaluation,
+    },
 };
 
 #[cfg(feature = "ssr")]
@@ -28,6 +30,12 @@ pub struct PublishPreview {
 pub async fn list_policies() -> Result<Vec<PolicySummary>, AppError> {
     require(Permission::Read).await?;
     policies::list(&app_state()?.db).await
+}
+
+#[server(endpoint = "recent_evaluations")]
+pub async fn recent_evaluations(id: String) -> Result<Vec<RecentEvaluation>, AppError> {
+    require(Permission::Read).await?;
+    policies::recent_evaluations(&app_state()?.db, &id, 20).await
 }
 
 #[server(endpoint = "create_policy")]

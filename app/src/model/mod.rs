@@ -13,7 +13,7 @@ pub use agent::{
 pub use decision::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind};
 pub use policy::{
     DiffKind, DiffLine, PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion,
-    PolicyVersionSummary,
+    PolicyVersionSummary, RecentEvaluation,
 };
 pub use role::{Permission, Role};
 pub use time_format::{format_relative, format_utc};

@@ -32,6 +32,11 @@ pub struct PolicySummary {
     pub latest_hash: Option<String>,
     pub has_draft_changes: bool,
     pub draft_updated_at: i64,
+    /// Agents bound to this policy.
+    pub bound_agents: i64,
+    /// Evaluations recorded in the last 24 hours.
+    pub evaluations_24h: i64,
+    pub last_evaluated_at: Option<i64>,
 }
 
 /// What the editor opens with.
@@ -84,4 +89,16 @@ pub enum DiffKind {
     Same,
     Added,
     Removed,
+}
+
+/// One evaluation of a policy by an agent, as the policy page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentEvaluation {
+    pub event_id: String,
+    pub decision_id: String,
+    pub agent_name: String,
+    pub version: i64,
+    pub outcome: String,
+    pub matched_rules: Vec<String>,
+    pub at: i64,
 }

@@ -11,7 +11,7 @@ use crate::{
     pages::{forbidden::Refusal, layout::UserResource},
 };
 
-use super::preview::PreviewPanel;
+use super::{preview::PreviewPanel, recent::RecentEvaluations};
 
 /// How long typing must pause before the preview asks the server again.
 const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(150);
@@ -28,7 +28,10 @@ pub fn PolicyEditorPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let can_edit = matches!(user.await, Ok(Some(person)) if person.role.allows(Permission::AuthorPolicies));
                 match draft.await {
-                    Ok(draft) => view! { <Editor draft can_edit /> }.into_any(),
+                    Ok(draft) => {
+                        let policy_id = draft.id.clone();
+                        view! { <Editor draft can_edit /> <RecentEvaluations policy_id /> }.into_any()
+                    }
                     Err(error) => view! { <Refusal error /> }.into_any(),
                 }
             })}

@@ -4,6 +4,7 @@ mod editor;
 mod history;
 mod list;
 mod preview;
+mod recent;
 
 pub use editor::PolicyEditorPage;
 pub use history::PolicyHistoryPage;

@@ -6,7 +6,10 @@ use verdict_policy::{check, content_hash, Policy, PolicyId, Severity};
 
 use crate::{
     error::{AppError, AppResult},
-    model::{PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion, PolicyVersionSummary},
+    model::{
+        PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion, PolicyVersionSummary,
+        RecentEvaluation,
+    },
     policies::starter_source,
     ssr::{
         db::Db,
@@ -69,10 +72,21 @@ pub async fn create(db: &Db, actor: &str, id: &PolicyId, template: &str) -> AppR
 }
 
 pub async fn list(db: &Db) -> AppResult<Vec<PolicySummary>> {
-    Ok(store::policies::list(&db.pool)
+    let day_ago = now_millis() - 24 * 60 * 60 * 1000;
+    let bound: std::collections::HashMap<String, i64> = store::bindings::counts_by_policy(&db.pool)
         .await?
         .into_iter()
-        .map(|row| {
+        .collect();
+    let mut conn = db.pool.acquire().await?;
+    let rows = store::policies::list(&mut *conn).await?;
+    let mut activity = Vec::with_capacity(rows.len());
+    for row in &rows {
+        activity.push(store::decisions::evaluation_activity(&mut conn, &row.id, day_ago).await?);
+    }
+    Ok(rows
+        .into_iter()
+        .zip(activity)
+        .map(|(row, (evaluations_24h, last_evaluated_at))| {
             let published = row.latest_version > 0;
             let has_draft_changes = row
                 .latest_hash
@@ -86,6 +100,9 @@ pub async fn list(db: &Db) -> AppResult<Vec<PolicySummary>> {
                 owner: row.latest_owner,
                 latest_hash: row.latest_hash,
                 draft_updated_at: row.draft_updated_at,
+                bound_agents: bound.get(&row.id).copied().unwrap_or(0),
+                evaluations_24h,
+                last_evaluated_at,
                 id: row.id,
             }
         })
@@ -209,6 +226,25 @@ pub async fn archive(db: &Db, actor: &str, id: &str) -> AppResult<()> {
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The latest evaluations of a policy by agents, newest first.
+pub async fn recent_evaluations(db: &Db, id: &str, limit: i64) -> AppResult<Vec<RecentEvaluation>> {
+    Ok(
+        store::decisions::recent_evaluations_of_policy(&db.pool, id, limit)
+            .await?
+            .into_iter()
+            .map(|row| RecentEvaluation {
+                matched_rules: serde_json::from_str(&row.matched_rules).unwrap_or_default(),
+                event_id: row.event_id,
+                decision_id: row.decision_id,
+                agent_name: row.agent_name,
+                version: row.policy_version,
+                outcome: row.outcome,
+                at: row.at,
+            })
+            .collect(),
+    )
 }
 
 pub async fn versions(db: &Db, id: &str) -> AppResult<Vec<PolicyVersionSummary>> {

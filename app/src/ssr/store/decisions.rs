@@ -218,18 +218,25 @@ pub async fn recent_evaluations_of_policy<'e>(
     .await
 }
 
-/// Per policy: evaluations since `since`, and the time of the latest one ever.
-pub async fn evaluation_activity<'e>(
-    db: impl Executor<'e, Database = Any>,
+/// A policy's evaluations since `since`, and the time of its latest one ever; both are range
+/// scans of the (policy_id, at) index, so the cost does not grow with other policies' history.
+pub async fn evaluation_activity(
+    conn: &mut sqlx::AnyConnection,
+    policy_id: &str,
     since: i64,
-) -> sqlx::Result<Vec<(String, i64, Option<i64>)>> {
-    sqlx::query_as(
-        "SELECT policy_id, SUM(CASE WHEN at >= $1 THEN 1 ELSE 0 END), MAX(at) \
-         FROM policy_evaluations GROUP BY policy_id",
-    )
-    .bind(since)
-    .fetch_all(db)
-    .await
+) -> sqlx::Result<(i64, Option<i64>)> {
+    let (recent,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM policy_evaluations WHERE policy_id = $1 AND at >= $2")
+            .bind(policy_id)
+            .bind(since)
+            .fetch_one(&mut *conn)
+            .await?;
+    let (latest,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(at) FROM policy_evaluations WHERE policy_id = $1")
+            .bind(policy_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok((recent, latest))
 }
 
 #[derive(Debug, Clone, FromRow)]

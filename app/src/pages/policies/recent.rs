@@ -1,0 +1,75 @@
+//! The latest evaluations of a policy by agents, refreshed while the page is open.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use crate::{api::policies::recent_evaluations, components::UtcTime, pages::forbidden::Refusal};
+
+/// How often an open policy page asks for new evaluations.
+const REFRESH: Duration = Duration::from_secs(5);
+
+#[component]
+pub fn RecentEvaluations(policy_id: String) -> impl IntoView {
+    let (tick, set_tick) = signal(0u64);
+    // Effects run only in the browser, so the server renders once and the page then refreshes.
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(move || set_tick.update(|n| *n += 1), REFRESH).ok();
+        on_cleanup(move || {
+            if let Some(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    let evaluations = Resource::new(
+        move || (policy_id.clone(), tick.get()),
+        |(policy_id, _)| recent_evaluations(policy_id),
+    );
+    view! {
+        <section class="recent-evaluations" aria-labelledby="recent-evaluations-heading">
+            <h2 id="recent-evaluations-heading">"Recent evaluations"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match evaluations.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="empty-state">"No agent has evaluated this policy yet. Bind it to an agent on the Agents page."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap">
+                                <table>
+                                    <caption class="visually-hidden">"Recent evaluations"</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Time"</th>
+                                            <th scope="col">"Agent"</th>
+                                            <th scope="col" class="num">"Version"</th>
+                                            <th scope="col">"Outcome"</th>
+                                            <th scope="col">"Matched rules"</th>
+                                            <th scope="col">"Decision"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list.into_iter().map(|evaluation| {
+                                            let short_decision: String = evaluation.decision_id.chars().take(13).collect();
+                                            view! {
+                                                <tr>
+                                                    <td><UtcTime unix_millis=evaluation.at /></td>
+                                                    <td class="mono">{evaluation.agent_name}</td>
+                                                    <td class="num">{format!("v{}", evaluation.version)}</td>
+                                                    <td><span class=format!("badge outcome-{}", evaluation.outcome)>{evaluation.outcome.clone()}</span></td>
+                                                    <td class="mono">{evaluation.matched_rules.join(", ")}</td>
+                                                    <td class="mono" title=evaluation.decision_id.clone()>{short_decision}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(error) => view! { <Refusal error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
