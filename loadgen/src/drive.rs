@@ -1,0 +1,182 @@
+//! Runs the agents: each loops over whole decisions (open, evaluate, write, commit), timing every
+//! call, with one request in flight per agent.
+
+use std::{
+    future::Future,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+use tokio::task::{JoinError, JoinSet};
+
+use crate::{
+    api::{expect_field, string_field, Api, ApiError},
+    stats::{CallKind, Stats},
+};
+
+/// Enough to see what is wrong; the rest are only counted, so a broken server cannot flood the
+/// terminal.
+const PRINTED_ERRORS: usize = 5;
+const PRINTED_ERROR_CHARS: usize = 500;
+
+/// Refund amounts stay below the policy's 1000 limit so that every decision is allowed.
+const AMOUNTS: std::ops::RangeInclusive<u32> = 1..=900;
+
+pub struct DriveResult {
+    /// Decisions started after the warm-up.
+    pub stats: Stats,
+    /// From the end of the warm-up until the last agent finished its last decision.
+    pub measured_elapsed: Duration,
+}
+
+pub async fn drive(
+    api: Arc<Api>,
+    api_keys: Vec<String>,
+    warmup: Duration,
+    measured: Duration,
+) -> Result<DriveResult, JoinError> {
+    let measure_from = Instant::now() + warmup;
+    let stop_at = measure_from + measured;
+    let errors = Arc::new(ErrorLog::default());
+    let mut agents = JoinSet::new();
+    for api_key in api_keys {
+        agents.spawn(run_agent(
+            api.clone(),
+            api_key,
+            measure_from,
+            stop_at,
+            errors.clone(),
+        ));
+    }
+    let mut stats = Stats::default();
+    while let Some(agent_stats) = agents.join_next().await {
+        stats.merge(&agent_stats?);
+    }
+    Ok(DriveResult {
+        stats,
+        measured_elapsed: measure_from.elapsed(),
+    })
+}
+
+async fn run_agent(
+    api: Arc<Api>,
+    api_key: String,
+    measure_from: Instant,
+    stop_at: Instant,
+    errors: Arc<ErrorLog>,
+) -> Stats {
+    let mut measured = Stats::default();
+    // Decisions started during the warm-up are recorded here and thrown away.
+    let mut warmup = Stats::default();
+    let mut rng = fastrand::Rng::new();
+    loop {
+        let started = Instant::now();
+        if started >= stop_at {
+            return measured;
+        }
+        let stats = if started >= measure_from {
+            &mut measured
+        } else {
+            &mut warmup
+        };
+        let amount = rng.u32(AMOUNTS);
+        match run_decision(&api, &api_key, amount, stats, &errors).await {
+            Some(()) => stats.record_success(CallKind::Decision, started.elapsed()),
+            None => stats.record_error(CallKind::Decision),
+        }
+    }
+}
+
+/// One decision from open to commit; `None` when a call failed (already counted and logged).
+async fn run_decision(
+    api: &Api,
+    api_key: &str,
+    amount: u32,
+    stats: &mut Stats,
+    errors: &ErrorLog,
+) -> Option<()> {
+    let open = json!({
+        "intent": "refund.create",
+        "automation_mode": "autonomous",
+        "actor": "loadgen",
+    });
+    let decision_id = timed(stats, errors, CallKind::Open, async {
+        let opened: Value = api.post("/api/v1/decisions", api_key, &open).await?;
+        expect_field(&opened, "status", "open")?;
+        Ok(string_field(&opened, "decision_id")?.to_owned())
+    })
+    .await?;
+    let decision = format!("/api/v1/decisions/{decision_id}");
+
+    let inputs = json!({ "inputs": { "amount": amount } });
+    timed(stats, errors, CallKind::Evaluate, async {
+        let evaluated: Value = api
+            .post(&format!("{decision}/evaluate"), api_key, &inputs)
+            .await?;
+        expect_field(&evaluated, "outcome", "allow")
+    })
+    .await?;
+
+    let write = json!({ "product": "billing", "operation": "refund.create", "summary": "refund" });
+    timed(
+        stats,
+        errors,
+        CallKind::Write,
+        api.post_ignoring_reply(&format!("{decision}/writes"), api_key, &write),
+    )
+    .await?;
+
+    let commit = json!({ "action": "commit" });
+    timed(stats, errors, CallKind::Commit, async {
+        let closed: Value = api
+            .post(&format!("{decision}/close"), api_key, &commit)
+            .await?;
+        expect_field(&closed, "status", "committed")
+    })
+    .await
+}
+
+async fn timed<T>(
+    stats: &mut Stats,
+    errors: &ErrorLog,
+    kind: CallKind,
+    call: impl Future<Output = Result<T, ApiError>>,
+) -> Option<T> {
+    let started = Instant::now();
+    match call.await {
+        Ok(value) => {
+            stats.record_success(kind, started.elapsed());
+            Some(value)
+        }
+        Err(error) => {
+            stats.record_error(kind);
+            errors.report(kind, &error);
+            None
+        }
+    }
+}
+
+/// Prints the first few failures of the whole run as they happen.
+#[derive(Default)]
+struct ErrorLog {
+    seen: AtomicUsize,
+}
+
+impl ErrorLog {
+    fn report(&self, kind: CallKind, error: &ApiError) {
+        if self.seen.fetch_add(1, Ordering::Relaxed) < PRINTED_ERRORS {
+            let message = error.to_string();
+            let shown: String = message.chars().take(PRINTED_ERROR_CHARS).collect();
+            let cut = if shown.len() < message.len() {
+                "…"
+            } else {
+                ""
+            };
+            eprintln!("{} failed: {shown}{cut}", kind.name());
+        }
+    }
+}

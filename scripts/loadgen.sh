@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Load-tests the agent API: builds the release server and loadgen, serves a fresh database with
+# the agent rate limit off, creates an admin token and runs loadgen against it, which prints a
+# markdown report. Extra arguments go to loadgen (e.g. --agents 64 --duration 30).
+#   scripts/loadgen.sh [sqlite|postgres]
+# sqlite: a new database under $TMPDIR (the fsync rate is measured there too, so point TMPDIR at
+# the disk you care about). postgres: a new database on TEST_DATABASE_URL's server (default:
+# scripts/postgres-for-tests.sh), dropped at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backend=${1:-sqlite}
+if [ $# -gt 0 ]; then shift; fi
+target_dir=${CARGO_TARGET_DIR:-target}
+port=${LOADGEN_PORT:-3200}
+run_dir=$(mktemp -d)
+pg_database=""
+server_pid=""
+
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ -n "$pg_database" ]; then
+    psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" || true
+  fi
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT
+
+fail_with_server_log() {
+  echo "--- server log ---" >&2
+  tail -50 "$run_dir/server.log" >&2
+  exit 1
+}
+
+case "$backend" in
+  sqlite)
+    database_url="sqlite:$run_dir/verdict.db"
+    fsync_probe_dir=$run_dir
+    ;;
+  postgres)
+    TEST_DATABASE_URL=${TEST_DATABASE_URL:-$(scripts/postgres-for-tests.sh)}
+    pg_database="verdict_load_$(date +%s)_$$"
+    psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $pg_database"
+    # The same server and credentials, another database: swap the URL's last path segment.
+    database_url="${TEST_DATABASE_URL%/*}/$pg_database"
+    fsync_probe_dir=.
+    ;;
+  *) echo "usage: scripts/loadgen.sh [sqlite|postgres] [loadgen flags…]" >&2; exit 2 ;;
+esac
+
+cargo build --release -p server --bin verdict -p loadgen --bin loadgen
+verdict="$target_dir/release/verdict"
+
+"$verdict" serve --addr "127.0.0.1:$port" --database-url "$database_url" \
+  --agent-rate-limit 0 --site-root target/site >"$run_dir/stdout.log" 2>"$run_dir/server.log" &
+server_pid=$!
+ready=false
+for _ in $(seq 1 60); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && { ready=true; break; }
+  kill -0 "$server_pid" 2>/dev/null || fail_with_server_log
+  sleep 0.5
+done
+$ready || { echo "the server did not become ready" >&2; fail_with_server_log; }
+
+# The password is never used: the database is thrown away after the run.
+echo 'load-test-passphrase' | "$verdict" create-user --database-url "$database_url" \
+  --email load@example.com --name Load --role admin >/dev/null
+admin_token=$("$verdict" create-token --database-url "$database_url" \
+  --email load@example.com --name load)
+
+"$target_dir/release/loadgen" --url "http://127.0.0.1:$port" --admin-token "$admin_token" \
+  --label "$backend" --fsync-probe-dir "$fsync_probe_dir" "$@" || fail_with_server_log
