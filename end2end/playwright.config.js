@@ -11,6 +11,11 @@ module.exports = defineConfig({
   workers: 1,
   retries: 0,
   reporter: [["list"]],
+  // The first-run tests use the one-time setup link, so they run before everything else.
+  projects: [
+    { name: "first-run", testMatch: /foundation\.spec\.js/ },
+    { name: "features", testIgnore: /foundation\.spec\.js/, dependencies: ["first-run"] },
+  ],
   use: {
     baseURL: process.env.BASE_URL || "http://127.0.0.1:3100",
     trace: "retain-on-failure",

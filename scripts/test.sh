@@ -14,13 +14,14 @@ step "formatting"
 cargo fmt --all --check
 
 step "clippy: server and app (ssr)"
-cargo clippy -p server -p app -p verdict-policy --features app/ssr --all-targets -- -D warnings
+cargo clippy -p server -p app -p verdict-policy -p loadgen --features app/ssr --all-targets -- -D warnings
 step "clippy: app (hydrate, wasm32)"
 cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
 step "unit tests"
 cargo test -p app --features ssr
 cargo test -p verdict-policy
+cargo test -p loadgen
 
 step "integration tests on SQLite"
 TEST_DATABASE_URL= cargo test -p server
@@ -34,6 +35,9 @@ fi
 
 step "browser tests: building the site and the server"
 scripts/build.sh
+
+step "MCP: the official Python SDK against a running server"
+scripts/mcp-client-test.sh
 
 step "browser tests: Playwright in Chromium"
 scripts/e2e.sh

@@ -20,7 +20,8 @@ use leptos_router::{
 };
 
 use pages::{
-    area::{AgentsPage, ApprovalsPage, TracesPage},
+    agents::{AgentDetailPage, AgentsPage, ApiReferencePage},
+    area::{ApprovalsPage, TracesPage},
     home::HomePage,
     layout::SignedInLayout,
     login::LoginPage,
@@ -66,6 +67,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/policies/:id/edit") view=PolicyEditorPage />
                     <Route path=path!("/policies/:id/versions") view=PolicyHistoryPage />
                     <Route path=path!("/agents") view=AgentsPage />
+                    <Route path=path!("/agents/:name") view=AgentDetailPage />
+                    <Route path=path!("/api-reference") view=ApiReferencePage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/traces") view=TracesPage />
                     <Route path=path!("/users") view=UsersPage />

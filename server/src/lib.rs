@@ -5,6 +5,7 @@ pub mod api_v1;
 pub mod commands;
 pub mod config;
 mod health;
+pub mod mcp;
 mod middleware;
 pub mod router;
 pub mod telemetry;

@@ -12,13 +12,20 @@ use app::{
     App,
 };
 
-use crate::{api_v1, health, middleware};
+use crate::{api_v1, health, mcp, middleware};
 
 pub const SESSION_COOKIE: &str = "verdict_session";
 
 pub fn build(state: AppState, sessions: DbSessionStore) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    // The OpenAPI document, built once, for the API reference page.
+    let api_document = app::ssr::api_document::ApiDocument(std::sync::Arc::new(
+        api_v1::router_and_document()
+            .1
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".to_owned()),
+    ));
     let leptos_options = state.leptos_options.clone();
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name(SESSION_COOKIE)
@@ -31,10 +38,14 @@ pub fn build(state: AppState, sessions: DbSessionStore) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api_v1::router())
+        .merge(mcp::router())
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                provide_context(api_document.clone());
+            },
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

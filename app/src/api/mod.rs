@@ -1,6 +1,7 @@
 //! Server functions, one file per area. Each is thin: check the role, parse the input, call a
 //! service. Their URLs are fixed (`/api/<name>`) so scripts and tests can name them.
 
+pub mod agents;
 pub mod auth;
 pub mod policies;
 pub mod tokens;

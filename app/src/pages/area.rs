@@ -16,14 +16,6 @@ fn NotBuiltYet(what: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn AgentsPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Agents" summary="The AI agents that call Verdict, their API keys and the policies bound to them." />
-        <NotBuiltYet what="Registering agents, issuing keys, binding policies and freezing agents arrive here." />
-    }
-}
-
-#[component]
 pub fn ApprovalsPage() -> impl IntoView {
     view! {
         <PageHeader title="Approvals" summary="Exceptions agents asked for, waiting for a person's judgment." />

@@ -51,6 +51,7 @@ fn TopNavigation(person: CurrentUser) -> impl IntoView {
                 <li><A href="/agents">"Agents"</A></li>
                 <li><A href="/approvals">"Approvals"</A></li>
                 <li><A href="/traces">"Traces"</A></li>
+                <li><A href="/api-reference">"API"</A></li>
                 <Show when=move || is_admin>
                     <li><A href="/users">"Users"</A></li>
                 </Show>

@@ -1,5 +1,6 @@
 //! One module per area of the product.
 
+pub mod agents;
 pub mod area;
 pub mod forbidden;
 pub mod home;

@@ -62,6 +62,7 @@ pub struct GlobalFreezeState {
     responses((status = 200, body = Vec<AgentSummary>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// Every agent with its key, binding and freeze status.
 pub async fn list(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -79,6 +80,7 @@ pub async fn list(
     ),
     security(("personal_token" = []))
 )]
+/// Create an agent; its API key is in the answer, the only time it is shown.
 pub async fn create(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -104,6 +106,7 @@ pub async fn create(
     responses((status = 200, body = AgentDetail), (status = 404, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// An agent with its keys, bindings and recent decisions.
 pub async fn show(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -120,6 +123,7 @@ pub async fn show(
     responses((status = 201, description = "The new key, shown this once.", body = IssuedAgentKey), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// Issue a new key; the current keys keep working for the grace period.
 pub async fn rotate_key(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -137,6 +141,7 @@ pub async fn rotate_key(
     responses((status = 200, description = "Every key revoked at once.", body = AgentSummary), (status = 404, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// Revoke every key of the agent at once.
 pub async fn revoke_keys(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -154,6 +159,7 @@ pub async fn revoke_keys(
     responses((status = 200, body = Vec<Binding>), (status = 404, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// The policies bound to the agent.
 pub async fn bindings(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -170,6 +176,7 @@ pub async fn bindings(
     responses((status = 201, body = Binding), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// Bind a published policy, following its latest version or pinned to one.
 pub async fn bind(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -187,6 +194,7 @@ pub async fn bind(
     responses((status = 204, description = "Unbound; past decisions keep their snapshot."), (status = 404, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// Remove a binding; past decisions keep their snapshot.
 pub async fn unbind(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -204,6 +212,7 @@ pub async fn unbind(
     responses((status = 200, body = AgentSummary), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// Freeze (with a reason) or unfreeze one agent.
 pub async fn freeze(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -223,6 +232,7 @@ pub async fn freeze(
     responses((status = 200, body = GlobalFreezeState), (status = 422, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// Freeze (with a reason) or unfreeze every agent.
 pub async fn freeze_all(
     State(state): State<AppState>,
     person: ApiPerson,

@@ -28,6 +28,7 @@ pub struct PublishBody {
     responses((status = 200, body = Vec<PolicySummary>), (status = 401, body = ErrorBody)),
     security(("personal_token" = []))
 )]
+/// Every policy with its latest version and activity.
 pub async fn list(
     State(state): State<AppState>,
     person: ApiPerson,
@@ -47,6 +48,7 @@ pub async fn list(
     ),
     security(("personal_token" = []))
 )]
+/// Publish a policy document as its next version (validated and tested); unchanged sources are not republished.
 pub async fn publish(
     State(state): State<AppState>,
     person: ApiPerson,

@@ -37,6 +37,7 @@ type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
     ),
     security(("agent_key" = []))
 )]
+/// Open a decision envelope for an intent, in a fixed automation mode.
 pub async fn open(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -72,6 +73,7 @@ pub async fn open(
     ),
     security(("agent_key" = []))
 )]
+/// Record a note about the decision (what the agent knows, why it acts).
 pub async fn add_context(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -93,6 +95,7 @@ pub async fn add_context(
     ),
     security(("agent_key" = []))
 )]
+/// Record what the agent read, from which product, and why.
 pub async fn record_read(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -115,6 +118,7 @@ pub async fn record_read(
     ),
     security(("agent_key" = []))
 )]
+/// Evaluate the agent's bound policies (or one) against inputs; each evaluation is recorded.
 pub async fn evaluate(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -135,6 +139,7 @@ pub async fn evaluate(
     ),
     security(("agent_key" = []))
 )]
+/// Ask a person for an exception; the decision waits in needs_approval.
 pub async fn request_approval(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -158,6 +163,7 @@ pub async fn request_approval(
     ),
     security(("agent_key" = []))
 )]
+/// Record the change the agent makes; refused unless the evidence allows acting.
 pub async fn record_write(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -184,6 +190,7 @@ pub async fn record_write(
     ),
     security(("agent_key" = []))
 )]
+/// Commit, roll back or abort the decision; a snapshot of the policy versions used is recorded.
 pub async fn close(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -199,6 +206,7 @@ pub async fn close(
     responses((status = 200, body = DecisionView), (status = 404, body = ErrorBody)),
     security(("agent_key" = []))
 )]
+/// The decision's status and summary.
 pub async fn show(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -213,6 +221,7 @@ pub async fn show(
     responses((status = 200, description = "Every event in order.", body = Trace), (status = 404, body = ErrorBody)),
     security(("agent_key" = []))
 )]
+/// Every event of the decision, in order, with its hash chain.
 pub async fn trace(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -222,6 +231,7 @@ pub async fn trace(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WaitParams {
     /// Seconds to wait at most (default 30, at most 60).
@@ -239,6 +249,7 @@ pub struct WaitParams {
     ),
     security(("agent_key" = []))
 )]
+/// Long-poll until the decision's status changes or the timeout passes.
 pub async fn wait(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
@@ -265,6 +276,7 @@ pub async fn wait(
     ),
     security(("agent_key" = []), ("personal_token" = []))
 )]
+/// Recompute the decision's hash chain and report where it breaks, if anywhere.
 pub async fn verify(
     State(state): State<AppState>,
     agent: Result<ApiAgent, ApiError>,

@@ -27,7 +27,8 @@ where
     }
 }
 
-fn rejection_error(rejection: &JsonRejection) -> AppError {
+/// Verdict's error for a JSON body axum could not read; the MCP tools read arguments the same way.
+pub(crate) fn rejection_error(rejection: &JsonRejection) -> AppError {
     match rejection {
         JsonRejection::JsonDataError(error) => {
             let text = error.body_text();

@@ -23,6 +23,7 @@ use app::ssr::AppState;
 
 pub use agent::ApiAgent;
 pub use error::{ApiError, ErrorBody};
+pub(crate) use json_body::rejection_error;
 
 /// The API's router and its OpenAPI document, built from the same route annotations.
 pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {

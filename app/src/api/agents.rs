@@ -1,0 +1,251 @@
+//! Agents for people: the list, one agent's keys, bindings, freeze and recent decisions, and the
+//! JSON API's reference. Everyone signed in reads; only admins change anything.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::AppError,
+    model::{AgentDetail, AgentSummary, Freeze, IssuedAgentKey, PolicySummary},
+};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    model::Permission,
+    ssr::{
+        auth::require,
+        auth::session::app_state,
+        now_millis,
+        services::{agents, policies},
+    },
+};
+
+/// What the agents list shows; `now` is the server's clock, so relative times render the same
+/// words on the server and after hydration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentsOverview {
+    pub agents: Vec<AgentSummary>,
+    pub global_freeze: Option<Freeze>,
+    pub can_administer: bool,
+    pub now: i64,
+}
+
+/// One agent's page: its detail and, for admins, the policies it may be bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentView {
+    pub detail: AgentDetail,
+    /// Published, non-archived policies (empty for people who cannot bind).
+    pub bindable: Vec<PolicySummary>,
+    pub can_administer: bool,
+    pub now: i64,
+}
+
+/// The JSON API as the reference page shows it, read from the served OpenAPI document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiReference {
+    pub title: String,
+    pub description: String,
+    pub version: String,
+    /// Where the operations' paths start, e.g. `/api/v1`.
+    pub base_path: String,
+    pub groups: Vec<ApiGroup>,
+}
+
+/// The operations of one tag, e.g. `decisions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiGroup {
+    pub tag: String,
+    pub description: String,
+    pub operations: Vec<ApiOperation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiOperation {
+    /// Upper case: `GET`, `POST`…
+    pub method: String,
+    /// Relative to `base_path`, e.g. `/decisions/{id}/close`.
+    pub path: String,
+    pub operation_id: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    /// The credentials accepted, e.g. "agent API key (vk_…)".
+    pub auth: Vec<String>,
+    pub parameters: Vec<ApiField>,
+    /// The request body's schema name, if there is a body.
+    pub body_schema: Option<String>,
+    pub body_fields: Vec<ApiField>,
+    pub responses: Vec<ApiResponse>,
+    pub curl: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiField {
+    pub name: String,
+    /// `path`, `query`, `header` or `body`.
+    pub location: String,
+    pub type_name: String,
+    pub required: bool,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiResponse {
+    pub status: String,
+    pub description: String,
+}
+
+#[cfg(feature = "ssr")]
+fn optional_text(raw: &str) -> Option<&str> {
+    let trimmed = raw.trim();
+    (!trimmed.is_empty()).then_some(trimmed)
+}
+
+#[server(endpoint = "load_agents_overview")]
+pub async fn load_agents_overview() -> Result<AgentsOverview, AppError> {
+    let me = require(Permission::Read).await?;
+    let db = app_state()?.db;
+    Ok(AgentsOverview {
+        agents: agents::list(&db).await?,
+        global_freeze: agents::global_freeze(&db).await?,
+        can_administer: me.role.allows(Permission::Administer),
+        now: now_millis(),
+    })
+}
+
+#[server(endpoint = "load_agent")]
+pub async fn load_agent(name: String) -> Result<AgentView, AppError> {
+    use crate::model::PolicyStatus;
+
+    let me = require(Permission::Read).await?;
+    let db = app_state()?.db;
+    let detail = agents::detail(&db, &name).await?;
+    let can_administer = me.role.allows(Permission::Administer);
+    let bindable = if can_administer {
+        policies::list(&db)
+            .await?
+            .into_iter()
+            .filter(|policy| {
+                policy.status == PolicyStatus::Published && policy.latest_version.is_some()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(AgentView {
+        detail,
+        bindable,
+        can_administer,
+        now: now_millis(),
+    })
+}
+
+#[server(endpoint = "create_agent")]
+pub async fn create_agent(
+    name: String,
+    description: String,
+    owner_team: String,
+) -> Result<IssuedAgentKey, AppError> {
+    let admin = require(Permission::Administer).await?;
+    let input = agents::NewAgentInput {
+        name: &name,
+        description: &description,
+        owner_team: &owner_team,
+    };
+    agents::create(&app_state()?.db, &admin.email, input).await
+}
+
+#[server(endpoint = "rotate_agent_key")]
+pub async fn rotate_agent_key(
+    agent: String,
+    grace_seconds: String,
+) -> Result<IssuedAgentKey, AppError> {
+    let admin = require(Permission::Administer).await?;
+    let grace_seconds = match optional_text(&grace_seconds) {
+        None => 0,
+        Some(text) => text.parse::<u64>().map_err(|_| {
+            AppError::invalid(
+                "grace_seconds",
+                "Give the grace period as a whole number of seconds (0 or more).",
+            )
+        })?,
+    };
+    agents::rotate_key(&app_state()?.db, &admin.email, &agent, grace_seconds).await
+}
+
+#[server(endpoint = "revoke_agent_keys")]
+pub async fn revoke_agent_keys(agent: String) -> Result<AgentSummary, AppError> {
+    let admin = require(Permission::Administer).await?;
+    agents::revoke_keys(&app_state()?.db, &admin.email, &agent).await
+}
+
+#[server(endpoint = "freeze_agent")]
+pub async fn freeze_agent(agent: String, reason: String) -> Result<AgentSummary, AppError> {
+    let admin = require(Permission::Administer).await?;
+    agents::set_freeze(&app_state()?.db, &admin.email, &agent, Some(&reason)).await
+}
+
+#[server(endpoint = "unfreeze_agent")]
+pub async fn unfreeze_agent(agent: String) -> Result<AgentSummary, AppError> {
+    let admin = require(Permission::Administer).await?;
+    agents::set_freeze(&app_state()?.db, &admin.email, &agent, None).await
+}
+
+#[server(endpoint = "freeze_all_agents")]
+pub async fn freeze_all_agents(reason: String) -> Result<Option<Freeze>, AppError> {
+    let admin = require(Permission::Administer).await?;
+    agents::set_global_freeze(&app_state()?.db, &admin.email, Some(&reason)).await
+}
+
+#[server(endpoint = "unfreeze_all_agents")]
+pub async fn unfreeze_all_agents() -> Result<Option<Freeze>, AppError> {
+    let admin = require(Permission::Administer).await?;
+    agents::set_global_freeze(&app_state()?.db, &admin.email, None).await
+}
+
+/// Binds a policy; `version` pins it (empty: follow the latest published version).
+#[server(endpoint = "bind_policy")]
+pub async fn bind_policy(
+    agent: String,
+    policy_id: String,
+    version: String,
+) -> Result<crate::model::Binding, AppError> {
+    let admin = require(Permission::Administer).await?;
+    let pinned = match optional_text(&version) {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+            AppError::invalid(
+                "version",
+                "Give a version number such as 2, or leave it empty.",
+            )
+        })?),
+    };
+    if policy_id.trim().is_empty() {
+        return Err(AppError::invalid("policy_id", "Choose a policy to bind."));
+    }
+    agents::bind(
+        &app_state()?.db,
+        &admin.email,
+        &agent,
+        policy_id.trim(),
+        pinned,
+    )
+    .await
+}
+
+#[server(endpoint = "unbind_policy")]
+pub async fn unbind_policy(agent: String, policy_id: String) -> Result<(), AppError> {
+    let admin = require(Permission::Administer).await?;
+    agents::unbind(&app_state()?.db, &admin.email, &agent, &policy_id).await
+}
+
+#[server(endpoint = "load_api_reference")]
+pub async fn load_api_reference() -> Result<ApiReference, AppError> {
+    use crate::ssr::api_document::{reference, ApiDocument};
+
+    require(Permission::Read).await?;
+    let document = use_context::<ApiDocument>().ok_or_else(|| {
+        tracing::error!("ApiDocument missing from the request context");
+        AppError::Internal
+    })?;
+    reference(&document.0)
+}

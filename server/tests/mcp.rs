@@ -1,0 +1,377 @@
+//! The MCP endpoint over the real router: the handshake, the tool catalogue, a decision's whole
+//! lifecycle through `tools/call`, and refusals answered as REST answers them.
+
+mod common;
+
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use common::{Reply, TestAgent, TestApp, HOST, REFUND_POLICY};
+
+const REFUND: &str = "billing.refund.create";
+
+struct World {
+    app: TestApp,
+    admin: String,
+    agent: TestAgent,
+}
+
+async fn world() -> World {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    app.publish(&admin, REFUND_POLICY).await;
+    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    World { app, admin, agent }
+}
+
+/// POSTs one raw body to `/mcp` as a Streamable HTTP client does.
+async fn post(app: &TestApp, key: Option<&str>, body: String) -> Reply {
+    let mut request = Request::post("/mcp")
+        .header(header::HOST, HOST)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json, text/event-stream");
+    if let Some(key) = key {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    app.send(request.body(Body::from(body)).expect("request"))
+        .await
+}
+
+async fn rpc(app: &TestApp, key: &str, method: &str, params: Value) -> Reply {
+    let message = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    post(app, Some(key), message.to_string()).await
+}
+
+/// Calls a tool and returns its result (`content`, `structuredContent`, `isError`).
+async fn call(world: &World, tool: &str, arguments: Value) -> Value {
+    let reply = rpc(
+        &world.app,
+        &world.agent.key,
+        "tools/call",
+        json!({"name": tool, "arguments": arguments}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.body["id"], 1, "{}", reply.text);
+    reply.body["result"].clone()
+}
+
+fn assert_answered(result: &Value) {
+    assert_eq!(result["isError"], false, "{result}");
+    let text = result["content"][0]["text"].as_str().unwrap_or_default();
+    let parsed: Value = serde_json::from_str(text).unwrap_or_default();
+    assert_eq!(
+        parsed, result["structuredContent"],
+        "text and structure agree"
+    );
+}
+
+fn assert_refused(result: &Value, code: &str) {
+    assert_eq!(result["isError"], true, "{result}");
+    assert_eq!(
+        result["structuredContent"]["error"]["code"], code,
+        "{result}"
+    );
+    let text = result["content"][0]["text"].as_str().unwrap_or_default();
+    let parsed: Value = serde_json::from_str(text).unwrap_or_default();
+    assert_eq!(
+        parsed, result["structuredContent"],
+        "text and structure agree"
+    );
+}
+
+#[tokio::test]
+async fn initialize_answers_our_protocol_version_and_the_tools_capability() {
+    let world = world().await;
+
+    let reply = rpc(
+        &world.app,
+        &world.agent.key,
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}),
+    )
+    .await;
+    let unknown_version = rpc(
+        &world.app,
+        &world.agent.key,
+        "initialize",
+        json!({"protocolVersion": "1999-01-01", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}),
+    )
+    .await;
+    let initialized = post(
+        &world.app,
+        Some(&world.agent.key),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string(),
+    )
+    .await;
+    let ping = rpc(&world.app, &world.agent.key, "ping", json!({})).await;
+
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let result = &reply.body["result"];
+    assert_eq!(result["protocolVersion"], "2025-06-18");
+    assert_eq!(result["serverInfo"]["name"], "verdict");
+    assert!(result["serverInfo"]["version"].is_string());
+    assert_eq!(result["capabilities"], json!({"tools": {}}));
+    assert_eq!(
+        unknown_version.body["result"]["protocolVersion"],
+        "2025-06-18"
+    );
+    assert_eq!(initialized.status, StatusCode::ACCEPTED);
+    assert!(initialized.text.is_empty(), "{}", initialized.text);
+    assert_eq!(ping.body, json!({"jsonrpc": "2.0", "id": 1, "result": {}}));
+}
+
+#[tokio::test]
+async fn tools_list_offers_one_tool_per_rest_call_with_object_schemas() {
+    let world = world().await;
+
+    let reply = rpc(&world.app, &world.agent.key, "tools/list", json!({})).await;
+
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let tools = reply.body["result"]["tools"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let names: Vec<&str> = tools
+        .iter()
+        .filter_map(|tool| tool["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "decision_create",
+            "decision_add_context",
+            "decision_read",
+            "decision_evaluate",
+            "decision_request_approval",
+            "decision_write",
+            "decision_get",
+            "decision_wait",
+            "decision_close",
+            "decision_trace"
+        ]
+    );
+    for tool in &tools {
+        assert_eq!(tool["inputSchema"]["type"], "object", "{tool}");
+        assert!(tool["description"].is_string(), "{tool}");
+    }
+    let evaluate = &tools[3]["inputSchema"];
+    assert_eq!(evaluate["required"], json!(["decision_id", "inputs"]));
+    let wait = &tools[7]["inputSchema"]["properties"];
+    assert!(
+        wait["decision_id"].is_object() && wait["timeout"].is_object() && wait["since"].is_object()
+    );
+}
+
+#[tokio::test]
+async fn a_decision_runs_from_create_to_commit_through_tools() {
+    let world = world().await;
+
+    let created = call(
+        &world,
+        "decision_create",
+        json!({"intent": REFUND, "automation_mode": "autonomous"}),
+    )
+    .await;
+    let id = created["structuredContent"]["decision_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let evaluated = call(
+        &world,
+        "decision_evaluate",
+        json!({"decision_id": id, "inputs": {"amount": 35.5, "currency": "EUR"}}),
+    )
+    .await;
+    let written = call(
+        &world,
+        "decision_write",
+        json!({"decision_id": id, "product": "billing", "operation": "refund.create"}),
+    )
+    .await;
+    let closed = call(
+        &world,
+        "decision_close",
+        json!({"decision_id": id, "action": "commit"}),
+    )
+    .await;
+    let fetched = call(&world, "decision_get", json!({"decision_id": id})).await;
+    let waited = call(
+        &world,
+        "decision_wait",
+        json!({"decision_id": id, "timeout": 0, "since": "open"}),
+    )
+    .await;
+    let traced = call(&world, "decision_trace", json!({"decision_id": id})).await;
+
+    assert_answered(&created);
+    assert_eq!(created["structuredContent"]["status"], "open");
+    assert_answered(&evaluated);
+    assert_eq!(evaluated["structuredContent"]["outcome"], "allow");
+    assert_answered(&written);
+    assert_eq!(written["structuredContent"]["kind"], "write");
+    assert_answered(&closed);
+    assert_eq!(closed["structuredContent"]["status"], "committed");
+    assert_eq!(fetched["structuredContent"], closed["structuredContent"]);
+    assert_eq!(waited["structuredContent"]["changed"], true);
+    let rest = world
+        .app
+        .call(
+            "GET",
+            &format!("/api/v1/decisions/{id}/trace"),
+            Some(&world.agent.key),
+            None,
+        )
+        .await;
+    assert_eq!(
+        traced["structuredContent"], rest.body,
+        "the same answer as REST"
+    );
+}
+
+#[tokio::test]
+async fn refusals_are_tool_errors_with_the_rest_error_codes() {
+    let world = world().await;
+    let other = world
+        .app
+        .agent(&world.admin, "other-bot", &["refund_limit"])
+        .await;
+    let theirs = world.app.open_decision(&other, REFUND, "autonomous").await;
+    let ours = world
+        .app
+        .open_decision(&world.agent, REFUND, "autonomous")
+        .await;
+
+    let early_write = call(
+        &world,
+        "decision_write",
+        json!({"decision_id": ours, "product": "billing", "operation": "refund.create"}),
+    )
+    .await;
+    let not_ours = call(&world, "decision_get", json!({"decision_id": theirs})).await;
+    let bad_mode = call(
+        &world,
+        "decision_create",
+        json!({"intent": REFUND, "automation_mode": "yolo"}),
+    )
+    .await;
+    let extra_field = call(
+        &world,
+        "decision_get",
+        json!({"decision_id": ours, "colour": "red"}),
+    )
+    .await;
+    let rest_write = world
+        .app
+        .step(
+            &world.agent,
+            &ours,
+            "writes",
+            json!({"product": "billing", "operation": "refund.create"}),
+        )
+        .await;
+
+    assert_refused(&early_write, "conflict");
+    assert_eq!(
+        early_write["structuredContent"], rest_write.body,
+        "the same refusal as REST"
+    );
+    assert_refused(&not_ours, "not_found");
+    assert_refused(&bad_mode, "invalid");
+    assert_eq!(
+        bad_mode["structuredContent"]["error"]["field"],
+        "automation_mode"
+    );
+    assert_refused(&extra_field, "invalid");
+    assert_eq!(extra_field["structuredContent"]["error"]["field"], "colour");
+}
+
+#[tokio::test]
+async fn protocol_errors_are_json_rpc_errors() {
+    let world = world().await;
+    let key = world.agent.key.as_str();
+
+    let unknown_tool = rpc(
+        &world.app,
+        key,
+        "tools/call",
+        json!({"name": "decision_delete", "arguments": {}}),
+    )
+    .await;
+    let unknown_method = rpc(&world.app, key, "resources/list", json!({})).await;
+    let malformed = post(&world.app, Some(key), "{not json".to_owned()).await;
+    let no_name = rpc(&world.app, key, "tools/call", json!({"arguments": {}})).await;
+    let empty = post(&world.app, Some(key), String::new()).await;
+
+    assert_eq!(unknown_tool.status, StatusCode::OK);
+    assert_eq!(
+        unknown_tool.body["error"]["code"], -32602,
+        "{}",
+        unknown_tool.text
+    );
+    assert_eq!(unknown_method.body["error"]["code"], -32601);
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.body["error"]["code"], -32700);
+    assert_eq!(malformed.body["id"], Value::Null);
+    assert_eq!(no_name.body["error"]["code"], -32602);
+    assert_eq!(empty.body["error"]["code"], -32700);
+}
+
+#[tokio::test]
+async fn the_endpoint_takes_agent_keys_only_and_post_only() {
+    let world = world().await;
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string();
+
+    let no_key = post(&world.app, None, ping.clone()).await;
+    let challenge = world
+        .app
+        .router
+        .clone()
+        .oneshot(
+            Request::post("/mcp")
+                .header(header::HOST, HOST)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(ping.clone()))
+                .expect("request"),
+        )
+        .await
+        .map(|response| response.headers().get(header::WWW_AUTHENTICATE).cloned());
+    let bad_key = post(&world.app, Some("vk_not_a_key"), ping).await;
+    let get = world
+        .app
+        .call("GET", "/mcp", Some(&world.agent.key), None)
+        .await;
+    let unsupported_version = world
+        .app
+        .send(
+            Request::post("/mcp")
+                .header(header::HOST, HOST)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {}", world.agent.key))
+                .header("mcp-protocol-version", "1999-01-01")
+                .body(Body::from(
+                    json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string(),
+                ))
+                .expect("request"),
+        )
+        .await;
+
+    assert_eq!(no_key.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(no_key.body["error"]["code"], "unauthenticated");
+    assert_eq!(
+        challenge
+            .ok()
+            .flatten()
+            .as_ref()
+            .and_then(|value| value.to_str().ok()),
+        Some("Bearer")
+    );
+    assert_eq!(bad_key.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(bad_key.body["error"]["code"], "unauthenticated");
+    assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(unsupported_version.status, StatusCode::BAD_REQUEST);
+}
