@@ -177,6 +177,17 @@ test("register an agent, key once, bind, freeze, rotate, API reference", async (
   await expect(decisionRow.locator(".short-id")).toHaveAttribute("title", decision_id);
   await expect(page.getByRole("button")).toHaveText(["Sign out"]);
   await checkPage(page, "agent-detail-viewer");
+
+  // The policy pages are read-only for a viewer, and the server refuses their writes.
+  await page.goto("/policies/refunds/edit");
+  await hydrated(page);
+  await expect(page.getByLabel("Policy source (YAML)")).toHaveAttribute("readonly", "");
+  await expect(page.getByRole("button", { name: "Save draft" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Publish" })).toHaveCount(0);
+  const refused = await page.request.post("/api/save_draft", {
+    form: { id: "refunds", source: "policy: refunds\n", base_revision: "1" },
+  });
+  expect(refused.status()).toBe(403);
 });
 
 test("agent changes without a session are refused", async ({ request }) => {

@@ -4,7 +4,11 @@ const { test, expect } = require("@playwright/test");
 const { hydrated, checkPage, signIn } = require("./helpers");
 
 test("create from a template, preview as you type, publish twice, diff", async ({ page }) => {
-  page.on("dialog", (dialog) => dialog.accept());
+  const dialogs = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.type());
+    dialog.accept();
+  });
   await signIn(page, "admin@example.com", "admin password 123");
   await expect(page).toHaveURL(/\/$/);
 
@@ -24,11 +28,22 @@ test("create from a template, preview as you type, publish twice, diff", async (
   await context.fill('{"proposed_discount": 0.5, "account_tier": "pro"}');
   await expect(outcome).toHaveText("requires_exception");
 
+  // The context is kept per policy in the browser between visits.
+  await page.reload();
+  await hydrated(page);
+  await expect(context).toHaveValue('{"proposed_discount": 0.5, "account_tier": "pro"}');
+  await expect(outcome).toHaveText("requires_exception");
+
   const source = page.getByLabel("Policy source (YAML)");
   const original = await source.inputValue();
   await source.fill(original.replace("outcome: requires_exception", "outcome: maybe"));
   await expect(page.getByTestId("diagnostics")).toContainText("line 18:");
   await expect(page.locator(".error-line").first()).toHaveText("18");
+  // Clicking a problem puts the caret on its line.
+  await page.getByRole("button", { name: /line 18:/ }).click();
+  await expect(source).toBeFocused();
+  const caretLine = await source.evaluate((el) => el.value.slice(0, el.selectionStart).split("\n").length);
+  expect(caretLine).toBe(18);
   await source.fill(original);
   await expect(outcome).toHaveText("requires_exception");
 
@@ -44,7 +59,10 @@ test("create from a template, preview as you type, publish twice, diff", async (
   await page.getByRole("button", { name: "Publish" }).click();
   await expect(page.getByRole("status").last()).toContainText("Published version 2");
 
+  // Leaving with unsaved changes asks first.
+  await source.fill(original + "\n# not saved\n");
   await page.goto("/policies/discounts/versions?from=1&to=2");
+  expect(dialogs).toContain("beforeunload");
   await hydrated(page);
   await expect(page.getByTestId("version-diff")).toContainText("+     when: proposed_discount <= 0.15");
   await checkPage(page, "policy-history");

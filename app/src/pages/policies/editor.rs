@@ -11,7 +11,7 @@ use crate::{
     pages::{forbidden::Refusal, layout::UserResource},
 };
 
-use super::{preview::PreviewPanel, recent::RecentEvaluations};
+use super::{editor_browser::caret_offset, preview::PreviewPanel, recent::RecentEvaluations};
 
 /// How long typing must pause before the preview asks the server again.
 const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(150);
@@ -72,11 +72,33 @@ fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
 
     let save = ServerAction::<SaveDraft>::new();
     let save_error = last_error(save);
+    let (saved_source, set_saved_source) = signal(draft.source.clone());
     Effect::new(move |_| {
         if let Some(Ok(saved)) = save.value().get() {
             set_revision.set(saved.revision);
+            set_saved_source.set(saved.source);
         }
     });
+
+    // Leaving with unsaved changes asks first; the browser shows its own wording.
+    let unsaved = move || source.with(|text| saved_source.with(|saved| text != saved));
+    let leave_guard = window_event_listener(leptos::ev::beforeunload, move |event| {
+        if editable && unsaved() {
+            event.prevent_default();
+        }
+    });
+    on_cleanup(move || leave_guard.remove());
+
+    let source_editor = NodeRef::<leptos::html::Textarea>::new();
+    let context_editor = NodeRef::<leptos::html::Textarea>::new();
+    let jump_to = Callback::new(move |(line, column): (u32, u32)| {
+        if let Some(textarea) = source_editor.get() {
+            let offset = source.with(|text| caret_offset(text, line, column));
+            let _ = textarea.focus();
+            let _ = textarea.set_selection_range(offset, offset);
+        }
+    });
+    remember_context(id.clone(), context, set_context, context_editor);
     let error_lines = move || {
         report.with(|latest| match latest {
             Some(Ok(report)) => report
@@ -119,6 +141,7 @@ fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
                             }}
                         </pre>
                         <textarea
+                            node_ref=source_editor
                             id="policy-source"
                             name="source"
                             class="code"
@@ -142,6 +165,7 @@ fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
             <aside class="preview-pane" aria-label="Live preview">
                 <label for="dry-run-context">"Dry-run context (JSON inputs)"</label>
                 <textarea
+                    node_ref=context_editor
                     id="dry-run-context"
                     class="code"
                     rows="6"
@@ -152,12 +176,49 @@ fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
                 </textarea>
                 {move || match report.get() {
                     None => view! { <p class="muted">"Checking…"</p> }.into_any(),
-                    Some(Ok(report)) => view! { <PreviewPanel report /> }.into_any(),
+                    Some(Ok(report)) => view! { <PreviewPanel report on_jump=jump_to /> }.into_any(),
                     Some(Err(error)) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
                 }}
             </aside>
         </div>
     }
+}
+
+/// Keeps the dry-run context per policy in the browser: a remembered one replaces the sample
+/// from the policy's first test, and every edit is remembered.
+#[cfg(feature = "hydrate")]
+fn remember_context(
+    policy_id: String,
+    context: ReadSignal<String>,
+    set_context: WriteSignal<String>,
+    context_editor: NodeRef<leptos::html::Textarea>,
+) {
+    use super::editor_browser::{store_context, stored_context};
+    let restored = StoredValue::new(false);
+    Effect::new(move |_| {
+        let Some(textarea) = context_editor.get() else {
+            return;
+        };
+        if !restored.get_value() {
+            restored.set_value(true);
+            if let Some(remembered) = stored_context(&policy_id) {
+                textarea.set_value(&remembered);
+                set_context.set(remembered);
+                return;
+            }
+        }
+        context.with(|text| store_context(&policy_id, text));
+    });
+}
+
+/// On the server there is no browser storage; the page renders with the sample context.
+#[cfg(not(feature = "hydrate"))]
+fn remember_context(
+    _policy_id: String,
+    _context: ReadSignal<String>,
+    _set_context: WriteSignal<String>,
+    _context_editor: NodeRef<leptos::html::Textarea>,
+) {
 }
 
 /// Publishing: the diff against the latest version and the test results, then a change note.

@@ -1,6 +1,7 @@
 //! Policies: the list, the editor with its live preview, and the version history.
 
 mod editor;
+mod editor_browser;
 mod history;
 mod list;
 mod preview;

@@ -3,7 +3,11 @@ use verdict_policy::{DryRunReport, RuleStatus, Severity};
 
 /// The dry run's findings: diagnostics, the evaluation of the context, and the policy's tests.
 #[component]
-pub fn PreviewPanel(report: DryRunReport) -> impl IntoView {
+pub fn PreviewPanel(
+    report: DryRunReport,
+    /// Moves the editor's caret to a problem's line and column.
+    on_jump: Callback<(u32, u32)>,
+) -> impl IntoView {
     let diagnostics = report.diagnostics;
     let tests = report.tests;
     view! {
@@ -25,9 +29,13 @@ pub fn PreviewPanel(report: DryRunReport) -> impl IntoView {
                                     Severity::Error => "error",
                                     Severity::Warning => "warning",
                                 };
+                                let (line, column) = (diagnostic.line, diagnostic.column);
                                 view! {
                                     <li class=class>
-                                        <span class="mono">{format!("line {}:{}", diagnostic.line, diagnostic.column)}</span>
+                                        <button type="button" class="link-button mono" title="Show this place in the source"
+                                            on:click=move |_| on_jump.run((line, column))>
+                                            {format!("line {line}:{column}")}
+                                        </button>
                                         " " <strong>{label}</strong> ": " {diagnostic.message}
                                     </li>
                                 }
