@@ -424,6 +424,13 @@ async fn the_agent_api_refuses_bad_requests_with_clear_json_errors() {
             None,
         ),
         (
+            app.call("GET", "/api/v1/decisions/%FF%FE", Some(&agent.key), None)
+                .await,
+            400,
+            "bad_request",
+            None,
+        ),
+        (
             app.call("GET", "/api/v1/no-such-endpoint", Some(&agent.key), None)
                 .await,
             404,

@@ -1,10 +1,6 @@
 //! Provisioning over JSON for admins' personal access tokens: agents, keys, bindings, freezes.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -13,7 +9,7 @@ use app::{
     ssr::{services::agents, AppState},
 };
 
-use super::{error::ErrorBody, json_body::JsonBody, person::ApiPerson, ApiError};
+use super::{error::ErrorBody, json_body::JsonBody, path::ApiPath, person::ApiPerson, ApiError};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,7 +106,7 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     person: ApiPerson,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<AgentDetail>, ApiError> {
     person.require(Permission::Read)?;
     Ok(Json(agents::detail(&state.db, &id).await?))
@@ -127,7 +123,7 @@ pub async fn show(
 pub async fn rotate_key(
     State(state): State<AppState>,
     person: ApiPerson,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<RotateKeyBody>,
 ) -> Result<(StatusCode, Json<IssuedAgentKey>), ApiError> {
     let admin = person.require(Permission::Administer)?;
@@ -145,7 +141,7 @@ pub async fn rotate_key(
 pub async fn revoke_keys(
     State(state): State<AppState>,
     person: ApiPerson,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<AgentSummary>, ApiError> {
     let admin = person.require(Permission::Administer)?;
     Ok(Json(
@@ -163,10 +159,10 @@ pub async fn revoke_keys(
 pub async fn bindings(
     State(state): State<AppState>,
     person: ApiPerson,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<Binding>>, ApiError> {
     person.require(Permission::Read)?;
-    Ok(Json(agents::detail(&state.db, &id).await?.bindings))
+    Ok(Json(agents::bindings(&state.db, &id).await?))
 }
 
 #[utoipa::path(
@@ -180,7 +176,7 @@ pub async fn bindings(
 pub async fn bind(
     State(state): State<AppState>,
     person: ApiPerson,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<BindingBody>,
 ) -> Result<(StatusCode, Json<Binding>), ApiError> {
     let admin = person.require(Permission::Administer)?;
@@ -198,7 +194,7 @@ pub async fn bind(
 pub async fn unbind(
     State(state): State<AppState>,
     person: ApiPerson,
-    Path((id, policy_id)): Path<(String, String)>,
+    ApiPath((id, policy_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let admin = person.require(Permission::Administer)?;
     agents::unbind(&state.db, &admin.email, &id, &policy_id).await?;
@@ -216,7 +212,7 @@ pub async fn unbind(
 pub async fn freeze(
     State(state): State<AppState>,
     person: ApiPerson,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<FreezeBody>,
 ) -> Result<Json<AgentSummary>, ApiError> {
     let admin = person.require(Permission::Administer)?;

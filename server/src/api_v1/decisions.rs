@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Query, State},
     http::{HeaderMap, StatusCode},
     Json,
 };
@@ -20,7 +20,10 @@ use app::{
     },
 };
 
-use super::{agent::ApiAgent, error::ErrorBody, json_body::JsonBody, person::ApiPerson, ApiError};
+use super::{
+    agent::ApiAgent, error::ErrorBody, json_body::JsonBody, path::ApiPath, person::ApiPerson,
+    ApiError,
+};
 
 type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
 
@@ -77,7 +80,7 @@ pub async fn open(
 pub async fn add_context(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<ContextRequest>,
 ) -> Created<EventView> {
     let event = decisions::add_context(&state, &agent, &id, body).await?;
@@ -99,7 +102,7 @@ pub async fn add_context(
 pub async fn record_read(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<ReadRequest>,
 ) -> Created<EventView> {
     let event = decisions::record_read(&state, &agent, &id, body).await?;
@@ -122,7 +125,7 @@ pub async fn record_read(
 pub async fn evaluate(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<EvaluateRequest>,
 ) -> Result<Json<EvaluationResult>, ApiError> {
     Ok(Json(decisions::evaluate(&state, &agent, &id, body).await?))
@@ -143,7 +146,7 @@ pub async fn evaluate(
 pub async fn request_approval(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<ApprovalRequestBody>,
 ) -> Created<ApprovalCreated> {
     let created = decisions::request_approval(&state, &agent, &id, body).await?;
@@ -167,7 +170,7 @@ pub async fn request_approval(
 pub async fn record_write(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<WriteRequest>,
 ) -> Created<EventView> {
     let answer = decisions::record_write(&state, &agent, &id, body).await?;
@@ -194,7 +197,7 @@ pub async fn record_write(
 pub async fn close(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<CloseRequest>,
 ) -> Result<Json<DecisionView>, ApiError> {
     Ok(Json(decisions::close(&state, &agent, &id, body).await?))
@@ -210,7 +213,7 @@ pub async fn close(
 pub async fn show(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DecisionView>, ApiError> {
     Ok(Json(decisions::get(&state, &agent, &id).await?))
 }
@@ -225,7 +228,7 @@ pub async fn show(
 pub async fn trace(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Trace>, ApiError> {
     Ok(Json(decisions::trace(&state, &agent, &id).await?))
 }
@@ -253,7 +256,7 @@ pub struct WaitParams {
 pub async fn wait(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     params: Result<Query<WaitParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<WaitResult>, ApiError> {
     let Query(params) = params.map_err(|rejection| {
@@ -281,7 +284,7 @@ pub async fn verify(
     State(state): State<AppState>,
     agent: Result<ApiAgent, ApiError>,
     person: Result<ApiPerson, ApiError>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Verification>, ApiError> {
     let verification = match (agent, person) {
         (Ok(ApiAgent(agent)), _) => decisions::verify(&state, Some(&agent), &id).await?,

@@ -9,6 +9,7 @@ mod error;
 mod json_body;
 mod me;
 pub mod openapi;
+mod path;
 mod person;
 mod policies;
 mod users;

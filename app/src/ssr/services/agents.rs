@@ -5,10 +5,7 @@ use serde_json::json;
 
 use crate::{
     error::{AppError, AppResult},
-    model::{
-        AgentDetail, AgentKeySummary, AgentSummary, Binding, DecisionSummary, Freeze,
-        IssuedAgentKey,
-    },
+    model::{AgentDetail, AgentKeySummary, AgentSummary, Binding, Freeze, IssuedAgentKey},
     ssr::{
         auth::tokens::{digest, issue_agent_key, AGENT_KEY_PREFIX},
         db::Db,
@@ -19,6 +16,7 @@ use crate::{
             agents::{AgentRow, KeyRow, NewAgent, NewKey},
             audit::AuditEntry,
             bindings::BindingRow,
+            decisions::DecisionRow,
             flags::GLOBAL_FREEZE,
         },
     },
@@ -180,23 +178,19 @@ pub async fn detail(db: &Db, id_or_name: &str) -> AppResult<AgentDetail> {
         agent,
         keys: keys.into_iter().map(key_summary).collect(),
         bindings: bindings.into_iter().map(binding_of).collect(),
-        recent_decisions: recent
-            .iter()
-            .map(|row| DecisionSummary {
-                id: row.id.clone(),
-                agent_id: row.agent_id.clone(),
-                intent: row.intent.clone(),
-                automation_mode: crate::model::AutomationMode::parse(&row.automation_mode)
-                    .unwrap_or(crate::model::AutomationMode::Propose),
-                status: crate::model::DecisionStatus::parse(&row.status)
-                    .unwrap_or(crate::model::DecisionStatus::Open),
-                latest_outcome: row.latest_outcome.clone(),
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-            })
-            .collect(),
+        recent_decisions: recent.iter().map(DecisionRow::summary).collect(),
         global_freeze,
     })
+}
+
+pub async fn bindings(db: &Db, id_or_name: &str) -> AppResult<Vec<Binding>> {
+    let mut conn = db.pool.acquire().await?;
+    let agent = existing(&mut conn, id_or_name).await?;
+    Ok(store::bindings::of_agent(&mut *conn, &agent.id)
+        .await?
+        .into_iter()
+        .map(binding_of)
+        .collect())
 }
 
 /// Issues a new key; the agent's current keys keep working for `grace_seconds` (0: not at all).

@@ -3,6 +3,8 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use crate::model::{AutomationMode, DecisionStatus, DecisionSummary};
+
 #[derive(Debug, Clone, FromRow)]
 pub struct DecisionRow {
     pub id: String,
@@ -20,6 +22,30 @@ pub struct DecisionRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub closed_at: Option<i64>,
+}
+
+impl DecisionRow {
+    // The table's CHECK constraints admit only known names, so the fallbacks are never taken.
+    pub fn status(&self) -> DecisionStatus {
+        DecisionStatus::parse(&self.status).unwrap_or(DecisionStatus::Open)
+    }
+
+    pub fn mode(&self) -> AutomationMode {
+        AutomationMode::parse(&self.automation_mode).unwrap_or(AutomationMode::Propose)
+    }
+
+    pub fn summary(&self) -> DecisionSummary {
+        DecisionSummary {
+            id: self.id.clone(),
+            agent_id: self.agent_id.clone(),
+            intent: self.intent.clone(),
+            automation_mode: self.mode(),
+            status: self.status(),
+            latest_outcome: self.latest_outcome.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, FromRow)]

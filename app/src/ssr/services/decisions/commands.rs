@@ -125,7 +125,8 @@ pub enum Command {
 pub struct Applied {
     pub decision: DecisionRow,
     pub events: Vec<EventRow>,
-    pub approval_id: Option<String>,
+    /// The approval request the command created, if it created one.
+    pub approval: Option<ApprovalRow>,
     /// The first answer, when an idempotency key repeated an earlier request.
     pub replay: Option<String>,
     pub status_changed: bool,
@@ -133,7 +134,7 @@ pub struct Applied {
 
 impl Applied {
     pub fn status(&self) -> DecisionStatus {
-        DecisionStatus::parse(&self.decision.status).unwrap_or(DecisionStatus::Open)
+        self.decision.status()
     }
 }
 
@@ -419,7 +420,7 @@ async fn request_approval(
     );
     let mut applied = change.write(conn).await?;
     approvals::insert(conn, &approval).await?;
-    applied.approval_id = Some(approval.id);
+    applied.approval = Some(approval);
     Ok(applied)
 }
 
@@ -590,8 +591,8 @@ async fn owned_decision(
 
 pub fn standing(decision: &DecisionRow) -> Standing {
     Standing {
-        status: DecisionStatus::parse(&decision.status).unwrap_or(DecisionStatus::Open),
-        mode: AutomationMode::parse(&decision.automation_mode).unwrap_or(AutomationMode::Propose),
+        status: decision.status(),
+        mode: decision.mode(),
         latest_outcome: decision
             .latest_outcome
             .as_deref()
@@ -645,7 +646,7 @@ fn unchanged(decision: DecisionRow, replay: Option<String>) -> Applied {
     Applied {
         decision,
         events: Vec::new(),
-        approval_id: None,
+        approval: None,
         replay,
         status_changed: false,
     }
@@ -713,7 +714,7 @@ impl Change {
         Ok(Applied {
             decision: self.decision,
             events: self.events,
-            approval_id: None,
+            approval: None,
             replay: None,
             status_changed: self.status_changed || self.is_new,
         })

@@ -315,14 +315,13 @@ pub async fn request_approval(
             },
         })
         .await?;
-    let requested = applied.events.first().ok_or(AppError::Internal)?;
-    let payload: Value = serde_json::from_str(&requested.payload_json).unwrap_or_default();
+    let approval = applied.approval.ok_or(AppError::Internal)?;
     Ok(ApprovalCreated {
-        approval_id: applied.approval_id.clone().ok_or(AppError::Internal)?,
-        status: "pending".to_owned(),
-        decision_id: decision_id.to_owned(),
-        approval_route: payload["approval_route"].as_str().map(str::to_owned),
-        expires_at: payload["expires_at"].as_i64().unwrap_or_default(),
+        approval_id: approval.id,
+        status: approval.status,
+        decision_id: approval.decision_id,
+        approval_route: approval.approval_route,
+        expires_at: approval.expires_at,
     })
 }
 

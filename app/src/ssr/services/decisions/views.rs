@@ -33,10 +33,9 @@ impl DecisionView {
     pub fn of(row: &DecisionRow) -> Self {
         Self {
             decision_id: row.id.clone(),
-            status: DecisionStatus::parse(&row.status).unwrap_or(DecisionStatus::Open),
+            status: row.status(),
             intent: row.intent.clone(),
-            automation_mode: AutomationMode::parse(&row.automation_mode)
-                .unwrap_or(AutomationMode::Propose),
+            automation_mode: row.mode(),
             actor: row.actor.clone(),
             latest_outcome: row.latest_outcome.clone(),
             approval_granted: row.approval_granted != 0,
