@@ -5,6 +5,7 @@ mod field_error;
 mod navigation;
 mod page_header;
 mod role_badge;
+mod shown_once;
 mod time;
 
 pub use diff_view::DiffView;
@@ -12,4 +13,5 @@ pub use field_error::{last_error, FieldError, FormError};
 pub use navigation::go_to;
 pub use page_header::PageHeader;
 pub use role_badge::RoleBadge;
+pub use shown_once::ShownOnceSecret;
 pub use time::UtcTime;

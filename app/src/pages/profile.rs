@@ -2,7 +2,9 @@ use leptos::prelude::*;
 
 use crate::{
     api::tokens::{list_tokens, CreateToken, RevokeToken},
-    components::{last_error, FieldError, FormError, PageHeader, RoleBadge, UtcTime},
+    components::{
+        last_error, FieldError, FormError, PageHeader, RoleBadge, ShownOnceSecret, UtcTime,
+    },
     model::TokenSummary,
     pages::{forbidden::Refusal, layout::UserResource},
 };
@@ -61,10 +63,9 @@ fn NewTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
         <section class="form-card" aria-labelledby="new-token-heading">
             <h3 id="new-token-heading">"Create a token"</h3>
             <Show when=move || shown_once().is_some()>
-                <div class="notice notice-success" role="status">
-                    <p>"Copy this token now; it is shown only once:"</p>
-                    <code class="secret" data-testid="new-token">{shown_once}</code>
-                </div>
+                <ShownOnceSecret secret=Signal::derive(move || shown_once().unwrap_or_default()) test_id="new-token">
+                    "Copy this token now; it is shown only once:"
+                </ShownOnceSecret>
             </Show>
             <ActionForm action=create>
                 <div class="form-grid">

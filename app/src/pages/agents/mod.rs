@@ -12,7 +12,7 @@ pub use reference::ApiReferencePage;
 use leptos::prelude::*;
 
 use crate::{
-    components::UtcTime,
+    components::{ShownOnceSecret, UtcTime},
     model::{format_relative, format_utc, Freeze},
 };
 
@@ -51,12 +51,9 @@ fn GlobalFreezeBanner(freeze: Freeze) -> impl IntoView {
 #[component]
 fn ShownOnceKey(agent: String, api_key: String) -> impl IntoView {
     view! {
-        <div class="notice notice-success key-once" role="status">
-            <p>
-                <strong>"Copy this API key for " {agent} " now — it is shown only once. "</strong>
-                "Verdict keeps only a digest; if it is lost, rotate the key."
-            </p>
-            <code class="secret" data-testid="agent-key">{api_key}</code>
-        </div>
+        <ShownOnceSecret secret=api_key test_id="agent-key">
+            <strong>"Copy this API key for " {agent} " now — it is shown only once. "</strong>
+            "Verdict keeps only a digest; if it is lost, rotate the key."
+        </ShownOnceSecret>
     }
 }
