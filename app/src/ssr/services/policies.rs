@@ -41,32 +41,47 @@ pub fn check_source_size(source: &str) -> AppResult<()> {
 }
 
 pub async fn create(db: &Db, actor: &str, id: &PolicyId, template: &str) -> AppResult<PolicyDraft> {
+    let source = starter_source(template, id.as_str());
+    create_with_source(
+        db,
+        actor,
+        id.as_str(),
+        &source,
+        json!({"template": template}),
+    )
+    .await
+}
+
+/// Creates a policy whose draft is `source`; `origin` says in the audit entry where it came from.
+async fn create_with_source(
+    db: &Db,
+    actor: &str,
+    id: &str,
+    source: &str,
+    origin: serde_json::Value,
+) -> AppResult<PolicyDraft> {
     let mut tx = db.pool.begin().await?;
-    if store::policies::find(&mut *tx, id.as_str())
-        .await?
-        .is_some()
-    {
+    if store::policies::find(&mut *tx, id).await?.is_some() {
         return Err(AppError::invalid(
             "id",
             "A policy with this id already exists.",
         ));
     }
     let now = now_millis();
-    let source = starter_source(template, id.as_str());
-    store::policies::insert(&mut *tx, id.as_str(), &source, actor, now).await?;
+    store::policies::insert(&mut *tx, id, source, actor, now).await?;
     store::audit::record(
         &mut *tx,
         AuditEntry {
             actor,
             action: "policy.create",
-            target: id.as_str(),
+            target: id,
             before: None,
-            after: Some(json!({"template": template})),
+            after: Some(origin),
         },
         now,
     )
     .await?;
-    let row = existing(&mut tx, id.as_str()).await?;
+    let row = existing(&mut tx, id).await?;
     tx.commit().await?;
     Ok(draft_of(&row))
 }
@@ -423,23 +438,9 @@ pub async fn publish_source(
                 .revision
         }
         None => {
-            let now = now_millis();
-            let mut tx = db.pool.begin().await?;
-            store::policies::insert(&mut *tx, &id, source, actor, now).await?;
-            store::audit::record(
-                &mut *tx,
-                AuditEntry {
-                    actor,
-                    action: "policy.create",
-                    target: &id,
-                    before: None,
-                    after: Some(json!({"from": "source"})),
-                },
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            1
+            create_with_source(db, actor, &id, source, json!({"from": "source"}))
+                .await?
+                .revision
         }
     };
     let note = if change_note.trim().is_empty() {
