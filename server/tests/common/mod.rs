@@ -26,6 +26,7 @@ pub const PASSWORD: &str = "a long test passphrase";
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -55,8 +56,17 @@ impl TestApp {
         Self {
             router,
             state,
+            url,
             _dir: dir,
         }
+    }
+
+    /// Another server on the same database, with its own journal and caches.
+    pub async fn another_server(&self) -> Router {
+        let (state, sessions) = open_state(&self.url, Settings::default(), self._dir.path())
+            .await
+            .expect("open the shared test database again");
+        router::build(state, sessions)
     }
 
     pub async fn create_user(&self, email: &str, role: Role) {
@@ -121,39 +131,7 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
-        let status = response.status();
-        let set_cookie = response
-            .headers()
-            .get(header::SET_COOKIE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .map(str::to_owned);
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
-            status,
-            set_cookie,
-            retry_after,
-            body,
-            text,
-        }
+        send_to(&self.router, request).await
     }
 }
 
@@ -225,20 +203,7 @@ impl TestApp {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, HOST);
-        if let Some(bearer) = bearer {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {bearer}"));
-        }
-        let request = match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string())),
-            None => request.body(Body::empty()),
-        };
-        self.send(request.unwrap()).await
+        self.send(json_request(method, path, bearer, body)).await
     }
 
     /// An admin's personal access token.
@@ -344,5 +309,64 @@ impl TestApp {
             .iter()
             .map(|event| event["kind"].as_str().unwrap().to_owned())
             .collect()
+    }
+}
+
+/// A JSON request (or one without a body) with an optional bearer credential.
+pub fn json_request(
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<Value>,
+) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, HOST);
+    if let Some(bearer) = bearer {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {bearer}"));
+    }
+    match body {
+        Some(body) => request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string())),
+        None => request.body(Body::empty()),
+    }
+    .expect("a valid request")
+}
+
+/// Sends `request` to `router` (any server of the test) and reads the whole answer.
+pub async fn send_to(router: &Router, request: Request<Body>) -> Reply {
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router answers");
+    let status = response.status();
+    let set_cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(str::to_owned);
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        set_cookie,
+        retry_after,
+        body,
+        text,
     }
 }

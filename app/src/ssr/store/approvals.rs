@@ -1,5 +1,7 @@
 use sqlx::{Any, Executor, FromRow};
 
+use super::values::{placeholders, ROWS_PER_STATEMENT};
+
 #[derive(Debug, Clone, FromRow)]
 pub struct ApprovalRow {
     pub id: String,
@@ -20,27 +22,33 @@ pub struct ApprovalRow {
 const APPROVAL_COLUMNS: &str = "id, decision_id, agent_id, title, message, approval_route, \
     require_rationale, status, requested_at, expires_at, resolved_at, resolved_by, rationale";
 
-pub async fn insert(conn: &mut sqlx::AnyConnection, row: &ApprovalRow) -> sqlx::Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO approvals ({APPROVAL_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    ))
-    .bind(&row.id)
-    .bind(&row.decision_id)
-    .bind(&row.agent_id)
-    .bind(&row.title)
-    .bind(&row.message)
-    .bind(&row.approval_route)
-    .bind(row.require_rationale)
-    .bind(&row.status)
-    .bind(row.requested_at)
-    .bind(row.expires_at)
-    .bind(row.resolved_at)
-    .bind(&row.resolved_by)
-    .bind(&row.rationale)
-    .execute(conn)
-    .await
-    .map(|_| ())
+/// Inserts new requests, many rows per statement.
+pub async fn insert_many(conn: &mut sqlx::AnyConnection, rows: &[ApprovalRow]) -> sqlx::Result<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO approvals ({APPROVAL_COLUMNS}) VALUES {}",
+            placeholders(chunk.len(), 13)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(&row.id)
+                .bind(&row.decision_id)
+                .bind(&row.agent_id)
+                .bind(&row.title)
+                .bind(&row.message)
+                .bind(&row.approval_route)
+                .bind(row.require_rationale)
+                .bind(&row.status)
+                .bind(row.requested_at)
+                .bind(row.expires_at)
+                .bind(row.resolved_at)
+                .bind(&row.resolved_by)
+                .bind(&row.rationale);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 pub async fn find<'e>(

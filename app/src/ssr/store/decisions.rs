@@ -5,6 +5,8 @@ use sqlx::{Any, Executor, FromRow};
 
 use crate::model::{AutomationMode, DecisionStatus, DecisionSummary};
 
+use super::values::{placeholders, ROWS_PER_STATEMENT};
+
 #[derive(Debug, Clone, FromRow)]
 pub struct DecisionRow {
     pub id: String,
@@ -77,29 +79,38 @@ const DECISION_COLUMNS: &str = "id, agent_id, intent, automation_mode, actor, st
     latest_outcome, latest_route, approval_granted, policies_used, last_sequence, last_hash, \
     created_at, updated_at, closed_at";
 
-pub async fn insert(conn: &mut sqlx::AnyConnection, row: &DecisionRow) -> sqlx::Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO decisions ({DECISION_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-    ))
-    .bind(&row.id)
-    .bind(&row.agent_id)
-    .bind(&row.intent)
-    .bind(&row.automation_mode)
-    .bind(&row.actor)
-    .bind(&row.status)
-    .bind(&row.latest_outcome)
-    .bind(&row.latest_route)
-    .bind(row.approval_granted)
-    .bind(&row.policies_used)
-    .bind(row.last_sequence)
-    .bind(&row.last_hash)
-    .bind(row.created_at)
-    .bind(row.updated_at)
-    .bind(row.closed_at)
-    .execute(conn)
-    .await
-    .map(|_| ())
+/// Inserts new decisions, many rows per statement.
+pub async fn insert_many(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[&DecisionRow],
+) -> sqlx::Result<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {}",
+            placeholders(chunk.len(), 15)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(&row.id)
+                .bind(&row.agent_id)
+                .bind(&row.intent)
+                .bind(&row.automation_mode)
+                .bind(&row.actor)
+                .bind(&row.status)
+                .bind(&row.latest_outcome)
+                .bind(&row.latest_route)
+                .bind(row.approval_granted)
+                .bind(&row.policies_used)
+                .bind(row.last_sequence)
+                .bind(&row.last_hash)
+                .bind(row.created_at)
+                .bind(row.updated_at)
+                .bind(row.closed_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Moves the decision to `row`'s state if its chain head is still `expected_sequence`; returns
@@ -145,6 +156,26 @@ pub async fn find<'e>(
     .await
 }
 
+/// The decisions among `ids` that exist, in no particular order.
+pub async fn find_many(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[&str],
+) -> sqlx::Result<Vec<DecisionRow>> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions WHERE id IN {}",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query_as(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
 pub async fn recent_of_agent<'e>(
     db: impl Executor<'e, Database = Any>,
     agent_id: &str,
@@ -160,23 +191,33 @@ pub async fn recent_of_agent<'e>(
     .await
 }
 
-pub async fn insert_event(conn: &mut sqlx::AnyConnection, event: &EventRow) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO decision_events (decision_id, sequence, id, kind, at, actor, payload_json, \
-         prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&event.decision_id)
-    .bind(event.sequence)
-    .bind(&event.id)
-    .bind(&event.kind)
-    .bind(event.at)
-    .bind(&event.actor)
-    .bind(&event.payload_json)
-    .bind(&event.prev_hash)
-    .bind(&event.hash)
-    .execute(conn)
-    .await
-    .map(|_| ())
+/// Appends events, many rows per statement.
+pub async fn insert_events(
+    conn: &mut sqlx::AnyConnection,
+    events: &[EventRow],
+) -> sqlx::Result<()> {
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO decision_events (decision_id, sequence, id, kind, at, actor, \
+             payload_json, prev_hash, hash) VALUES {}",
+            placeholders(chunk.len(), 9)
+        );
+        let mut query = sqlx::query(&sql);
+        for event in chunk {
+            query = query
+                .bind(&event.decision_id)
+                .bind(event.sequence)
+                .bind(&event.id)
+                .bind(&event.kind)
+                .bind(event.at)
+                .bind(&event.actor)
+                .bind(&event.payload_json)
+                .bind(&event.prev_hash)
+                .bind(&event.hash);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 pub async fn events<'e>(
@@ -192,39 +233,46 @@ pub async fn events<'e>(
     .await
 }
 
-pub struct NewEvaluation<'a> {
-    pub event_id: &'a str,
-    pub decision_id: &'a str,
-    pub agent_id: &'a str,
-    pub policy_id: &'a str,
+/// A row of the `policy_evaluations` projection, written beside its `policy_eval` event.
+#[derive(Debug, Clone)]
+pub struct NewEvaluation {
+    pub event_id: String,
+    pub decision_id: String,
+    pub agent_id: String,
+    pub policy_id: String,
     pub policy_version: i64,
-    pub policy_hash: &'a str,
-    pub outcome: &'a str,
-    pub matched_rules: &'a str,
+    pub policy_hash: String,
+    pub outcome: String,
+    pub matched_rules: String,
     pub at: i64,
 }
 
-pub async fn insert_evaluation(
+pub async fn insert_evaluations(
     conn: &mut sqlx::AnyConnection,
-    evaluation: NewEvaluation<'_>,
+    evaluations: &[NewEvaluation],
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO policy_evaluations (event_id, decision_id, agent_id, policy_id, \
-         policy_version, policy_hash, outcome, matched_rules, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(evaluation.event_id)
-    .bind(evaluation.decision_id)
-    .bind(evaluation.agent_id)
-    .bind(evaluation.policy_id)
-    .bind(evaluation.policy_version)
-    .bind(evaluation.policy_hash)
-    .bind(evaluation.outcome)
-    .bind(evaluation.matched_rules)
-    .bind(evaluation.at)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    for chunk in evaluations.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO policy_evaluations (event_id, decision_id, agent_id, policy_id, \
+             policy_version, policy_hash, outcome, matched_rules, at) VALUES {}",
+            placeholders(chunk.len(), 9)
+        );
+        let mut query = sqlx::query(&sql);
+        for evaluation in chunk {
+            query = query
+                .bind(&evaluation.event_id)
+                .bind(&evaluation.decision_id)
+                .bind(&evaluation.agent_id)
+                .bind(&evaluation.policy_id)
+                .bind(evaluation.policy_version)
+                .bind(&evaluation.policy_hash)
+                .bind(&evaluation.outcome)
+                .bind(&evaluation.matched_rules)
+                .bind(evaluation.at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 pub async fn recent_evaluations_of_policy<'e>(
@@ -287,26 +335,39 @@ pub async fn idempotency_record(
     .await
 }
 
-pub async fn save_idempotency_record(
+/// An `Idempotency-Key`'s first request and answer, kept so a repeat gets the same answer.
+#[derive(Debug, Clone)]
+pub struct NewIdempotencyRecord {
+    pub agent_id: String,
+    pub scope: String,
+    pub request_hash: String,
+    pub response_json: String,
+    pub created_at: i64,
+}
+
+/// Saves records, replacing expired ones under the same key; `records` holds each key once.
+pub async fn save_idempotency_records(
     conn: &mut sqlx::AnyConnection,
-    agent_id: &str,
-    scope: &str,
-    request_hash: &str,
-    response_json: &str,
-    now: i64,
+    records: &[&NewIdempotencyRecord],
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO idempotency_records (agent_id, scope, request_hash, response_json, \
-         created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id, scope) DO UPDATE SET \
-         request_hash = excluded.request_hash, response_json = excluded.response_json, \
-         created_at = excluded.created_at",
-    )
-    .bind(agent_id)
-    .bind(scope)
-    .bind(request_hash)
-    .bind(response_json)
-    .bind(now)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    for chunk in records.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO idempotency_records (agent_id, scope, request_hash, response_json, \
+             created_at) VALUES {} ON CONFLICT (agent_id, scope) DO UPDATE SET \
+             request_hash = excluded.request_hash, response_json = excluded.response_json, \
+             created_at = excluded.created_at",
+            placeholders(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for record in chunk {
+            query = query
+                .bind(&record.agent_id)
+                .bind(&record.scope)
+                .bind(&record.request_hash)
+                .bind(&record.response_json)
+                .bind(record.created_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

@@ -11,3 +11,4 @@ pub mod login_failures;
 pub mod policies;
 pub mod tokens;
 pub mod users;
+pub mod values;

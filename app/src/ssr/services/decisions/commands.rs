@@ -1,6 +1,6 @@
 //! Every change to a decision, as a command the journal applies inside its transaction. Each
-//! command reads and validates first and writes only once it cannot be refused, so a refusal
-//! leaves the shared transaction untouched.
+//! command reads and validates first and stages its writes only once it cannot be refused, so a
+//! refusal leaves the shared batch untouched.
 
 use serde_json::{json, Value};
 use verdict_policy::Outcome;
@@ -13,12 +13,13 @@ use crate::{
         now_millis,
         store::{
             approvals::{self, ApprovalRow},
-            decisions::{self, DecisionRow, EventRow, NewEvaluation},
+            decisions::{DecisionRow, EventRow, NewEvaluation, NewIdempotencyRecord},
         },
     },
 };
 
 use super::{
+    batch::{Batch, Resolution},
     chain::{canonical_json, event_hash, GENESIS},
     rules::{check, Standing, Step},
     views::DecisionView,
@@ -159,14 +160,34 @@ impl From<AppError> for Refusal {
 
 type Conn = sqlx::AnyConnection;
 
-pub async fn apply(conn: &mut Conn, command: &Command) -> Result<Applied, Refusal> {
+impl Command {
+    /// The decision the command names, if it names one (approvals name theirs indirectly).
+    pub fn decision_id(&self) -> Option<&str> {
+        match self {
+            Command::Note { decision_id, .. }
+            | Command::Evaluate { decision_id, .. }
+            | Command::RequestApproval { decision_id, .. }
+            | Command::Close { decision_id, .. } => Some(decision_id),
+            Command::Open { .. }
+            | Command::ResolveApproval { .. }
+            | Command::ExpireApproval { .. } => None,
+        }
+    }
+}
+
+/// Validates `command` against the decision as `batch` leaves it and stages its writes there.
+pub async fn apply(
+    conn: &mut Conn,
+    batch: &mut Batch,
+    command: &Command,
+) -> Result<Applied, Refusal> {
     let now = now_millis();
     match command {
         Command::Open {
             scope,
             request,
             idempotency,
-        } => open(conn, scope, request, idempotency.as_ref(), now).await,
+        } => open(conn, batch, scope, request, idempotency.as_ref(), now).await,
         Command::Note {
             scope,
             decision_id,
@@ -174,9 +195,9 @@ pub async fn apply(conn: &mut Conn, command: &Command) -> Result<Applied, Refusa
             payload,
             idempotency,
         } => {
-            let decision = owned_decision(conn, decision_id, scope).await?;
+            let decision = owned_decision(conn, batch, decision_id, scope).await?;
             if let Some(claim) = idempotency {
-                if let Some(replay) = replay(conn, &scope.agent_id, claim, now).await? {
+                if let Some(replay) = replay(conn, batch, &scope.agent_id, claim, now).await? {
                     return Ok(unchanged(decision, Some(replay)));
                 }
             }
@@ -188,12 +209,12 @@ pub async fn apply(conn: &mut Conn, command: &Command) -> Result<Applied, Refusa
             check(step, &standing(&decision))?;
             let mut change = Change::new(decision, now);
             change.append(*kind, scope.actor(), payload.clone());
-            let applied = change.write(conn).await?;
+            let applied = change.write(batch);
             if let Some(claim) = idempotency {
                 let answer =
                     serde_json::to_string(&super::views::EventView::of(&applied.events[0]))
                         .unwrap_or_default();
-                remember(conn, &scope.agent_id, claim, &answer, now).await?;
+                remember(batch, &scope.agent_id, claim, answer, now);
             }
             Ok(applied)
         }
@@ -202,18 +223,18 @@ pub async fn apply(conn: &mut Conn, command: &Command) -> Result<Applied, Refusa
             decision_id,
             evaluations,
         } => {
-            let decision = owned_decision(conn, decision_id, scope).await?;
+            let decision = owned_decision(conn, batch, decision_id, scope).await?;
             check(Step::Evaluate, &standing(&decision))?;
-            evaluate(conn, scope, decision, evaluations, now).await
+            Ok(evaluate(batch, scope, decision, evaluations, now))
         }
         Command::RequestApproval {
             scope,
             decision_id,
             request,
         } => {
-            let decision = owned_decision(conn, decision_id, scope).await?;
+            let decision = owned_decision(conn, batch, decision_id, scope).await?;
             check(Step::RequestApproval, &standing(&decision))?;
-            request_approval(conn, scope, decision, request, now).await
+            Ok(request_approval(batch, scope, decision, request, now))
         }
         Command::Close {
             scope,
@@ -221,14 +242,14 @@ pub async fn apply(conn: &mut Conn, command: &Command) -> Result<Applied, Refusa
             action,
             reason,
         } => {
-            let decision = owned_decision(conn, decision_id, scope).await?;
+            let decision = owned_decision(conn, batch, decision_id, scope).await?;
             let step = match action {
                 CloseAction::Commit => Step::Commit,
                 CloseAction::Rollback | CloseAction::Abort => Step::Abort,
             };
             check(step, &standing(&decision))?;
             let payload = json!({"action": action, "reason": reason});
-            close(conn, decision, *action, scope.actor(), payload, now).await
+            close(conn, batch, decision, *action, scope.actor(), payload, now).await
         }
         Command::ResolveApproval {
             approval_id,
@@ -238,6 +259,7 @@ pub async fn apply(conn: &mut Conn, command: &Command) -> Result<Applied, Refusa
         } => {
             resolve(
                 conn,
+                batch,
                 approval_id,
                 approver,
                 *approve,
@@ -246,24 +268,25 @@ pub async fn apply(conn: &mut Conn, command: &Command) -> Result<Applied, Refusa
             )
             .await
         }
-        Command::ExpireApproval { approval_id } => expire(conn, approval_id, now).await,
+        Command::ExpireApproval { approval_id } => expire(conn, batch, approval_id, now).await,
     }
 }
 
 async fn open(
     conn: &mut Conn,
+    batch: &mut Batch,
     scope: &AgentScope,
     request: &OpenDecision,
     idempotency: Option<&IdempotencyClaim>,
     now: i64,
 ) -> Result<Applied, Refusal> {
     if let Some(claim) = idempotency {
-        if let Some(replay) = replay(conn, &scope.agent_id, claim, now).await? {
+        if let Some(replay) = replay(conn, batch, &scope.agent_id, claim, now).await? {
             let first: DecisionView = serde_json::from_str(&replay).map_err(|error| {
                 tracing::error!(%error, "unreadable idempotency record");
                 AppError::Internal
             })?;
-            let decision = owned_decision(conn, &first.decision_id, scope).await?;
+            let decision = owned_decision(conn, batch, &first.decision_id, scope).await?;
             return Ok(unchanged(decision, Some(replay)));
         }
     }
@@ -296,22 +319,22 @@ async fn open(
         }),
     );
     change.is_new = true;
-    let applied = change.write(conn).await?;
+    let applied = change.write(batch);
     if let Some(claim) = idempotency {
         let answer =
             serde_json::to_string(&DecisionView::of(&applied.decision)).unwrap_or_default();
-        remember(conn, &scope.agent_id, claim, &answer, now).await?;
+        remember(batch, &scope.agent_id, claim, answer, now);
     }
     Ok(applied)
 }
 
-async fn evaluate(
-    conn: &mut Conn,
+fn evaluate(
+    batch: &mut Batch,
     scope: &AgentScope,
     decision: DecisionRow,
     evaluations: &[RecordedEvaluation],
     now: i64,
-) -> Result<Applied, Refusal> {
+) -> Applied {
     let combined = evaluations
         .iter()
         .map(|evaluation| evaluation.outcome)
@@ -352,39 +375,34 @@ async fn evaluate(
             }),
         );
     }
-    let applied = change.write(conn).await?;
+    let applied = change.write(batch);
     for (event, evaluation) in applied.events.iter().zip(evaluations) {
         if let (Some(policy_id), Some(version), Some(hash)) =
             (&evaluation.policy_id, evaluation.version, &evaluation.hash)
         {
-            decisions::insert_evaluation(
-                conn,
-                NewEvaluation {
-                    event_id: &event.id,
-                    decision_id: &event.decision_id,
-                    agent_id: &scope.agent_id,
-                    policy_id,
-                    policy_version: version,
-                    policy_hash: hash,
-                    outcome: evaluation.outcome.as_str(),
-                    matched_rules: &serde_json::to_string(&evaluation.matched_rules)
-                        .unwrap_or_default(),
-                    at: now,
-                },
-            )
-            .await?;
+            batch.record_evaluation(NewEvaluation {
+                event_id: event.id.clone(),
+                decision_id: event.decision_id.clone(),
+                agent_id: scope.agent_id.clone(),
+                policy_id: policy_id.clone(),
+                policy_version: version,
+                policy_hash: hash.clone(),
+                outcome: evaluation.outcome.as_str().to_owned(),
+                matched_rules: serde_json::to_string(&evaluation.matched_rules).unwrap_or_default(),
+                at: now,
+            });
         }
     }
-    Ok(applied)
+    applied
 }
 
-async fn request_approval(
-    conn: &mut Conn,
+fn request_approval(
+    batch: &mut Batch,
     scope: &AgentScope,
     decision: DecisionRow,
     request: &NewApprovalRequest,
     now: i64,
-) -> Result<Applied, Refusal> {
+) -> Applied {
     let route = request
         .approval_route
         .clone()
@@ -418,14 +436,15 @@ async fn request_approval(
             "expires_at": approval.expires_at,
         }),
     );
-    let mut applied = change.write(conn).await?;
-    approvals::insert(conn, &approval).await?;
+    let mut applied = change.write(batch);
+    batch.request_approval(approval.clone());
     applied.approval = Some(approval);
-    Ok(applied)
+    applied
 }
 
 async fn close(
     conn: &mut Conn,
+    batch: &mut Batch,
     decision: DecisionRow,
     action: CloseAction,
     actor: String,
@@ -449,9 +468,9 @@ async fn close(
         json!({"policies": policies}),
     );
     change.append(kind, actor, payload);
-    let applied = change.write(conn).await?;
+    let applied = change.write(batch);
     if status == DecisionStatus::Aborted {
-        withdraw_pending_approvals(conn, &decision_id, now).await?;
+        withdraw_pending_approvals(conn, batch, &decision_id, now).await?;
     }
     Ok(applied)
 }
@@ -459,27 +478,30 @@ async fn close(
 /// An aborted decision's open requests can no longer be answered; the inbox should not show them.
 async fn withdraw_pending_approvals(
     conn: &mut Conn,
+    batch: &mut Batch,
     decision_id: &str,
     now: i64,
 ) -> Result<(), Refusal> {
+    let expired = ApprovalStatus::Expired.as_str();
     for approval in approvals::of_decision(&mut *conn, decision_id).await? {
         if approval.status == ApprovalStatus::Pending.as_str() {
-            approvals::resolve(
-                conn,
-                &approval.id,
-                ApprovalStatus::Expired.as_str(),
-                "system",
-                Some("the decision was aborted"),
-                now,
-            )
-            .await?;
+            batch.resolve_approval(Resolution {
+                approval_id: approval.id,
+                status: expired,
+                by: "system".to_owned(),
+                rationale: Some("the decision was aborted".to_owned()),
+                at: now,
+                must_apply: false,
+            });
         }
     }
+    batch.expire_new_approvals(decision_id, expired, now);
     Ok(())
 }
 
 async fn resolve(
     conn: &mut Conn,
+    batch: &mut Batch,
     approval_id: &str,
     approver: &str,
     approve: bool,
@@ -490,7 +512,8 @@ async fn resolve(
     if approval.require_rationale != 0 && rationale.is_none_or(|text| text.trim().is_empty()) {
         return Err(AppError::invalid("rationale", "This approval needs a rationale.").into());
     }
-    let decision = decisions::find(&mut *conn, &approval.decision_id, None)
+    let decision = batch
+        .decision(conn, &approval.decision_id)
         .await?
         .ok_or_else(|| AppError::not_found("The approval's decision is gone."))?;
     check(Step::ResolveApproval, &standing(&decision))?;
@@ -514,19 +537,30 @@ async fn resolve(
             "rationale": rationale,
         }),
     );
-    let applied = change.write(conn).await?;
-    if !approvals::resolve(conn, approval_id, status.as_str(), approver, rationale, now).await? {
-        return Err(Refusal::Database(sqlx::Error::RowNotFound));
-    }
+    let applied = change.write(batch);
+    batch.resolve_approval(Resolution {
+        approval_id: approval_id.to_owned(),
+        status: status.as_str(),
+        by: approver.to_owned(),
+        rationale: rationale.map(str::to_owned),
+        at: now,
+        must_apply: true,
+    });
     Ok(applied)
 }
 
-async fn expire(conn: &mut Conn, approval_id: &str, now: i64) -> Result<Applied, Refusal> {
+async fn expire(
+    conn: &mut Conn,
+    batch: &mut Batch,
+    approval_id: &str,
+    now: i64,
+) -> Result<Applied, Refusal> {
     let approval = pending_approval(conn, approval_id).await?;
     if approval.expires_at > now {
         return Err(AppError::conflict("The approval has not expired yet.").into());
     }
-    let decision = decisions::find(&mut *conn, &approval.decision_id, None)
+    let decision = batch
+        .decision(conn, &approval.decision_id)
         .await?
         .ok_or_else(|| AppError::not_found("The approval's decision is gone."))?;
     check(Step::Abort, &standing(&decision))?;
@@ -551,16 +585,15 @@ async fn expire(conn: &mut Conn, approval_id: &str, now: i64) -> Result<Applied,
         "system".to_owned(),
         json!({"action": "expired", "reason": "the approval request expired"}),
     );
-    let applied = change.write(conn).await?;
-    approvals::resolve(
-        conn,
-        approval_id,
-        ApprovalStatus::Expired.as_str(),
-        "system",
-        None,
-        now,
-    )
-    .await?;
+    let applied = change.write(batch);
+    batch.resolve_approval(Resolution {
+        approval_id: approval_id.to_owned(),
+        status: ApprovalStatus::Expired.as_str(),
+        by: "system".to_owned(),
+        rationale: None,
+        at: now,
+        must_apply: true,
+    });
     Ok(applied)
 }
 
@@ -581,11 +614,14 @@ async fn pending_approval(conn: &mut Conn, approval_id: &str) -> Result<Approval
 /// The decision, if it is this agent's; another agent's decision is as good as absent.
 async fn owned_decision(
     conn: &mut Conn,
+    batch: &mut Batch,
     decision_id: &str,
     scope: &AgentScope,
 ) -> Result<DecisionRow, Refusal> {
-    decisions::find(&mut *conn, decision_id, Some(&scope.agent_id))
+    batch
+        .decision(conn, decision_id)
         .await?
+        .filter(|decision| decision.agent_id == scope.agent_id)
         .ok_or_else(|| AppError::not_found("No such decision.").into())
 }
 
@@ -603,11 +639,15 @@ pub fn standing(decision: &DecisionRow) -> Standing {
 
 async fn replay(
     conn: &mut Conn,
+    batch: &Batch,
     agent_id: &str,
     claim: &IdempotencyClaim,
     now: i64,
 ) -> Result<Option<String>, Refusal> {
-    let Some(record) = decisions::idempotency_record(conn, agent_id, &claim.scope).await? else {
+    let Some(record) = batch
+        .idempotency_record(conn, agent_id, &claim.scope)
+        .await?
+    else {
         return Ok(None);
     };
     if now - record.created_at > IDEMPOTENCY_WINDOW_MILLIS {
@@ -623,23 +663,14 @@ async fn replay(
     Ok(Some(record.response_json))
 }
 
-async fn remember(
-    conn: &mut Conn,
-    agent_id: &str,
-    claim: &IdempotencyClaim,
-    answer: &str,
-    now: i64,
-) -> Result<(), Refusal> {
-    decisions::save_idempotency_record(
-        conn,
-        agent_id,
-        &claim.scope,
-        &claim.request_hash,
-        answer,
-        now,
-    )
-    .await?;
-    Ok(())
+fn remember(batch: &mut Batch, agent_id: &str, claim: &IdempotencyClaim, answer: String, now: i64) {
+    batch.remember_idempotency(NewIdempotencyRecord {
+        agent_id: agent_id.to_owned(),
+        scope: claim.scope.clone(),
+        request_hash: claim.request_hash.clone(),
+        response_json: answer,
+        created_at: now,
+    });
 }
 
 fn unchanged(decision: DecisionRow, replay: Option<String>) -> Applied {
@@ -697,26 +728,20 @@ impl Change {
         self.events.push(event);
     }
 
-    /// Moves the decision's head first: if another server moved it meanwhile, nothing is written.
-    async fn write(mut self, conn: &mut Conn) -> Result<Applied, Refusal> {
+    /// Stages the change; the flush checks that no other server moved the head meanwhile.
+    fn write(mut self, batch: &mut Batch) -> Applied {
         self.decision.updated_at = self.now;
         if self.is_new {
-            decisions::insert(conn, &self.decision).await?;
-        } else if !decisions::advance(conn, &self.decision, self.expected_sequence).await? {
-            return Err(AppError::conflict(
-                "The decision changed while this request was applied; retry it.",
-            )
-            .into());
+            batch.open(self.decision.clone(), &self.events);
+        } else {
+            batch.advance(self.decision.clone(), self.expected_sequence, &self.events);
         }
-        for event in &self.events {
-            decisions::insert_event(conn, event).await?;
-        }
-        Ok(Applied {
+        Applied {
             decision: self.decision,
             events: self.events,
             approval: None,
             replay: None,
             status_changed: self.status_changed || self.is_new,
-        })
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Group commit: one writer task applies every decision change. Requests that arrive while a
 //! commit is on disk queue up and are applied together in the next transaction, so one fsync
-//! acknowledges many requests. Each command is still all-or-nothing: a command that is refused
-//! writes nothing, and if the shared transaction fails every command is retried on its own.
+//! acknowledges many requests. Their writes are staged in a `Batch` and written together. Each
+//! command is still all-or-nothing: a command that is refused writes nothing, and if the shared
+//! transaction fails every command is retried on its own.
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -11,7 +12,10 @@ use crate::{
     ssr::db::{Backend, Db},
 };
 
-use super::commands::{apply, Applied, Command, Refusal};
+use super::{
+    batch::{Batch, FlushError},
+    commands::{apply, Applied, Command, Refusal},
+};
 
 /// At most this many commands share one transaction; more wait for the next.
 const MAX_BATCH: usize = 512;
@@ -85,7 +89,7 @@ async fn write_loop(
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
         let commands: Vec<&Command> = jobs.iter().map(|job| &job.command).collect();
-        let results = match apply_together(&db, &commands).await {
+        let results = match apply_in_one_transaction(&db, &commands).await {
             Ok(results) => results,
             Err(error) => {
                 tracing::warn!(%error, commands = jobs.len(), "group commit failed; retrying each command alone");
@@ -111,37 +115,34 @@ async fn write_loop(
 }
 
 /// Applies every command in one transaction; an `Err` means nothing was committed.
-async fn apply_together(db: &Db, commands: &[&Command]) -> sqlx::Result<Vec<AppResult<Applied>>> {
+async fn apply_in_one_transaction(
+    db: &Db,
+    commands: &[&Command],
+) -> Result<Vec<AppResult<Applied>>, FlushError> {
     let mut tx = begin(db).await?;
+    let mut batch = Batch::default();
+    let named: Vec<&str> = commands.iter().filter_map(|c| c.decision_id()).collect();
+    batch.prefetch(&mut tx, &named).await?;
     let mut results = Vec::with_capacity(commands.len());
     for command in commands {
-        match apply(&mut tx, command).await {
+        match apply(&mut tx, &mut batch, command).await {
             Ok(applied) => results.push(Ok(applied)),
             Err(Refusal::Refused(error)) => results.push(Err(error)),
-            Err(Refusal::Database(error)) => return Err(error),
+            Err(Refusal::Database(error)) => return Err(error.into()),
         }
     }
+    batch.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(results)
 }
 
 async fn apply_alone(db: &Db, command: &Command) -> AppResult<Applied> {
-    let outcome = async {
-        let mut tx = begin(db).await?;
-        let result = apply(&mut tx, command).await;
-        match result {
-            Ok(applied) => {
-                tx.commit().await?;
-                Ok(Ok(applied))
-            }
-            Err(Refusal::Refused(error)) => Ok(Err(error)),
-            Err(Refusal::Database(error)) => Err(error),
-        }
-    }
-    .await;
-    match outcome {
-        Ok(result) => result,
-        Err(error) => {
+    match apply_in_one_transaction(db, &[command]).await {
+        Ok(mut results) => results.pop().unwrap_or(Err(AppError::Internal)),
+        Err(FlushError::Conflict) => Err(AppError::conflict(
+            "The decision changed while this request was applied; retry it.",
+        )),
+        Err(FlushError::Database(error)) => {
             tracing::error!(%error, "decision command failed");
             Err(AppError::Internal)
         }

@@ -1,0 +1,214 @@
+//! The writes of one journal transaction. Commands read decision heads through the batch and
+//! stage their writes in it; `flush` then writes everything in a few multi-row statements, so a
+//! full decision costs about one statement per step instead of four.
+//!
+//! The batch is the truth for every decision it has read: a command sees the changes of the
+//! commands before it in the same transaction without reading them back.
+
+use std::collections::HashMap;
+
+use crate::ssr::store::{
+    approvals::{self, ApprovalRow},
+    decisions::{self, DecisionRow, EventRow, NewEvaluation, NewIdempotencyRecord},
+};
+
+#[derive(Default)]
+pub struct Batch {
+    heads: HashMap<String, Head>,
+    events: Vec<EventRow>,
+    evaluations: Vec<NewEvaluation>,
+    new_approvals: Vec<ApprovalRow>,
+    resolutions: Vec<Resolution>,
+    idempotency: HashMap<(String, String), NewIdempotencyRecord>,
+}
+
+struct Head {
+    row: DecisionRow,
+    /// The chain head on disk when the batch read it; `None` for a decision opened in this batch.
+    stored_sequence: Option<i64>,
+    changed: bool,
+}
+
+/// An approval request leaving `pending`.
+pub struct Resolution {
+    pub approval_id: String,
+    pub status: &'static str,
+    pub by: String,
+    pub rationale: Option<String>,
+    pub at: i64,
+    /// When set, the flush fails unless the request was still pending on disk: someone else's
+    /// answer must never be overwritten.
+    pub must_apply: bool,
+}
+
+/// Why nothing of a batch was written.
+#[derive(Debug, thiserror::Error)]
+pub enum FlushError {
+    /// Another server moved a decision (or answered an approval) after the batch read it.
+    #[error("a decision changed after the batch read it")]
+    Conflict,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl Batch {
+    /// Reads the heads of `ids` in one statement, so the commands that follow need no reads.
+    pub async fn prefetch(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        ids: &[&str],
+    ) -> sqlx::Result<()> {
+        let missing: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.heads.contains_key(*id))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for row in decisions::find_many(conn, &missing).await? {
+            self.remember_stored(row);
+        }
+        Ok(())
+    }
+
+    /// The decision as this batch leaves it so far, read from disk the first time.
+    pub async fn decision(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        id: &str,
+    ) -> sqlx::Result<Option<DecisionRow>> {
+        if let Some(head) = self.heads.get(id) {
+            return Ok(Some(head.row.clone()));
+        }
+        let Some(row) = decisions::find(&mut *conn, id, None).await? else {
+            return Ok(None);
+        };
+        self.remember_stored(row.clone());
+        Ok(Some(row))
+    }
+
+    fn remember_stored(&mut self, row: DecisionRow) {
+        self.heads.insert(
+            row.id.clone(),
+            Head {
+                stored_sequence: Some(row.last_sequence),
+                row,
+                changed: false,
+            },
+        );
+    }
+
+    pub fn open(&mut self, row: DecisionRow, events: &[EventRow]) {
+        self.events.extend_from_slice(events);
+        self.heads.insert(
+            row.id.clone(),
+            Head {
+                row,
+                stored_sequence: None,
+                changed: true,
+            },
+        );
+    }
+
+    /// Moves a decision read at `expected_sequence` to `row`, appending `events`.
+    pub fn advance(&mut self, row: DecisionRow, expected_sequence: i64, events: &[EventRow]) {
+        self.events.extend_from_slice(events);
+        let head = self.heads.entry(row.id.clone()).or_insert_with(|| Head {
+            row: row.clone(),
+            stored_sequence: Some(expected_sequence),
+            changed: true,
+        });
+        head.row = row;
+        head.changed = true;
+    }
+
+    pub fn record_evaluation(&mut self, evaluation: NewEvaluation) {
+        self.evaluations.push(evaluation);
+    }
+
+    pub fn request_approval(&mut self, approval: ApprovalRow) {
+        self.new_approvals.push(approval);
+    }
+
+    pub fn resolve_approval(&mut self, resolution: Resolution) {
+        self.resolutions.push(resolution);
+    }
+
+    /// Expires the requests for `decision_id` made earlier in this batch (not yet on disk).
+    pub fn expire_new_approvals(&mut self, decision_id: &str, status: &str, at: i64) {
+        for approval in &mut self.new_approvals {
+            if approval.decision_id == decision_id && approval.resolved_at.is_none() {
+                approval.status = status.to_owned();
+                approval.resolved_by = Some("system".to_owned());
+                approval.rationale = Some("the decision was aborted".to_owned());
+                approval.resolved_at = Some(at);
+            }
+        }
+    }
+
+    /// An idempotency record saved earlier in this batch, before one on disk.
+    pub async fn idempotency_record(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        agent_id: &str,
+        scope: &str,
+    ) -> sqlx::Result<Option<decisions::IdempotencyRow>> {
+        if let Some(staged) = self
+            .idempotency
+            .get(&(agent_id.to_owned(), scope.to_owned()))
+        {
+            return Ok(Some(decisions::IdempotencyRow {
+                request_hash: staged.request_hash.clone(),
+                response_json: staged.response_json.clone(),
+                created_at: staged.created_at,
+            }));
+        }
+        decisions::idempotency_record(conn, agent_id, scope).await
+    }
+
+    pub fn remember_idempotency(&mut self, record: NewIdempotencyRecord) {
+        self.idempotency
+            .insert((record.agent_id.clone(), record.scope.clone()), record);
+    }
+
+    /// Writes everything staged. Decisions are updated in id order so two servers flushing
+    /// overlapping batches on PostgreSQL take their row locks in the same order.
+    pub async fn flush(self, conn: &mut sqlx::AnyConnection) -> Result<(), FlushError> {
+        let mut changed: Vec<&Head> = self.heads.values().filter(|head| head.changed).collect();
+        changed.sort_by(|a, b| a.row.id.cmp(&b.row.id));
+        let opened: Vec<&DecisionRow> = changed
+            .iter()
+            .filter(|head| head.stored_sequence.is_none())
+            .map(|head| &head.row)
+            .collect();
+        decisions::insert_many(conn, &opened).await?;
+        for head in &changed {
+            if let Some(stored_sequence) = head.stored_sequence {
+                if !decisions::advance(conn, &head.row, stored_sequence).await? {
+                    return Err(FlushError::Conflict);
+                }
+            }
+        }
+        decisions::insert_events(conn, &self.events).await?;
+        decisions::insert_evaluations(conn, &self.evaluations).await?;
+        approvals::insert_many(conn, &self.new_approvals).await?;
+        for resolution in &self.resolutions {
+            let applied = approvals::resolve(
+                conn,
+                &resolution.approval_id,
+                resolution.status,
+                &resolution.by,
+                resolution.rationale.as_deref(),
+                resolution.at,
+            )
+            .await?;
+            if resolution.must_apply && !applied {
+                return Err(FlushError::Conflict);
+            }
+        }
+        let records: Vec<&NewIdempotencyRecord> = self.idempotency.values().collect();
+        decisions::save_idempotency_records(conn, &records).await?;
+        Ok(())
+    }
+}
