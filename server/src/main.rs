@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use verdict_server::{
-    commands::{agent, create_token, create_user, policy_check, policy_publish, serve},
+    commands::{agent, create_token, create_user, policy_check, policy_publish, seed, serve},
     config::ServeArgs,
     telemetry,
 };
@@ -32,6 +32,9 @@ enum Command {
     /// Provision agents.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Fill the database with synthetic decision history (for trying and measuring the trace
+    /// explorer): policies, agents and N decisions over the last 90 days.
+    Seed(seed::SeedArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +66,7 @@ async fn main() -> ExitCode {
         Some(Command::Policy(PolicyCommand::Publish(args))) => policy_publish::run(args).await,
         Some(Command::Agent(AgentCommand::Create(args))) => agent::create(args).await,
         Some(Command::Agent(AgentCommand::Bind(args))) => agent::bind(args).await,
+        Some(Command::Seed(args)) => seed::run(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,7 +13,7 @@ use sqlx::{
     AnyPool, Executor,
 };
 
-use super::session_store::SessionBackend;
+use super::{access_cache::AccessCache, session_store::SessionBackend};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -34,12 +34,20 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("could not start the decision journal's writer thread: {0}")]
+    Journal(std::io::Error),
 }
 
 #[derive(Debug, Clone)]
 pub struct Db {
     pub pool: AnyPool,
+    /// The decision journal's own connection, so its commits never queue behind readers
+    /// waiting for a pooled connection.
+    pub journal: AnyPool,
     pub backend: Backend,
+    /// What agent requests read on every call, kept for a moment; services that change keys,
+    /// agents, bindings or policies invalidate it.
+    pub access: AccessCache,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -54,7 +62,7 @@ impl Db {
     pub async fn connect(url: &str) -> Result<(Db, SessionBackend), DbError> {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
-        let (pool, sessions) = match backend {
+        let (pool, journal, sessions) = match backend {
             Backend::Sqlite => {
                 let sqlite_options = sqlite_options(url)?;
                 let any_options = AnyConnectOptions::from_str(&sqlite_url(&sqlite_options))?;
@@ -63,35 +71,36 @@ impl Db {
                     .max_connections(4)
                     .connect_with(sqlite_options)
                     .await?;
-                let pool = AnyPoolOptions::new()
-                    .max_connections(8)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA synchronous = FULL;",
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(any_options)
-                    .await?;
-                (pool, SessionBackend::Sqlite(typed))
+                let pool = sqlite_any_pool(8, &any_options, "").await?;
+                // The journal's commits leave checkpoints to a background task
+                // (`journal::checkpoint_loop`), so no acknowledgement waits for one.
+                let journal =
+                    sqlite_any_pool(1, &any_options, "PRAGMA wal_autocheckpoint = 0;").await?;
+                (pool, journal, SessionBackend::Sqlite(typed))
             }
             Backend::Postgres => {
                 let typed = PgPoolOptions::new()
                     .max_connections(4)
                     .connect_with(PgConnectOptions::from_str(url)?)
                     .await?;
+                let any_options = AnyConnectOptions::from_str(url)?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
-                    .connect_with(AnyConnectOptions::from_str(url)?)
+                    .connect_with(any_options.clone())
                     .await?;
-                (pool, SessionBackend::Postgres(typed))
+                let journal = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(any_options)
+                    .await?;
+                (pool, journal, SessionBackend::Postgres(typed))
             }
         };
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            journal,
+            backend,
+            access: AccessCache::default(),
+        };
         db.migrate().await?;
         sessions.migrate().await?;
         Ok((db, sessions))
@@ -112,6 +121,30 @@ impl Db {
             .await
             .map(|_| ())
     }
+}
+
+async fn sqlite_any_pool(
+    connections: u32,
+    options: &AnyConnectOptions,
+    extra_pragmas: &'static str,
+) -> Result<AnyPool, sqlx::Error> {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA synchronous = FULL;",
+                )
+                .await?;
+                if !extra_pragmas.is_empty() {
+                    conn.execute(extra_pragmas).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options.clone())
+        .await
 }
 
 fn backend_of(url: &str) -> Result<Backend, DbError> {

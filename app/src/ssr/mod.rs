@@ -1,5 +1,6 @@
 //! Everything that runs only on the server: storage, authentication and domain services.
 
+pub mod access_cache;
 pub mod api_document;
 pub mod auth;
 pub mod db;

@@ -2,6 +2,7 @@
 //! keys. Errors are always `{"error": {"code", "message", "field"}}`.
 
 mod admin_agents;
+mod admin_decisions;
 mod admin_policies;
 mod agent;
 mod decisions;
@@ -40,6 +41,11 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin_agents::unbind))
         .routes(routes!(admin_agents::freeze))
         .routes(routes!(admin_agents::freeze_all))
+        .routes(routes!(admin_decisions::list))
+        .routes(routes!(admin_decisions::export))
+        .routes(routes!(admin_decisions::show))
+        .routes(routes!(admin_decisions::verify))
+        .routes(routes!(admin_decisions::replay))
         .routes(routes!(decisions::open))
         .routes(routes!(decisions::show))
         .routes(routes!(decisions::add_context))

@@ -5,6 +5,7 @@ pub mod create_token;
 pub mod create_user;
 pub mod policy_check;
 pub mod policy_publish;
+pub mod seed;
 pub mod serve;
 
 use std::path::Path;
@@ -44,7 +45,7 @@ pub async fn open_state(
         .site_pkg_dir("pkg")
         .env(Env::PROD)
         .build();
-    let state = AppState::new(db, leptos_options, settings);
+    let state = AppState::new(db, leptos_options, settings).map_err(DbError::Journal)?;
     Ok((state, sessions.store()))
 }
 

@@ -62,14 +62,28 @@ pub async fn authenticate(db: &Db, presented: &str) -> AppResult<AgentPrincipal>
         return Err(AppError::Unauthenticated);
     }
     let now = now_millis();
-    let holder = store::agents::key_holder(&db.pool, &digest(presented), now)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    if holder
-        .last_seen_at
-        .is_none_or(|seen| now - seen >= LAST_SEEN_RESOLUTION_MILLIS)
-    {
-        store::agents::touch(&db.pool, &holder.agent_id, now).await?;
+    let key_digest = digest(presented);
+    let holder = match db.access.key_holder(&key_digest) {
+        Some(holder) => holder,
+        None => {
+            let read_at = db.access.generation();
+            let holder = store::agents::key_holder(&db.pool, &key_digest, now)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            if holder
+                .last_seen_at
+                .is_none_or(|seen| now - seen >= LAST_SEEN_RESOLUTION_MILLIS)
+            {
+                store::agents::touch(&db.pool, &holder.agent_id, now).await?;
+            }
+            db.access
+                .keep_key_holder(&key_digest, read_at, holder.clone());
+            holder
+        }
+    };
+    // A copy may outlive a rotated key's grace period by up to its freshness; this check may not.
+    if holder.key_expires_at.is_some_and(|expires| expires <= now) {
+        return Err(AppError::Unauthenticated);
     }
     let frozen = match (holder.global_freeze, holder.frozen_reason) {
         (Some(reason), _) => Some(format!("All agents are frozen: {reason}")),
@@ -224,6 +238,7 @@ pub async fn rotate_key(
     .await?;
     let agent = existing(&mut tx, &agent.id).await?;
     tx.commit().await?;
+    db.access.invalidate();
     Ok(IssuedAgentKey { agent, api_key })
 }
 
@@ -245,6 +260,7 @@ pub async fn revoke_keys(db: &Db, actor: &str, id_or_name: &str) -> AppResult<Ag
     .await?;
     let agent = existing(&mut tx, &agent.id).await?;
     tx.commit().await?;
+    db.access.invalidate();
     Ok(agent)
 }
 
@@ -307,6 +323,7 @@ pub async fn bind(
         .map(binding_of)
         .ok_or(AppError::Internal)?;
     tx.commit().await?;
+    db.access.invalidate();
     Ok(binding)
 }
 
@@ -330,6 +347,7 @@ pub async fn unbind(db: &Db, actor: &str, id_or_name: &str, policy_id: &str) -> 
     )
     .await?;
     tx.commit().await?;
+    db.access.invalidate();
     Ok(())
 }
 
@@ -370,6 +388,7 @@ pub async fn set_freeze(
     .await?;
     let agent = existing(&mut tx, &agent.id).await?;
     tx.commit().await?;
+    db.access.invalidate();
     Ok(agent)
 }
 
@@ -406,6 +425,7 @@ pub async fn set_global_freeze(
     .await?;
     let after = global_freeze_on(&mut tx).await?;
     tx.commit().await?;
+    db.access.invalidate();
     Ok(after)
 }
 

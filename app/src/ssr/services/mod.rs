@@ -9,4 +9,5 @@ pub mod policies;
 pub mod policy_diff;
 pub mod sign_in;
 pub mod tokens;
+pub mod traces;
 pub mod users;

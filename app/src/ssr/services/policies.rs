@@ -211,6 +211,7 @@ pub async fn publish(
     )
     .await?;
     tx.commit().await?;
+    db.access.invalidate();
     Ok(PolicyVersionSummary {
         policy_id: id.to_owned(),
         version,
@@ -240,6 +241,7 @@ pub async fn archive(db: &Db, actor: &str, id: &str) -> AppResult<()> {
     )
     .await?;
     tx.commit().await?;
+    db.access.invalidate();
     Ok(())
 }
 

@@ -33,6 +33,8 @@ pub struct KeyHolderRow {
     pub frozen_reason: Option<String>,
     pub global_freeze: Option<String>,
     pub last_seen_at: Option<i64>,
+    /// When a rotated key stops working.
+    pub key_expires_at: Option<i64>,
 }
 
 pub struct NewAgent<'a> {
@@ -218,6 +220,7 @@ pub async fn key_holder<'e>(
 ) -> sqlx::Result<Option<KeyHolderRow>> {
     sqlx::query_as(
         "SELECT a.id AS agent_id, a.name AS agent_name, a.frozen_reason, a.last_seen_at, \
+         k.expires_at AS key_expires_at, \
          (SELECT value FROM system_flags WHERE name = 'global_freeze') AS global_freeze \
          FROM agent_keys k JOIN agents a ON a.id = k.agent_id \
          WHERE k.key_hash = $1 AND k.revoked_at IS NULL \

@@ -27,7 +27,7 @@ pub async fn insert_many(conn: &mut sqlx::AnyConnection, rows: &[ApprovalRow]) -
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO approvals ({APPROVAL_COLUMNS}) VALUES {}",
-            placeholders(chunk.len(), 13)
+            placeholders(conn, chunk.len(), 13)
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {

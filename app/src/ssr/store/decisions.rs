@@ -87,7 +87,7 @@ pub async fn insert_many(
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {}",
-            placeholders(chunk.len(), 15)
+            placeholders(conn, chunk.len(), 15)
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
@@ -113,32 +113,53 @@ pub async fn insert_many(
     Ok(())
 }
 
-/// Moves the decision to `row`'s state if its chain head is still `expected_sequence`; returns
-/// false when another writer (another server) got there first.
-pub async fn advance(
+/// A decision's new state, to be written only if its chain head is still `expected_sequence`.
+pub struct HeadMove<'a> {
+    pub row: &'a DecisionRow,
+    pub expected_sequence: i64,
+}
+
+/// Moves each decision to its new state in one statement per chunk; returns how many moved.
+/// Fewer than `moves.len()` means another writer (another server) moved one first.
+pub async fn advance_many(
     conn: &mut sqlx::AnyConnection,
-    row: &DecisionRow,
-    expected_sequence: i64,
-) -> sqlx::Result<bool> {
-    sqlx::query(
-        "UPDATE decisions SET status = $1, latest_outcome = $2, latest_route = $3, \
-         approval_granted = $4, policies_used = $5, last_sequence = $6, last_hash = $7, \
-         updated_at = $8, closed_at = $9 WHERE id = $10 AND last_sequence = $11",
-    )
-    .bind(&row.status)
-    .bind(&row.latest_outcome)
-    .bind(&row.latest_route)
-    .bind(row.approval_granted)
-    .bind(&row.policies_used)
-    .bind(row.last_sequence)
-    .bind(&row.last_hash)
-    .bind(row.updated_at)
-    .bind(row.closed_at)
-    .bind(&row.id)
-    .bind(expected_sequence)
-    .execute(conn)
-    .await
-    .map(|done| done.rows_affected() == 1)
+    moves: &[HeadMove<'_>],
+) -> sqlx::Result<u64> {
+    let mut moved = 0;
+    for chunk in moves.chunks(ROWS_PER_STATEMENT) {
+        // A named VALUES list joined by UPDATE … FROM reads the same on SQLite and PostgreSQL.
+        let sql = format!(
+            "WITH moved (id, expected_sequence, status, latest_outcome, latest_route, \
+             approval_granted, policies_used, last_sequence, last_hash, updated_at, closed_at) \
+             AS (VALUES {}) \
+             UPDATE decisions SET status = moved.status, latest_outcome = moved.latest_outcome, \
+             latest_route = moved.latest_route, approval_granted = moved.approval_granted, \
+             policies_used = moved.policies_used, last_sequence = moved.last_sequence, \
+             last_hash = moved.last_hash, updated_at = moved.updated_at, \
+             closed_at = moved.closed_at FROM moved \
+             WHERE decisions.id = moved.id \
+             AND decisions.last_sequence = moved.expected_sequence",
+            placeholders(conn, chunk.len(), 11)
+        );
+        let mut query = sqlx::query(&sql);
+        for head in chunk {
+            let row = head.row;
+            query = query
+                .bind(&row.id)
+                .bind(head.expected_sequence)
+                .bind(&row.status)
+                .bind(&row.latest_outcome)
+                .bind(&row.latest_route)
+                .bind(row.approval_granted)
+                .bind(&row.policies_used)
+                .bind(row.last_sequence)
+                .bind(&row.last_hash)
+                .bind(row.updated_at)
+                .bind(row.closed_at);
+        }
+        moved += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(moved)
 }
 
 /// The decision, if it belongs to `agent_id` (`None` looks it up for anyone: people's views).
@@ -165,7 +186,7 @@ pub async fn find_many(
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT {DECISION_COLUMNS} FROM decisions WHERE id IN {}",
-            placeholders(1, chunk.len())
+            placeholders(conn, 1, chunk.len())
         );
         let mut query = sqlx::query_as(&sql);
         for id in chunk {
@@ -200,7 +221,7 @@ pub async fn insert_events(
         let sql = format!(
             "INSERT INTO decision_events (decision_id, sequence, id, kind, at, actor, \
              payload_json, prev_hash, hash) VALUES {}",
-            placeholders(chunk.len(), 9)
+            placeholders(conn, chunk.len(), 9)
         );
         let mut query = sqlx::query(&sql);
         for event in chunk {
@@ -255,7 +276,7 @@ pub async fn insert_evaluations(
         let sql = format!(
             "INSERT INTO policy_evaluations (event_id, decision_id, agent_id, policy_id, \
              policy_version, policy_hash, outcome, matched_rules, at) VALUES {}",
-            placeholders(chunk.len(), 9)
+            placeholders(conn, chunk.len(), 9)
         );
         let mut query = sqlx::query(&sql);
         for evaluation in chunk {
@@ -356,7 +377,7 @@ pub async fn save_idempotency_records(
              created_at) VALUES {} ON CONFLICT (agent_id, scope) DO UPDATE SET \
              request_hash = excluded.request_hash, response_json = excluded.response_json, \
              created_at = excluded.created_at",
-            placeholders(chunk.len(), 5)
+            placeholders(conn, chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for record in chunk {

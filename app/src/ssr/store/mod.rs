@@ -10,5 +10,6 @@ pub mod flags;
 pub mod login_failures;
 pub mod policies;
 pub mod tokens;
+pub mod traces;
 pub mod users;
 pub mod values;

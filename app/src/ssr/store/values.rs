@@ -1,11 +1,26 @@
-//! Multi-row `INSERT … VALUES` lists with `$n` placeholders, which both backends accept through
-//! the `Any` driver (its query builder writes `?`, which PostgreSQL refuses).
+//! Multi-row `VALUES` lists written for the backend at hand (the `Any` driver's query builder
+//! writes `?` for both, which PostgreSQL refuses).
 
 /// Rows per statement: keeps the bound parameters far below SQLite's limit of 32,766.
 pub const ROWS_PER_STATEMENT: usize = 500;
 
-/// `($1, $2), ($3, $4)` for `rows` rows of `columns` values each.
-pub fn placeholders(rows: usize, columns: usize) -> String {
+/// `rows` rows of `columns` placeholders for the database behind `conn`. SQLite gets anonymous
+/// `?`: it looks numbered ones up by a linear search per bound value, which makes binding a
+/// statement of n `$n` values O(n²). PostgreSQL needs `$1, $2, …`.
+pub fn placeholders(conn: &sqlx::AnyConnection, rows: usize, columns: usize) -> String {
+    if conn.backend_name() == "SQLite" {
+        anonymous(rows, columns)
+    } else {
+        numbered(rows, columns)
+    }
+}
+
+fn anonymous(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
+fn numbered(rows: usize, columns: usize) -> String {
     let mut list = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         if row > 0 {
@@ -26,15 +41,20 @@ pub fn placeholders(rows: usize, columns: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::placeholders;
+    use super::{anonymous, numbered};
 
     #[test]
     fn numbers_placeholders_row_by_row() {
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(numbered(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 
     #[test]
     fn one_row_of_one_value() {
-        assert_eq!(placeholders(1, 1), "($1)");
+        assert_eq!(numbered(1, 1), "($1)");
+    }
+
+    #[test]
+    fn anonymous_placeholders_have_the_same_shape() {
+        assert_eq!(anonymous(2, 2), "(?, ?), (?, ?)");
     }
 }

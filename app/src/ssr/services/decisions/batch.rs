@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::ssr::store::{
     approvals::{self, ApprovalRow},
-    decisions::{self, DecisionRow, EventRow, NewEvaluation, NewIdempotencyRecord},
+    decisions::{self, DecisionRow, EventRow, HeadMove, NewEvaluation, NewIdempotencyRecord},
 };
 
 #[derive(Default)]
@@ -173,7 +173,7 @@ impl Batch {
     }
 
     /// Writes everything staged. Decisions are updated in id order so two servers flushing
-    /// overlapping batches on PostgreSQL take their row locks in the same order.
+    /// overlapping batches on PostgreSQL are more likely to lock rows in the same order.
     pub async fn flush(self, conn: &mut sqlx::AnyConnection) -> Result<(), FlushError> {
         let mut changed: Vec<&Head> = self.heads.values().filter(|head| head.changed).collect();
         changed.sort_by(|a, b| a.row.id.cmp(&b.row.id));
@@ -183,12 +183,17 @@ impl Batch {
             .map(|head| &head.row)
             .collect();
         decisions::insert_many(conn, &opened).await?;
-        for head in &changed {
-            if let Some(stored_sequence) = head.stored_sequence {
-                if !decisions::advance(conn, &head.row, stored_sequence).await? {
-                    return Err(FlushError::Conflict);
-                }
-            }
+        let moves: Vec<HeadMove> = changed
+            .iter()
+            .filter_map(|head| {
+                head.stored_sequence.map(|expected_sequence| HeadMove {
+                    row: &head.row,
+                    expected_sequence,
+                })
+            })
+            .collect();
+        if decisions::advance_many(conn, &moves).await? != moves.len() as u64 {
+            return Err(FlushError::Conflict);
         }
         decisions::insert_events(conn, &self.events).await?;
         decisions::insert_evaluations(conn, &self.evaluations).await?;

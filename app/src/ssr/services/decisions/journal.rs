@@ -4,6 +4,7 @@
 //! command is still all-or-nothing: a command that is refused writes nothing, and if the shared
 //! transaction fails every command is retried on its own.
 
+use sqlx::{pool::PoolConnection, Any, AnyConnection, Connection, Transaction};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::{
@@ -19,6 +20,8 @@ use super::{
 
 /// At most this many commands share one transaction; more wait for the next.
 const MAX_BATCH: usize = 512;
+/// How often the SQLite WAL is checkpointed; the journal's own connection never does it.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 /// Commands waiting for the writer beyond this make callers wait (back-pressure).
 const QUEUE_DEPTH: usize = 8192;
 
@@ -47,12 +50,22 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    /// Starts the writer task on the current Tokio runtime.
-    pub fn start(db: Db) -> Self {
+    /// Starts the writer on a thread of its own: on the shared runtime its every database round
+    /// trip would wait behind the HTTP tasks queued there, and the batch behind it.
+    pub fn start(db: Db) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let (changes, _) = broadcast::channel(4096);
-        tokio::spawn(write_loop(db, queue, changes.clone()));
-        Self { jobs, changes }
+        if db.backend == Backend::Sqlite {
+            tokio::spawn(checkpoint_loop(db.pool.clone()));
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let announcer = changes.clone();
+        std::thread::Builder::new()
+            .name("decision-journal".to_owned())
+            .spawn(move || runtime.block_on(write_loop(db, queue, announcer)))?;
+        Ok(Self { jobs, changes })
     }
 
     /// Applies `command` durably: the answer comes after its transaction is committed.
@@ -80,22 +93,43 @@ fn stopped() -> AppError {
     AppError::Internal
 }
 
+/// Copies the SQLite write-ahead log into the database file in the background. PASSIVE never
+/// blocks the journal; a checkpoint that cannot finish now (readers still need old pages) is
+/// finished by a later one.
+async fn checkpoint_loop(pool: sqlx::AnyPool) {
+    let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(%error, "WAL checkpoint failed; the next one will retry");
+        }
+    }
+}
+
 async fn write_loop(
     db: Db,
     mut queue: mpsc::Receiver<Job>,
     changes: broadcast::Sender<StatusChange>,
 ) {
+    let mut writer = Writer {
+        db,
+        connection: None,
+    };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
         let commands: Vec<&Command> = jobs.iter().map(|job| &job.command).collect();
-        let results = match apply_in_one_transaction(&db, &commands).await {
+        let results = match writer.apply_in_one_transaction(&commands).await {
             Ok(results) => results,
             Err(error) => {
                 tracing::warn!(%error, commands = jobs.len(), "group commit failed; retrying each command alone");
                 let mut results = Vec::with_capacity(jobs.len());
                 for command in &commands {
-                    results.push(apply_alone(&db, command).await);
+                    results.push(writer.apply_alone(command).await);
                 }
                 results
             }
@@ -114,46 +148,74 @@ async fn write_loop(
     }
 }
 
-/// Applies every command in one transaction; an `Err` means nothing was committed.
-async fn apply_in_one_transaction(
-    db: &Db,
-    commands: &[&Command],
-) -> Result<Vec<AppResult<Applied>>, FlushError> {
-    let mut tx = begin(db).await?;
-    let mut batch = Batch::default();
-    let named: Vec<&str> = commands.iter().filter_map(|c| c.decision_id()).collect();
-    batch.prefetch(&mut tx, &named).await?;
-    let mut results = Vec::with_capacity(commands.len());
-    for command in commands {
-        match apply(&mut tx, &mut batch, command).await {
-            Ok(applied) => results.push(Ok(applied)),
-            Err(Refusal::Refused(error)) => results.push(Err(error)),
-            Err(Refusal::Database(error)) => return Err(error.into()),
-        }
-    }
-    batch.flush(&mut tx).await?;
-    tx.commit().await?;
-    Ok(results)
+/// The writer keeps its connection between batches: taking one from a pool costs a round trip
+/// per batch. A connection that failed is replaced.
+struct Writer {
+    db: Db,
+    connection: Option<PoolConnection<Any>>,
 }
 
-async fn apply_alone(db: &Db, command: &Command) -> AppResult<Applied> {
-    match apply_in_one_transaction(db, &[command]).await {
-        Ok(mut results) => results.pop().unwrap_or(Err(AppError::Internal)),
-        Err(FlushError::Conflict) => Err(AppError::conflict(
-            "The decision changed while this request was applied; retry it.",
-        )),
-        Err(FlushError::Database(error)) => {
-            tracing::error!(%error, "decision command failed");
-            Err(AppError::Internal)
+impl Writer {
+    /// Applies every command in one transaction; an `Err` means nothing was committed.
+    async fn apply_in_one_transaction(
+        &mut self,
+        commands: &[&Command],
+    ) -> Result<Vec<AppResult<Applied>>, FlushError> {
+        let result = self.try_in_one_transaction(commands).await;
+        if let Err(FlushError::Database(_)) = result {
+            self.connection = None;
+        }
+        result
+    }
+
+    async fn try_in_one_transaction(
+        &mut self,
+        commands: &[&Command],
+    ) -> Result<Vec<AppResult<Applied>>, FlushError> {
+        let backend = self.db.backend;
+        let connection = match &mut self.connection {
+            Some(connection) => connection,
+            None => self.connection.insert(self.db.journal.acquire().await?),
+        };
+        let mut tx = begin(connection, backend).await?;
+        let mut batch = Batch::default();
+        let named: Vec<&str> = commands.iter().filter_map(|c| c.decision_id()).collect();
+        batch.prefetch(&mut tx, &named).await?;
+        let mut results = Vec::with_capacity(commands.len());
+        for command in commands {
+            match apply(&mut tx, &mut batch, command).await {
+                Ok(applied) => results.push(Ok(applied)),
+                Err(Refusal::Refused(error)) => results.push(Err(error)),
+                Err(Refusal::Database(error)) => return Err(error.into()),
+            }
+        }
+        batch.flush(&mut tx).await?;
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn apply_alone(&mut self, command: &Command) -> AppResult<Applied> {
+        match self.apply_in_one_transaction(&[command]).await {
+            Ok(mut results) => results.pop().unwrap_or(Err(AppError::Internal)),
+            Err(FlushError::Conflict) => Err(AppError::conflict(
+                "The decision changed while this request was applied; retry it.",
+            )),
+            Err(FlushError::Database(error)) => {
+                tracing::error!(%error, "decision command failed");
+                Err(AppError::Internal)
+            }
         }
     }
 }
 
 /// SQLite takes the write lock up front, so no other writer can slip in between the reads that
 /// validate a command and the writes that apply it.
-async fn begin(db: &Db) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-    match db.backend {
-        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await,
-        Backend::Postgres => db.pool.begin().await,
+async fn begin(
+    connection: &mut AnyConnection,
+    backend: Backend,
+) -> sqlx::Result<Transaction<'_, Any>> {
+    match backend {
+        Backend::Sqlite => connection.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => connection.begin().await,
     }
 }

@@ -10,7 +10,7 @@ pub mod requests;
 pub mod rules;
 pub mod views;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -192,6 +192,22 @@ async fn note(
     }
 }
 
+async fn bound_versions(
+    state: &AppState,
+    agent_id: &str,
+) -> AppResult<Arc<Vec<store::bindings::BoundVersionRow>>> {
+    if let Some(versions) = state.db.access.bound_versions(agent_id) {
+        return Ok(versions);
+    }
+    let read_at = state.db.access.generation();
+    let versions = Arc::new(store::bindings::bound_versions(&state.db.pool, agent_id).await?);
+    state
+        .db
+        .access
+        .keep_bound_versions(agent_id, read_at, versions.clone());
+    Ok(versions)
+}
+
 pub async fn evaluate(
     state: &AppState,
     agent: &AgentPrincipal,
@@ -205,13 +221,14 @@ pub async fn evaluate(
         .await?
         .ok_or_else(|| AppError::not_found("No such decision."))?;
     rules::check(rules::Step::Evaluate, &commands::standing(&decision))?;
-    let bound = store::bindings::bound_versions(&state.db.pool, &agent.agent_id).await?;
+    let bound = bound_versions(state, &agent.agent_id).await?;
     let selected: Vec<_> = match request.policy_id.as_deref() {
         Some(policy_id) => vec![bound
-            .into_iter()
+            .iter()
             .find(|bound| bound.policy_id == policy_id)
+            .cloned()
             .ok_or(AppError::Forbidden)?],
-        None => bound,
+        None => bound.to_vec(),
     };
     let mut evaluations = Vec::new();
     for version in selected {

@@ -1,0 +1,448 @@
+//! Reading decision history for people: the explorer's filtered keyset pages, one decision with
+//! its approvals, many decisions' events at once; and the bulk writes of synthetic history.
+//! Nothing here writes to a decision the journal keeps: the seed writes whole, closed histories.
+
+use sqlx::{any::AnyArguments, Any, Executor, FromRow};
+
+use crate::ssr::db::Backend;
+
+use super::{decisions::EventRow, values::placeholders};
+
+/// A value bound to a dynamically built statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Text(String),
+    Int(i64),
+    OptText(Option<String>),
+    OptInt(Option<i64>),
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
+type AnyQueryAs<'q, O> = sqlx::query::QueryAs<'q, Any, O, AnyArguments<'q>>;
+
+fn bind_query(mut query: AnyQuery<'_>, values: Vec<SqlValue>) -> AnyQuery<'_> {
+    for value in values {
+        query = match value {
+            SqlValue::Text(text) => query.bind(text),
+            SqlValue::Int(number) => query.bind(number),
+            SqlValue::OptText(text) => query.bind(text),
+            SqlValue::OptInt(number) => query.bind(number),
+        };
+    }
+    query
+}
+
+fn bind_query_as<'q, O>(mut query: AnyQueryAs<'q, O>, values: &[SqlValue]) -> AnyQueryAs<'q, O> {
+    for value in values {
+        query = match value {
+            SqlValue::Text(text) => query.bind(text.clone()),
+            SqlValue::Int(number) => query.bind(*number),
+            SqlValue::OptText(text) => query.bind(text.clone()),
+            SqlValue::OptInt(number) => query.bind(*number),
+        };
+    }
+    query
+}
+
+/// A decision as the explorer lists it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ListedDecision {
+    pub id: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub intent: String,
+    pub automation_mode: String,
+    pub actor: Option<String>,
+    pub status: String,
+    pub latest_outcome: Option<String>,
+    pub policies_used: String,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+// The agent's name comes from a scalar subquery rather than a join, so the planner always
+// drives the query from the decisions index that gives the page's order.
+const LISTED_COLUMNS: &str = "d.id, d.agent_id, \
+    (SELECT a.name FROM agents a WHERE a.id = d.agent_id) AS agent_name, d.intent, \
+    d.automation_mode, d.actor, d.status, d.latest_outcome, d.policies_used, d.created_at, \
+    d.closed_at";
+
+/// Where a page's search starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Drive {
+    /// Along the newest-first index of the decisions (or of the agent's, status's or
+    /// outcome's decisions), probing each row's other filters until the page is full: fast
+    /// whenever the matches are not rare.
+    #[default]
+    Recency,
+    /// From the few decisions with an intent of the prefix, sorted.
+    Intent,
+    /// From the few decisions that evaluated the policy (version), sorted.
+    Policy,
+    /// From the few decisions the approver resolved, sorted.
+    Approver,
+}
+
+/// The explorer's filter, resolved to what the tables hold.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub drive: Drive,
+    pub agent_id: Option<String>,
+    pub intent_prefix: Option<String>,
+    pub status: Option<String>,
+    pub outcome: Option<String>,
+    pub policy_id: Option<String>,
+    pub policy_version: Option<i64>,
+    pub approver: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Lowercase text to find in any event payload of the decision.
+    pub text: Option<String>,
+    /// Only decisions older than this `(created_at, id)`: the keyset cursor.
+    pub before: Option<(i64, String)>,
+}
+
+/// Newest first, at most `limit` decisions matching `filter`.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    backend: Backend,
+    filter: &ListFilter,
+    limit: i64,
+) -> sqlx::Result<Vec<ListedDecision>> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<SqlValue> = Vec::new();
+    let next = |value: SqlValue, values: &mut Vec<SqlValue>| {
+        values.push(value);
+        format!("${}", values.len())
+    };
+    if let Some(agent_id) = &filter.agent_id {
+        let p = next(SqlValue::Text(agent_id.clone()), &mut values);
+        conditions.push(format!("d.agent_id = {p}"));
+    }
+    if let Some(prefix) = &filter.intent_prefix {
+        // Intents are ASCII letters, digits and `. _ - : /`, all below '~', so the strings that
+        // start with the prefix are exactly those in [prefix, prefix + '~'): an index range.
+        let low = next(SqlValue::Text(prefix.clone()), &mut values);
+        let high = next(SqlValue::Text(format!("{prefix}~")), &mut values);
+        // `|| ''` keeps the planner off the intent index unless the prefix's matches are few.
+        let expression = if filter.drive == Drive::Intent {
+            "d.intent"
+        } else {
+            "(d.intent || '')"
+        };
+        let column = match backend {
+            Backend::Sqlite => expression.to_owned(),
+            Backend::Postgres => format!("{expression} COLLATE \"C\""),
+        };
+        conditions.push(format!("{column} >= {low} AND {column} < {high}"));
+    }
+    if let Some(status) = &filter.status {
+        let p = next(SqlValue::Text(status.clone()), &mut values);
+        conditions.push(format!("d.status = {p}"));
+    }
+    if let Some(outcome) = &filter.outcome {
+        let p = next(SqlValue::Text(outcome.clone()), &mut values);
+        conditions.push(format!("d.latest_outcome = {p}"));
+    }
+    if let Some(policy_id) = &filter.policy_id {
+        let p = next(SqlValue::Text(policy_id.clone()), &mut values);
+        let version = match filter.policy_version {
+            Some(version) => {
+                let v = next(SqlValue::Int(version), &mut values);
+                format!(" AND pe.policy_version = {v}")
+            }
+            None => String::new(),
+        };
+        conditions.push(if filter.drive == Drive::Policy {
+            format!(
+                "d.id IN (SELECT pe.decision_id FROM policy_evaluations pe \
+                 WHERE pe.policy_id = {p}{version})"
+            )
+        } else {
+            format!(
+                "EXISTS (SELECT 1 FROM policy_evaluations pe WHERE pe.decision_id = d.id \
+                 AND pe.policy_id = {p}{version})"
+            )
+        });
+    }
+    if let Some(approver) = &filter.approver {
+        let p = next(SqlValue::Text(approver.clone()), &mut values);
+        conditions.push(if filter.drive == Drive::Approver {
+            format!("d.id IN (SELECT ap.decision_id FROM approvals ap WHERE ap.resolved_by = {p})")
+        } else {
+            format!(
+                "EXISTS (SELECT 1 FROM approvals ap WHERE ap.decision_id = d.id \
+                 AND ap.resolved_by = {p})"
+            )
+        });
+    }
+    if let Some(from) = filter.from {
+        let p = next(SqlValue::Int(from), &mut values);
+        conditions.push(format!("d.created_at >= {p}"));
+    }
+    if let Some(to) = filter.to {
+        let p = next(SqlValue::Int(to), &mut values);
+        conditions.push(format!("d.created_at < {p}"));
+    }
+    if let Some(text) = &filter.text {
+        let p = next(SqlValue::Text(like_pattern(text)), &mut values);
+        // `OFFSET 0` keeps PostgreSQL from turning the probe into a join over every event:
+        // the probe runs per candidate decision, newest first, until the page is full.
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM decision_events e WHERE e.decision_id = d.id \
+             AND LOWER(e.payload_json) LIKE {p} ESCAPE '\\' LIMIT 1 OFFSET 0)"
+        ));
+    }
+    if let Some((created_at, id)) = &filter.before {
+        let c = next(SqlValue::Int(*created_at), &mut values);
+        let i = next(SqlValue::Text(id.clone()), &mut values);
+        conditions.push(format!("(d.created_at, d.id) < ({c}, {i})"));
+    }
+    let limit_placeholder = next(SqlValue::Int(limit), &mut values);
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    // The same order either way; written as expressions, it keeps the planner from walking the
+    // newest-first index when a few matches are to be sorted instead.
+    let order = if filter.drive == Drive::Recency {
+        "d.created_at DESC, d.id DESC"
+    } else {
+        "d.created_at + 0 DESC, d.id || '' DESC"
+    };
+    let sql = format!(
+        "SELECT {LISTED_COLUMNS} FROM decisions d {where_clause} \
+         ORDER BY {order} LIMIT {limit_placeholder}"
+    );
+    bind_query_as(sqlx::query_as(&sql), &values)
+        .fetch_all(db)
+        .await
+}
+
+/// How many decisions have an intent starting with `prefix`, counting no further than `cap`.
+pub async fn intent_matches<'e>(
+    db: impl Executor<'e, Database = Any>,
+    backend: Backend,
+    prefix: &str,
+    cap: i64,
+) -> sqlx::Result<i64> {
+    let column = match backend {
+        Backend::Sqlite => "intent",
+        Backend::Postgres => "intent COLLATE \"C\"",
+    };
+    count(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM decisions WHERE {column} >= $1 \
+             AND {column} < $2 LIMIT $3) t"
+        ),
+        vec![
+            SqlValue::Text(prefix.to_owned()),
+            SqlValue::Text(format!("{prefix}~")),
+            SqlValue::Int(cap),
+        ],
+    )
+    .await
+}
+
+/// How many evaluations of the policy (at the version) there are, counting no further than `cap`.
+pub async fn policy_matches<'e>(
+    db: impl Executor<'e, Database = Any>,
+    policy_id: &str,
+    version: Option<i64>,
+    cap: i64,
+) -> sqlx::Result<i64> {
+    let (version_condition, mut values) = match version {
+        Some(version) => (
+            " AND policy_version = $3",
+            vec![SqlValue::Int(cap), SqlValue::Int(version)],
+        ),
+        None => ("", vec![SqlValue::Int(cap)]),
+    };
+    values.insert(0, SqlValue::Text(policy_id.to_owned()));
+    count(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM policy_evaluations WHERE policy_id = $1\
+             {version_condition} LIMIT $2) t"
+        ),
+        values,
+    )
+    .await
+}
+
+/// How many approvals the person resolved, counting no further than `cap`.
+pub async fn approver_matches<'e>(
+    db: impl Executor<'e, Database = Any>,
+    approver: &str,
+    cap: i64,
+) -> sqlx::Result<i64> {
+    count(
+        db,
+        "SELECT COUNT(*) FROM (SELECT 1 FROM approvals WHERE resolved_by = $1 LIMIT $2) t",
+        vec![SqlValue::Text(approver.to_owned()), SqlValue::Int(cap)],
+    )
+    .await
+}
+
+async fn count<'e>(
+    db: impl Executor<'e, Database = Any>,
+    sql: &str,
+    values: Vec<SqlValue>,
+) -> sqlx::Result<i64> {
+    let (count,): (i64,) = bind_query_as(sqlx::query_as(sql), &values)
+        .fetch_one(db)
+        .await?;
+    Ok(count)
+}
+
+/// `%text%` with LIKE's own characters taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+pub async fn find<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> sqlx::Result<Option<ListedDecision>> {
+    sqlx::query_as(&format!(
+        "SELECT {LISTED_COLUMNS} FROM decisions d WHERE d.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The id of the agent with this id or, failing that, this name.
+pub async fn agent_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id_or_name: &str,
+) -> sqlx::Result<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM agents WHERE id = $1 OR name = $1 ORDER BY id = $1 DESC LIMIT 1",
+    )
+    .bind(id_or_name)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ApprovalRecordRow {
+    pub id: String,
+    pub decision_id: String,
+    pub title: String,
+    pub message: String,
+    pub approval_route: Option<String>,
+    pub status: String,
+    pub requested_at: i64,
+    pub expires_at: i64,
+    pub resolved_at: Option<i64>,
+    pub resolved_by: Option<String>,
+    pub rationale: Option<String>,
+}
+
+/// The approval requests of these decisions, oldest first.
+pub async fn approvals_of(
+    conn: &mut sqlx::AnyConnection,
+    decision_ids: &[&str],
+) -> sqlx::Result<Vec<ApprovalRecordRow>> {
+    let mut rows = Vec::new();
+    for chunk in decision_ids.chunks(500) {
+        let sql = format!(
+            "SELECT id, decision_id, title, message, approval_route, status, requested_at, \
+             expires_at, resolved_at, resolved_by, rationale FROM approvals \
+             WHERE decision_id IN {} ORDER BY requested_at, id",
+            placeholders(conn, 1, chunk.len())
+        );
+        let mut query = sqlx::query_as(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
+/// The events of these decisions, by decision and then in chain order.
+pub async fn events_of(
+    conn: &mut sqlx::AnyConnection,
+    decision_ids: &[&str],
+) -> sqlx::Result<Vec<EventRow>> {
+    let mut rows = Vec::new();
+    for chunk in decision_ids.chunks(500) {
+        let sql = format!(
+            "SELECT decision_id, sequence, id, kind, at, actor, payload_json, prev_hash, hash \
+             FROM decision_events WHERE decision_id IN {} ORDER BY decision_id, sequence",
+            placeholders(conn, 1, chunk.len())
+        );
+        let mut query = sqlx::query_as(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
+/// Most bound values per statement; below SQLite's limit of 32,766 and PostgreSQL's 65,535.
+const MAX_VALUES_PER_STATEMENT: usize = 30_000;
+
+/// Inserts `rows` (each one value per column) into `table`, as few statements as the limits
+/// allow. For bulk history only: `table` and `columns` are constants of the caller.
+pub async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<SqlValue>>,
+) -> sqlx::Result<()> {
+    let per_statement = (MAX_VALUES_PER_STATEMENT / columns.len()).clamp(1, 1000);
+    let column_list = columns.join(", ");
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let values: Vec<SqlValue> = rows.by_ref().take(per_statement).flatten().collect();
+        let sql = format!(
+            "INSERT INTO {table} ({column_list}) VALUES {}",
+            placeholders(conn, values.len() / columns.len(), columns.len())
+        );
+        bind_query(sqlx::query(&sql), values)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics of the decision tables (after a bulk load).
+pub async fn analyze(conn: &mut sqlx::AnyConnection) -> sqlx::Result<()> {
+    for table in [
+        "decisions",
+        "decision_events",
+        "policy_evaluations",
+        "approvals",
+    ] {
+        sqlx::query(&format!("ANALYZE {table}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}
