@@ -34,8 +34,6 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("could not start the decision journal's writer thread: {0}")]
-    Journal(std::io::Error),
 }
 
 #[derive(Debug, Clone)]

@@ -82,17 +82,16 @@ pub struct AppState {
 
 impl AppState {
     /// Assembles the state and starts the decision journal on the current runtime.
-    /// Fails only if the decision journal's thread cannot be started.
-    pub fn new(db: Db, leptos_options: LeptosOptions, settings: Settings) -> std::io::Result<Self> {
-        Ok(Self {
-            journal: Journal::start(db.clone())?,
+    pub fn new(db: Db, leptos_options: LeptosOptions, settings: Settings) -> Self {
+        Self {
+            journal: Journal::start(db.clone()),
             agent_limiter: Arc::new(AgentRateLimiter::new(settings.agent_rate_limit)),
             db,
             leptos_options,
             settings: Arc::new(settings),
             setup_token: Arc::default(),
             policy_cache: Arc::default(),
-        })
+        }
     }
 }
 

@@ -45,7 +45,7 @@ pub async fn open_state(
         .site_pkg_dir("pkg")
         .env(Env::PROD)
         .build();
-    let state = AppState::new(db, leptos_options, settings).map_err(DbError::Journal)?;
+    let state = AppState::new(db, leptos_options, settings);
     Ok((state, sessions.store()))
 }
 

@@ -50,22 +50,15 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    /// Starts the writer on a thread of its own: on the shared runtime its every database round
-    /// trip would wait behind the HTTP tasks queued there, and the batch behind it.
-    pub fn start(db: Db) -> std::io::Result<Self> {
+    /// Starts the writer task on the current Tokio runtime.
+    pub fn start(db: Db) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let (changes, _) = broadcast::channel(4096);
         if db.backend == Backend::Sqlite {
             tokio::spawn(checkpoint_loop(db.pool.clone()));
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let announcer = changes.clone();
-        std::thread::Builder::new()
-            .name("decision-journal".to_owned())
-            .spawn(move || runtime.block_on(write_loop(db, queue, announcer)))?;
-        Ok(Self { jobs, changes })
+        tokio::spawn(write_loop(db, queue, changes.clone()));
+        Self { jobs, changes }
     }
 
     /// Applies `command` durably: the answer comes after its transaction is committed.
