@@ -108,6 +108,16 @@ pub const QUERY_PARAMETERS: &[&str] = &[
     "limit",
 ];
 
+fn unknown_parameter(key: &str) -> AppError {
+    AppError::invalid(
+        key,
+        format!(
+            "Unknown parameter {key}; the filters are {}.",
+            QUERY_PARAMETERS.join(", ")
+        ),
+    )
+}
+
 impl TraceQuery {
     /// Validates URL query pairs. An empty value counts as absent (as an empty form field
     /// submits); an unknown, repeated or malformed parameter is refused naming it.
@@ -121,13 +131,7 @@ impl TraceQuery {
         for (key, value) in pairs {
             let (key, value) = (key.as_ref(), value.as_ref().trim());
             if !QUERY_PARAMETERS.contains(&key) {
-                return Err(AppError::invalid(
-                    key,
-                    format!(
-                        "Unknown parameter {key}; the filters are {}.",
-                        QUERY_PARAMETERS.join(", ")
-                    ),
-                ));
+                return Err(unknown_parameter(key));
             }
             if seen.iter().any(|name| name == key) {
                 return Err(AppError::invalid(key, format!("{key} may be given once.")));
@@ -174,7 +178,7 @@ impl TraceQuery {
                     }
                     query.limit = limit as u32;
                 }
-                _ => unreachable!("every known parameter is handled"),
+                _ => return Err(unknown_parameter(key)),
             }
         }
         let filter = &query.filter;

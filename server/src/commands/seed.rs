@@ -19,7 +19,7 @@ use app::{
         now_millis,
         services::{
             agents,
-            decisions::chain::{canonical_json, event_hash, GENESIS},
+            decisions::chain::{link, Head, GENESIS},
             policies,
         },
         store::{
@@ -316,11 +316,11 @@ async fn ensure_agents(
     for n in 0..count {
         let kind = Kind::ALL[n as usize % Kind::ALL.len()];
         let name = format!("seed-{}-{}", kind.name(), n as usize / Kind::ALL.len() + 1);
-        let id = match store::traces::agent_id(&db.pool, &name)
+        let id = match store::agents::find(&db.pool, &name, now_millis())
             .await
             .map_err(AppError::from)?
         {
-            Some(id) => id,
+            Some(agent) => agent.id,
             None => {
                 let issued = agents::create(
                     db,
@@ -447,25 +447,37 @@ struct Chain {
 
 impl Chain {
     fn append(&mut self, kind: EventKind, actor: &str, payload: Value) -> String {
-        let prev_hash = self
-            .events
-            .last()
-            .map_or_else(|| GENESIS.to_owned(), |event| event.hash.clone());
-        let mut event = EventRow {
-            decision_id: self.decision_id.clone(),
-            sequence: self.events.len() as i64 + 1,
-            id: new_id(),
-            kind: kind.as_str().to_owned(),
-            at: self.at.min(self.now),
-            actor: actor.to_owned(),
-            payload_json: canonical_json(&payload),
-            prev_hash,
-            hash: String::new(),
-        };
-        event.hash = event_hash(&event, &payload);
+        let event = link(
+            &self.decision_id,
+            self.head(),
+            kind,
+            self.at.min(self.now),
+            actor.to_owned(),
+            &payload,
+        );
         let id = event.id.clone();
         self.events.push(event);
         id
+    }
+
+    fn head(&self) -> Head<'_> {
+        self.events.last().map_or(
+            Head {
+                sequence: 0,
+                hash: GENESIS,
+            },
+            |event| Head {
+                sequence: event.sequence,
+                hash: &event.hash,
+            },
+        )
+    }
+
+    /// When the decision was last touched: its last event, or its opening time.
+    fn last_at(&self) -> i64 {
+        self.events
+            .last()
+            .map_or(self.at.min(self.now), |event| event.at)
     }
 
     fn wait(&mut self, millis: u64) {
@@ -812,7 +824,9 @@ fn history(
         chain.append(kind, &agent_actor, payload);
         closed_at = Some(chain.at.min(now));
     }
-    let last = chain.events.last().expect("a decision has events");
+    let head = chain.head();
+    let (last_sequence, last_hash, last_at) =
+        (head.sequence, head.hash.to_owned(), chain.last_at());
     batch.decisions.push(vec![
         SqlValue::Text(decision_id),
         SqlValue::Text(agent.id.clone()),
@@ -824,10 +838,10 @@ fn history(
         SqlValue::OptText(route),
         SqlValue::Int(i64::from(granted)),
         SqlValue::Text(policies_used.to_string()),
-        SqlValue::Int(last.sequence),
-        SqlValue::Text(last.hash.clone()),
+        SqlValue::Int(last_sequence),
+        SqlValue::Text(last_hash),
         SqlValue::Int(created_at),
-        SqlValue::Int(last.at),
+        SqlValue::Int(last_at),
         SqlValue::OptInt(closed_at),
     ]);
     for event in chain.events {

@@ -17,6 +17,7 @@ use crate::{
     },
     ssr::{
         db::Db,
+        now_millis,
         store::{
             self,
             decisions::EventRow,
@@ -32,9 +33,10 @@ pub struct PreparedFilter(ListFilter);
 pub async fn prepare(db: &Db, filter: &TraceFilter) -> AppResult<PreparedFilter> {
     let agent_id = match &filter.agent {
         Some(agent) => Some(
-            store::traces::agent_id(&db.pool, agent)
+            store::agents::find(&db.pool, agent, now_millis())
                 .await?
-                .ok_or_else(|| AppError::invalid("agent", format!("No agent {agent}.")))?,
+                .ok_or_else(|| AppError::invalid("agent", format!("No agent {agent}.")))?
+                .id,
         ),
         None => None,
     };

@@ -323,20 +323,6 @@ pub async fn find<'e>(
     .await
 }
 
-/// The id of the agent with this id or, failing that, this name.
-pub async fn agent_id<'e>(
-    db: impl Executor<'e, Database = Any>,
-    id_or_name: &str,
-) -> sqlx::Result<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT id FROM agents WHERE id = $1 OR name = $1 ORDER BY id = $1 DESC LIMIT 1",
-    )
-    .bind(id_or_name)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|(id,)| id))
-}
-
 #[derive(Debug, Clone, FromRow)]
 pub struct ApprovalRecordRow {
     pub id: String,

@@ -30,6 +30,7 @@ struct Head {
 }
 
 /// An approval request leaving `pending`.
+#[derive(Clone)]
 pub struct Resolution {
     pub approval_id: String,
     pub status: &'static str,
@@ -58,15 +59,10 @@ impl Batch {
         conn: &mut sqlx::AnyConnection,
         ids: &[&str],
     ) -> sqlx::Result<()> {
-        let missing: Vec<&str> = ids
-            .iter()
-            .copied()
-            .filter(|id| !self.heads.contains_key(*id))
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        for row in decisions::find_many(conn, &missing).await? {
+        let mut distinct = ids.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        for row in decisions::find_many(conn, &distinct).await? {
             self.remember_stored(row);
         }
         Ok(())
@@ -135,14 +131,15 @@ impl Batch {
         self.resolutions.push(resolution);
     }
 
-    /// Expires the requests for `decision_id` made earlier in this batch (not yet on disk).
-    pub fn expire_new_approvals(&mut self, decision_id: &str, status: &str, at: i64) {
+    /// Resolves the still-pending requests for `decision_id` made earlier in this batch (not
+    /// yet on disk) as `resolution` says.
+    pub fn resolve_new_approvals(&mut self, decision_id: &str, resolution: &Resolution) {
         for approval in &mut self.new_approvals {
             if approval.decision_id == decision_id && approval.resolved_at.is_none() {
-                approval.status = status.to_owned();
-                approval.resolved_by = Some("system".to_owned());
-                approval.rationale = Some("the decision was aborted".to_owned());
-                approval.resolved_at = Some(at);
+                approval.status = resolution.status.to_owned();
+                approval.resolved_by = Some(resolution.by.clone());
+                approval.rationale = resolution.rationale.clone();
+                approval.resolved_at = Some(resolution.at);
             }
         }
     }

@@ -5,7 +5,10 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::ssr::store::decisions::EventRow;
+use crate::{
+    model::EventKind,
+    ssr::{ids::new_id, store::decisions::EventRow},
+};
 
 /// The `prev_hash` of a decision's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -57,6 +60,39 @@ struct HashedFields<'a> {
     at: i64,
     actor: &'a str,
     payload: &'a Value,
+}
+
+/// Where a decision's chain currently ends: its last event's sequence and hash (0 and
+/// [`GENESIS`] before the first event).
+#[derive(Debug, Clone, Copy)]
+pub struct Head<'a> {
+    pub sequence: i64,
+    pub hash: &'a str,
+}
+
+/// A new event chained after `head`: the next sequence number, a fresh id, the payload in its
+/// canonical form, and its hash. The journal and the seed both build events only through this.
+pub fn link(
+    decision_id: &str,
+    head: Head<'_>,
+    kind: EventKind,
+    at: i64,
+    actor: String,
+    payload: &Value,
+) -> EventRow {
+    let mut event = EventRow {
+        decision_id: decision_id.to_owned(),
+        sequence: head.sequence + 1,
+        id: new_id(),
+        kind: kind.as_str().to_owned(),
+        at,
+        actor,
+        payload_json: canonical_json(payload),
+        prev_hash: head.hash.to_owned(),
+        hash: String::new(),
+    };
+    event.hash = event_hash(&event, payload);
+    event
 }
 
 /// The hash of an event whose fields are given and whose predecessor's hash is `prev_hash`.

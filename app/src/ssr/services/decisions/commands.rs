@@ -20,7 +20,7 @@ use crate::{
 
 use super::{
     batch::{Batch, Resolution},
-    chain::{canonical_json, event_hash, GENESIS},
+    chain::{link, Head, GENESIS},
     rules::{check, Standing, Step},
     views::DecisionView,
 };
@@ -482,20 +482,23 @@ async fn withdraw_pending_approvals(
     decision_id: &str,
     now: i64,
 ) -> Result<(), Refusal> {
-    let expired = ApprovalStatus::Expired.as_str();
+    let withdrawal = Resolution {
+        approval_id: String::new(),
+        status: ApprovalStatus::Expired.as_str(),
+        by: "system".to_owned(),
+        rationale: Some("the decision was aborted".to_owned()),
+        at: now,
+        must_apply: false,
+    };
     for approval in approvals::of_decision(&mut *conn, decision_id).await? {
         if approval.status == ApprovalStatus::Pending.as_str() {
             batch.resolve_approval(Resolution {
                 approval_id: approval.id,
-                status: expired,
-                by: "system".to_owned(),
-                rationale: Some("the decision was aborted".to_owned()),
-                at: now,
-                must_apply: false,
+                ..withdrawal.clone()
             });
         }
     }
-    batch.expire_new_approvals(decision_id, expired, now);
+    batch.resolve_new_approvals(decision_id, &withdrawal);
     Ok(())
 }
 
@@ -711,18 +714,11 @@ impl Change {
     }
 
     fn append(&mut self, kind: EventKind, actor: String, payload: Value) {
-        let mut event = EventRow {
-            decision_id: self.decision.id.clone(),
-            sequence: self.decision.last_sequence + 1,
-            id: new_id(),
-            kind: kind.as_str().to_owned(),
-            at: self.now,
-            actor,
-            payload_json: canonical_json(&payload),
-            prev_hash: self.decision.last_hash.clone(),
-            hash: String::new(),
+        let head = Head {
+            sequence: self.decision.last_sequence,
+            hash: &self.decision.last_hash,
         };
-        event.hash = event_hash(&event, &payload);
+        let event = link(&self.decision.id, head, kind, self.now, actor, &payload);
         self.decision.last_sequence = event.sequence;
         self.decision.last_hash = event.hash.clone();
         self.events.push(event);
