@@ -1,7 +1,7 @@
 //! Every server function against every role (and no session): allowed calls get past the role
 //! check, refused ones get 403 (401 without a session) and change nothing.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -1,7 +1,7 @@
 //! Who may reach which decision: keys (revoked, rotated), freezes, isolation between agents,
 //! bindings, rate limits and the agent API's refusals.
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

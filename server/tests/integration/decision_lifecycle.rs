@@ -1,7 +1,7 @@
 //! Decision envelopes through the agent API: every automation mode's lifecycle, the state
 //! machine's refusals, approvals, expiry, idempotency and the hash chain.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! The MCP endpoint over the real router: the handshake, the tool catalogue, a decision's whole
 //! lifecycle through `tools/call`, and refusals answered as REST answers them.
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

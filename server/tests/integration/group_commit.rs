@@ -1,7 +1,7 @@
 //! The decision journal under concurrency: many requests share a transaction, two servers share
 //! a database, and still every acknowledged event is on record exactly once in an intact chain.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use futures::future::join_all;

@@ -165,7 +165,7 @@ fn policies_and_agents_are_provisioned_from_the_command_line() {
     let policy_file = dir.path().join("refund_limit.yaml");
     std::fs::write(
         &policy_file,
-        include_str!("../../app/src/policies/templates/refund_limit.yaml"),
+        include_str!("../../../app/src/policies/templates/refund_limit.yaml"),
     )
     .unwrap();
     let policy_path = policy_file.to_str().unwrap();

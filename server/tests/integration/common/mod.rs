@@ -1,8 +1,6 @@
 //! A Verdict router over a real, fresh database for each test: a new SQLite file, or a new
 //! PostgreSQL database when `TEST_DATABASE_URL` names a server.
 
-#![allow(dead_code)] // each test binary uses its own subset of these helpers
-
 use axum::{
     body::Body,
     http::{header, Request, StatusCode},
@@ -186,7 +184,7 @@ fn uuid_like() -> String {
 }
 
 pub const REFUND_POLICY: &str =
-    include_str!("../../../app/src/policies/templates/refund_limit.yaml");
+    include_str!("../../../../app/src/policies/templates/refund_limit.yaml");
 
 /// An agent provisioned over the admin API: its id and its API key.
 pub struct TestAgent {

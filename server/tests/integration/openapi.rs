@@ -2,7 +2,7 @@
 //! each other from the outside: every documented operation is routed, and the agent API's
 //! endpoints are all documented.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The trace explorer's JSON API: filters, keyset pages, one decision, verify, replay, export,
 //! who may read it, and the seed command's history passing verify and replay.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 
@@ -17,7 +17,7 @@ use app::{
 use common::{json_request, TestAgent, TestApp, REFUND_POLICY};
 use verdict_server::commands::seed::{seed, SeedOptions};
 
-const DISCOUNT_POLICY: &str = include_str!("../../app/src/policies/templates/discount_cap.yaml");
+const DISCOUNT_POLICY: &str = include_str!("../../../app/src/policies/templates/discount_cap.yaml");
 const APPROVER: &str = "approver@example.com";
 
 /// A small known history, oldest first:

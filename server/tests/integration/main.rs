@@ -1,0 +1,18 @@
+//! Every integration test in one binary: linked separately, each file carried its own copy of the
+//! whole server, and a dozen copies filled CI's disk.
+
+mod common;
+
+mod agent_access;
+mod command_line;
+mod decision_lifecycle;
+mod first_run;
+mod group_commit;
+mod hostile_requests;
+mod mcp;
+mod openapi;
+mod personal_tokens;
+mod policies;
+mod role_matrix;
+mod sign_in;
+mod traces;
