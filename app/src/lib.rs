@@ -21,7 +21,7 @@ use leptos_router::{
 
 use pages::{
     agents::{AgentDetailPage, AgentsPage, ApiReferencePage},
-    area::{ApprovalsPage, TracesPage},
+    area::ApprovalsPage,
     home::HomePage,
     layout::SignedInLayout,
     login::LoginPage,
@@ -29,6 +29,7 @@ use pages::{
     policies::{PoliciesPage, PolicyEditorPage, PolicyHistoryPage},
     profile::ProfilePage,
     setup::SetupPage,
+    traces::{DecisionTracePage, TracesPage},
     users::UsersPage,
 };
 
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/api-reference") view=ApiReferencePage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/traces") view=TracesPage />
+                    <Route path=path!("/traces/:id") view=DecisionTracePage />
                     <Route path=path!("/users") view=UsersPage />
                     <Route path=path!("/profile") view=ProfilePage />
                 </ParentRoute>

@@ -38,6 +38,7 @@ pub fn build(state: AppState, sessions: DbSessionStore) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api_v1::router())
+        .route("/traces.ndjson", get(api_v1::export_traces_for_session))
         .merge(mcp::router())
         .leptos_routes_with_context(
             &state,

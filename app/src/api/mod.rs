@@ -5,4 +5,5 @@ pub mod agents;
 pub mod auth;
 pub mod policies;
 pub mod tokens;
+pub mod traces;
 pub mod users;

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+mod badges;
 mod diff_view;
 mod field_error;
 mod navigation;
@@ -8,6 +9,7 @@ mod role_badge;
 mod shown_once;
 mod time;
 
+pub use badges::{OutcomeBadge, StatusBadge};
 pub use diff_view::DiffView;
 pub use field_error::{last_error, FieldError, FormError};
 pub use navigation::go_to;

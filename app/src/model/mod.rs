@@ -19,8 +19,9 @@ pub use policy::{
 pub use role::{Permission, Role};
 pub use time_format::{format_relative, format_utc};
 pub use trace::{
-    PolicyUse, ReplayDifference, ReplayReport, ReplayedEvaluation, TraceApproval,
+    ChainBreak, PolicyUse, ReplayDifference, ReplayReport, ReplayedEvaluation, TraceApproval,
     TraceApprovalRecord, TraceCursor, TraceDetail, TraceEvaluation, TraceEvent, TraceExportLine,
-    TraceFilter, TracePage, TraceQuery, TraceSummary, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    TraceFilter, TracePage, TraceQuery, TraceSummary, Verification, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
 };
 pub use user::{CurrentUser, DisplayName, Email, Password, TokenSummary, UserId, UserSummary};

@@ -160,8 +160,8 @@ impl TraceQuery {
                 "policy" => filter.policy_id = Some(plain_text(key, value, 100)?),
                 "policy_version" => filter.policy_version = Some(positive(key, value)?),
                 "approver" => filter.approver = Some(plain_text(key, value, 254)?),
-                "from" => filter.from = Some(millis(key, value)?),
-                "to" => filter.to = Some(millis(key, value)?),
+                "from" => filter.from = Some(time_bound(key, value, DayEdge::Start)?),
+                "to" => filter.to = Some(time_bound(key, value, DayEdge::End)?),
                 "q" => filter.q = Some(plain_text(key, value, 200)?),
                 "cursor" => {
                     query.cursor = Some(TraceCursor::decode(value).ok_or_else(|| {
@@ -276,13 +276,39 @@ fn positive(field: &str, value: &str) -> Result<i64, AppError> {
     }
 }
 
-fn millis(field: &str, value: &str) -> Result<i64, AppError> {
-    match value.parse::<i64>() {
-        Ok(number) if number >= 0 => Ok(number),
-        _ => Err(AppError::invalid(
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// Which end of a day a date stands for: `from` a day includes all of it, and so does `to`.
+enum DayEdge {
+    Start,
+    End,
+}
+
+/// Unix milliseconds, or a UTC date `YYYY-MM-DD` (what a browser's date field submits).
+fn time_bound(field: &str, value: &str, edge: DayEdge) -> Result<i64, AppError> {
+    let refused = || {
+        AppError::invalid(
             field,
-            format!("{field} is a time in Unix milliseconds."),
-        )),
+            format!("{field} is a date (YYYY-MM-DD, UTC) or a time in Unix milliseconds."),
+        )
+    };
+    if let Ok(number) = value.parse::<i64>() {
+        return if number >= 0 {
+            Ok(number)
+        } else {
+            Err(refused())
+        };
+    }
+    let date = time::Date::parse(
+        value,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| refused())?;
+    let start = date.midnight().assume_utc().unix_timestamp() * 1000;
+    match edge {
+        DayEdge::Start if start >= 0 => Ok(start),
+        DayEdge::End if start >= 0 => Ok(start + MILLIS_PER_DAY),
+        _ => Err(refused()),
     }
 }
 
@@ -405,6 +431,25 @@ pub struct TraceExportLine {
     pub events: Vec<TraceEvent>,
 }
 
+/// Where a stored chain stops matching its recomputation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ChainBreak {
+    pub sequence: i64,
+    pub event_id: String,
+    pub reason: String,
+}
+
+/// A decision's hash chain recomputed on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Verification {
+    pub decision_id: String,
+    pub intact: bool,
+    pub events: i64,
+    pub first_break: Option<ChainBreak>,
+}
+
 /// Where a replayed evaluation differs from the recorded one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -489,6 +534,14 @@ mod tests {
     }
 
     #[test]
+    fn dates_cover_whole_utc_days() {
+        let query = TraceQuery::parse([("from", "2026-11-01"), ("to", "2026-11-01")]).unwrap();
+
+        assert_eq!(query.filter.from, Some(1_793_491_200_000));
+        assert_eq!(query.filter.to, Some(1_793_491_200_000 + 86_400_000));
+    }
+
+    #[test]
     fn bad_values_name_their_parameter() {
         for (pairs, field) in [
             (vec![("status", "done")], "status"),
@@ -496,6 +549,7 @@ mod tests {
             (vec![("limit", "0")], "limit"),
             (vec![("limit", "501")], "limit"),
             (vec![("from", "yesterday")], "from"),
+            (vec![("from", "2026-02-30")], "from"),
             (vec![("from", "20"), ("to", "10")], "to"),
             (vec![("intent", "bill ing")], "intent"),
             (vec![("policy_version", "2")], "policy_version"),

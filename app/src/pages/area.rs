@@ -22,11 +22,3 @@ pub fn ApprovalsPage() -> impl IntoView {
         <NotBuiltYet what="The approval inbox, with approve and reject and their rationale, arrives here." />
     }
 }
-
-#[component]
-pub fn TracesPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Traces" summary="Every decision agents made, step by step, with proof." />
-        <NotBuiltYet what="The trace explorer, with verify, replay and export, arrives here." />
-    }
-}

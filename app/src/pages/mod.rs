@@ -10,4 +10,5 @@ pub mod not_found;
 pub mod policies;
 pub mod profile;
 pub mod setup;
+pub mod traces;
 pub mod users;

@@ -10,6 +10,7 @@ use axum::{
     Json,
 };
 use serde::Deserialize;
+use tower_sessions::Session;
 use utoipa::IntoParams;
 
 use app::{
@@ -18,6 +19,7 @@ use app::{
         Permission, ReplayReport, TraceCursor, TraceDetail, TraceExportLine, TracePage, TraceQuery,
     },
     ssr::{
+        auth::session::user_of_session,
         db::Db,
         services::{
             decisions::{self, views::Verification},
@@ -114,7 +116,26 @@ pub async fn export(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     person.require(Permission::Read)?;
-    let query = trace_query(&uri)?;
+    export_filtered(state, &uri).await
+}
+
+/// The same export for the explorer's "Export" link, signed in by the browser's session.
+pub async fn export_for_session(
+    State(state): State<AppState>,
+    session: Session,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let person = user_of_session(&state.db, &session)
+        .await?
+        .ok_or(ApiError(AppError::Unauthenticated))?;
+    if !person.role.allows(Permission::Read) {
+        return Err(ApiError(AppError::Forbidden));
+    }
+    export_filtered(state, &uri).await
+}
+
+async fn export_filtered(state: AppState, uri: &Uri) -> Result<Response, ApiError> {
+    let query = trace_query(uri)?;
     for (field, given) in [
         ("cursor", query.cursor.is_some()),
         ("limit", query.limit != app::model::DEFAULT_PAGE_SIZE),

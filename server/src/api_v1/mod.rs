@@ -23,6 +23,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use app::ssr::AppState;
 
+pub use admin_decisions::export_for_session as export_traces_for_session;
 pub use agent::ApiAgent;
 pub use error::{ApiError, ErrorBody};
 pub(crate) use json_body::rejection_error;

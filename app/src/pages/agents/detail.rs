@@ -8,7 +8,9 @@ use crate::{
         load_agent, AgentView, BindPolicy, FreezeAgent, RevokeAgentKeys, RotateAgentKey,
         UnbindPolicy, UnfreezeAgent,
     },
-    components::{last_error, FieldError, FormError, PageHeader, UtcTime},
+    components::{
+        last_error, FieldError, FormError, OutcomeBadge, PageHeader, StatusBadge, UtcTime,
+    },
     error::AppError,
     model::{AgentKeySummary, Binding, DecisionSummary, PolicySummary},
     pages::forbidden::Refusal,
@@ -467,19 +469,14 @@ fn DecisionsTable(decisions: Vec<DecisionSummary>, now: i64) -> impl IntoView {
                     {decisions
                         .into_iter()
                         .map(|decision| {
-                            let status = decision.status.as_str();
                             view! {
                                 <tr>
                                     <td><RelativeTime unix_millis=decision.created_at now /></td>
-                                    <td><ShortId id=decision.id.clone() /></td>
+                                    <td><A href=format!("/traces/{}", decision.id)><ShortId id=decision.id.clone() /></A></td>
                                     <td class="mono">{decision.intent.clone()}</td>
                                     <td>{decision.automation_mode.as_str()}</td>
-                                    <td><span class=format!("badge decision-{status}")>{status.replace('_', " ")}</span></td>
-                                    <td>
-                                        {decision.latest_outcome.clone().map(|outcome| view! {
-                                            <span class=format!("badge outcome-{outcome}")>{outcome.replace('_', " ")}</span>
-                                        })}
-                                    </td>
+                                    <td><StatusBadge status=decision.status.as_str() /></td>
+                                    <td>{decision.latest_outcome.clone().map(|outcome| view! { <OutcomeBadge outcome /> })}</td>
                                 </tr>
                             }
                         })

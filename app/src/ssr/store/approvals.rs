@@ -1,6 +1,9 @@
 use sqlx::{Any, Executor, FromRow};
 
-use super::values::{placeholders, ROWS_PER_STATEMENT};
+use super::{
+    script::{Script, StatementId},
+    values::ROWS_PER_STATEMENT,
+};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ApprovalRow {
@@ -23,15 +26,15 @@ const APPROVAL_COLUMNS: &str = "id, decision_id, agent_id, title, message, appro
     require_rationale, status, requested_at, expires_at, resolved_at, resolved_by, rationale";
 
 /// Inserts new requests, many rows per statement.
-pub async fn insert_many(conn: &mut sqlx::AnyConnection, rows: &[ApprovalRow]) -> sqlx::Result<()> {
+pub fn insert_many<'q>(script: &mut Script<'q>, rows: &'q [ApprovalRow]) {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO approvals ({APPROVAL_COLUMNS}) VALUES {}",
-            placeholders(conn, chunk.len(), 13)
+            script.rows(chunk.len(), 13)
         );
-        let mut query = sqlx::query(&sql);
+        let (_, mut statement) = script.statement(&sql);
         for row in chunk {
-            query = query
+            statement
                 .bind(&row.id)
                 .bind(&row.decision_id)
                 .bind(&row.agent_id)
@@ -46,9 +49,7 @@ pub async fn insert_many(conn: &mut sqlx::AnyConnection, rows: &[ApprovalRow]) -
                 .bind(&row.resolved_by)
                 .bind(&row.rationale);
         }
-        query.execute(&mut *conn).await?;
     }
-    Ok(())
 }
 
 pub async fn find<'e>(
@@ -63,27 +64,30 @@ pub async fn find<'e>(
     .await
 }
 
-/// Resolves a pending request; false when it was no longer pending (someone else resolved it).
-pub async fn resolve(
-    conn: &mut sqlx::AnyConnection,
-    id: &str,
-    status: &str,
-    by: &str,
-    rationale: Option<&str>,
+/// Resolves a pending request; the statement changes no row when it was no longer pending
+/// (someone else resolved it).
+pub fn resolve<'q>(
+    script: &mut Script<'q>,
+    id: &'q str,
+    status: &'q str,
+    by: &'q str,
+    rationale: Option<&'q str>,
     now: i64,
-) -> sqlx::Result<bool> {
-    sqlx::query(
-        "UPDATE approvals SET status = $1, resolved_by = $2, rationale = $3, resolved_at = $4 \
-         WHERE id = $5 AND status = 'pending'",
-    )
-    .bind(status)
-    .bind(by)
-    .bind(rationale)
-    .bind(now)
-    .bind(id)
-    .execute(conn)
-    .await
-    .map(|done| done.rows_affected() == 1)
+) -> StatementId {
+    let [status_param, by_param, rationale_param, at_param, id_param] = script.parameters();
+    let sql = format!(
+        "UPDATE approvals SET status = {status_param}, resolved_by = {by_param}, \
+         rationale = {rationale_param}, resolved_at = {at_param} \
+         WHERE id = {id_param} AND status = 'pending'"
+    );
+    let (statement_id, mut statement) = script.statement(&sql);
+    statement
+        .bind(status)
+        .bind(by)
+        .bind(rationale)
+        .bind(now)
+        .bind(id);
+    statement_id
 }
 
 pub async fn overdue<'e>(

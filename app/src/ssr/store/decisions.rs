@@ -5,7 +5,10 @@ use sqlx::{Any, Executor, FromRow};
 
 use crate::model::{AutomationMode, DecisionStatus, DecisionSummary};
 
-use super::values::{placeholders, ROWS_PER_STATEMENT};
+use super::{
+    script::{Script, StatementId},
+    values::{placeholders, ROWS_PER_STATEMENT},
+};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct DecisionRow {
@@ -80,18 +83,15 @@ const DECISION_COLUMNS: &str = "id, agent_id, intent, automation_mode, actor, st
     created_at, updated_at, closed_at";
 
 /// Inserts new decisions, many rows per statement.
-pub async fn insert_many(
-    conn: &mut sqlx::AnyConnection,
-    rows: &[&DecisionRow],
-) -> sqlx::Result<()> {
+pub fn insert_many<'q>(script: &mut Script<'q>, rows: &[&'q DecisionRow]) {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {}",
-            placeholders(conn, chunk.len(), 15)
+            script.rows(chunk.len(), 15)
         );
-        let mut query = sqlx::query(&sql);
+        let (_, mut statement) = script.statement(&sql);
         for row in chunk {
-            query = query
+            statement
                 .bind(&row.id)
                 .bind(&row.agent_id)
                 .bind(&row.intent)
@@ -108,9 +108,7 @@ pub async fn insert_many(
                 .bind(row.updated_at)
                 .bind(row.closed_at);
         }
-        query.execute(&mut *conn).await?;
     }
-    Ok(())
 }
 
 /// A decision's new state, to be written only if its chain head is still `expected_sequence`.
@@ -121,11 +119,8 @@ pub struct HeadMove<'a> {
 
 /// Moves each decision to its new state in one statement per chunk; returns how many moved.
 /// Fewer than `moves.len()` means another writer (another server) moved one first.
-pub async fn advance_many(
-    conn: &mut sqlx::AnyConnection,
-    moves: &[HeadMove<'_>],
-) -> sqlx::Result<u64> {
-    let mut moved = 0;
+pub fn advance_many<'q>(script: &mut Script<'q>, moves: &[HeadMove<'q>]) -> Vec<StatementId> {
+    let mut statements = Vec::new();
     for chunk in moves.chunks(ROWS_PER_STATEMENT) {
         // A named VALUES list joined by UPDATE … FROM reads the same on SQLite and PostgreSQL.
         let sql = format!(
@@ -139,12 +134,12 @@ pub async fn advance_many(
              closed_at = moved.closed_at FROM moved \
              WHERE decisions.id = moved.id \
              AND decisions.last_sequence = moved.expected_sequence",
-            placeholders(conn, chunk.len(), 11)
+            script.rows(chunk.len(), 11)
         );
-        let mut query = sqlx::query(&sql);
+        let (id, mut statement) = script.statement(&sql);
         for head in chunk {
             let row = head.row;
-            query = query
+            statement
                 .bind(&row.id)
                 .bind(head.expected_sequence)
                 .bind(&row.status)
@@ -157,9 +152,9 @@ pub async fn advance_many(
                 .bind(row.updated_at)
                 .bind(row.closed_at);
         }
-        moved += query.execute(&mut *conn).await?.rows_affected();
+        statements.push(id);
     }
-    Ok(moved)
+    statements
 }
 
 /// The decision, if it belongs to `agent_id` (`None` looks it up for anyone: people's views).
@@ -213,19 +208,16 @@ pub async fn recent_of_agent<'e>(
 }
 
 /// Appends events, many rows per statement.
-pub async fn insert_events(
-    conn: &mut sqlx::AnyConnection,
-    events: &[EventRow],
-) -> sqlx::Result<()> {
+pub fn insert_events<'q>(script: &mut Script<'q>, events: &'q [EventRow]) {
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decision_events (decision_id, sequence, id, kind, at, actor, \
              payload_json, prev_hash, hash) VALUES {}",
-            placeholders(conn, chunk.len(), 9)
+            script.rows(chunk.len(), 9)
         );
-        let mut query = sqlx::query(&sql);
+        let (_, mut statement) = script.statement(&sql);
         for event in chunk {
-            query = query
+            statement
                 .bind(&event.decision_id)
                 .bind(event.sequence)
                 .bind(&event.id)
@@ -236,9 +228,7 @@ pub async fn insert_events(
                 .bind(&event.prev_hash)
                 .bind(&event.hash);
         }
-        query.execute(&mut *conn).await?;
     }
-    Ok(())
 }
 
 pub async fn events<'e>(
@@ -268,19 +258,16 @@ pub struct NewEvaluation {
     pub at: i64,
 }
 
-pub async fn insert_evaluations(
-    conn: &mut sqlx::AnyConnection,
-    evaluations: &[NewEvaluation],
-) -> sqlx::Result<()> {
+pub fn insert_evaluations<'q>(script: &mut Script<'q>, evaluations: &'q [NewEvaluation]) {
     for chunk in evaluations.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO policy_evaluations (event_id, decision_id, agent_id, policy_id, \
              policy_version, policy_hash, outcome, matched_rules, at) VALUES {}",
-            placeholders(conn, chunk.len(), 9)
+            script.rows(chunk.len(), 9)
         );
-        let mut query = sqlx::query(&sql);
+        let (_, mut statement) = script.statement(&sql);
         for evaluation in chunk {
-            query = query
+            statement
                 .bind(&evaluation.event_id)
                 .bind(&evaluation.decision_id)
                 .bind(&evaluation.agent_id)
@@ -291,9 +278,7 @@ pub async fn insert_evaluations(
                 .bind(&evaluation.matched_rules)
                 .bind(evaluation.at);
         }
-        query.execute(&mut *conn).await?;
     }
-    Ok(())
 }
 
 pub async fn recent_evaluations_of_policy<'e>(
@@ -367,28 +352,23 @@ pub struct NewIdempotencyRecord {
 }
 
 /// Saves records, replacing expired ones under the same key; `records` holds each key once.
-pub async fn save_idempotency_records(
-    conn: &mut sqlx::AnyConnection,
-    records: &[&NewIdempotencyRecord],
-) -> sqlx::Result<()> {
+pub fn save_idempotency_records<'q>(script: &mut Script<'q>, records: &[&'q NewIdempotencyRecord]) {
     for chunk in records.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO idempotency_records (agent_id, scope, request_hash, response_json, \
              created_at) VALUES {} ON CONFLICT (agent_id, scope) DO UPDATE SET \
              request_hash = excluded.request_hash, response_json = excluded.response_json, \
              created_at = excluded.created_at",
-            placeholders(conn, chunk.len(), 5)
+            script.rows(chunk.len(), 5)
         );
-        let mut query = sqlx::query(&sql);
+        let (_, mut statement) = script.statement(&sql);
         for record in chunk {
-            query = query
+            statement
                 .bind(&record.agent_id)
                 .bind(&record.scope)
                 .bind(&record.request_hash)
                 .bind(&record.response_json)
                 .bind(record.created_at);
         }
-        query.execute(&mut *conn).await?;
     }
-    Ok(())
 }

@@ -15,12 +15,12 @@ pub fn placeholders(conn: &sqlx::AnyConnection, rows: usize, columns: usize) -> 
     }
 }
 
-fn anonymous(rows: usize, columns: usize) -> String {
+pub(super) fn anonymous(rows: usize, columns: usize) -> String {
     let row = format!("({})", vec!["?"; columns].join(", "));
     vec![row; rows].join(", ")
 }
 
-fn numbered(rows: usize, columns: usize) -> String {
+pub(super) fn numbered(rows: usize, columns: usize) -> String {
     let mut list = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         if row > 0 {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use crate::ssr::store::{
     approvals::{self, ApprovalRow},
     decisions::{self, DecisionRow, EventRow, HeadMove, NewEvaluation, NewIdempotencyRecord},
+    script::Script,
 };
 
 #[derive(Default)]
@@ -179,7 +180,6 @@ impl Batch {
             .filter(|head| head.stored_sequence.is_none())
             .map(|head| &head.row)
             .collect();
-        decisions::insert_many(conn, &opened).await?;
         let moves: Vec<HeadMove> = changed
             .iter()
             .filter_map(|head| {
@@ -189,28 +189,44 @@ impl Batch {
                 })
             })
             .collect();
-        if decisions::advance_many(conn, &moves).await? != moves.len() as u64 {
-            return Err(FlushError::Conflict);
-        }
-        decisions::insert_events(conn, &self.events).await?;
-        decisions::insert_evaluations(conn, &self.evaluations).await?;
-        approvals::insert_many(conn, &self.new_approvals).await?;
+        let records: Vec<&NewIdempotencyRecord> = self.idempotency.values().collect();
+
+        let mut script = Script::new(conn);
+        decisions::insert_many(&mut script, &opened);
+        let advances = decisions::advance_many(&mut script, &moves);
+        decisions::insert_events(&mut script, &self.events);
+        decisions::insert_evaluations(&mut script, &self.evaluations);
+        approvals::insert_many(&mut script, &self.new_approvals);
+        let mut answers_that_must_apply = Vec::new();
         for resolution in &self.resolutions {
-            let applied = approvals::resolve(
-                conn,
+            let statement = approvals::resolve(
+                &mut script,
                 &resolution.approval_id,
                 resolution.status,
                 &resolution.by,
                 resolution.rationale.as_deref(),
                 resolution.at,
-            )
-            .await?;
-            if resolution.must_apply && !applied {
-                return Err(FlushError::Conflict);
+            );
+            if resolution.must_apply {
+                answers_that_must_apply.push(statement);
             }
         }
-        let records: Vec<&NewIdempotencyRecord> = self.idempotency.values().collect();
-        decisions::save_idempotency_records(conn, &records).await?;
+        decisions::save_idempotency_records(&mut script, &records);
+        if script.is_empty() {
+            return Ok(());
+        }
+
+        let affected = script.run(conn).await?;
+        let moved: u64 = advances
+            .iter()
+            .map(|&statement| affected.of(statement))
+            .sum();
+        let answered_by_someone_else = answers_that_must_apply
+            .iter()
+            .any(|&statement| affected.of(statement) != 1);
+        if moved != moves.len() as u64 || answered_by_someone_else {
+            return Err(FlushError::Conflict);
+        }
         Ok(())
     }
 }

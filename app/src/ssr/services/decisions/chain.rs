@@ -6,7 +6,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    model::EventKind,
+    model::{ChainBreak, EventKind},
     ssr::{ids::new_id, store::decisions::EventRow},
 };
 
@@ -111,14 +111,6 @@ pub fn event_hash(event: &EventRow, payload: &Value) -> String {
     hasher.update(event.prev_hash.as_bytes());
     hasher.update(canonical.as_bytes());
     hex::encode(hasher.finalize())
-}
-
-/// Where a stored chain stops matching its recomputation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct ChainBreak {
-    pub sequence: i64,
-    pub event_id: String,
-    pub reason: String,
 }
 
 /// Recomputes every hash in order; the first event that does not match, if any.

@@ -9,7 +9,7 @@ use crate::{
     ssr::store::decisions::{DecisionRow, EventRow},
 };
 
-use super::chain::ChainBreak;
+pub use crate::model::Verification;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DecisionView {
@@ -122,12 +122,4 @@ pub struct WaitResult {
     pub decision: DecisionView,
     /// False when the timeout passed with the status unchanged.
     pub changed: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Verification {
-    pub decision_id: String,
-    pub intact: bool,
-    pub events: i64,
-    pub first_break: Option<ChainBreak>,
 }

@@ -1,0 +1,211 @@
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use super::{format_duration, policy_version_href};
+use crate::{
+    api::traces::{load_decision_trace, DecisionTrace},
+    components::{OutcomeBadge, PageHeader, StatusBadge, UtcTime},
+    model::{ReplayReport, TraceEvent, TraceSummary, Verification},
+    pages::forbidden::Refusal,
+};
+
+/// One decision whole: what it was, the proofs (chain recomputed, evaluations replayed), the
+/// policy versions it used, and every event in order.
+#[component]
+pub fn DecisionTracePage() -> impl IntoView {
+    let params = use_params_map();
+    let trace = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        load_decision_trace,
+    );
+    view! {
+        <PageHeader title="Decision" summary="Every step this decision took, in order, with proof that none was altered.">
+            <A href="/traces" attr:class="button-link">"All decisions"</A>
+        </PageHeader>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match trace.await {
+                    Ok(trace) => view! { <DecisionTraceView trace /> }.into_any(),
+                    Err(error) => view! { <Refusal error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DecisionTraceView(trace: DecisionTrace) -> impl IntoView {
+    let DecisionTrace {
+        detail,
+        verification,
+        replay,
+    } = trace;
+    let opened_at = detail.decision.created_at;
+    view! {
+        <Summary decision=detail.decision.clone() actor=detail.actor.clone() />
+        <section class="proofs" aria-label="Proofs">
+            <ChainProof verification />
+            <ReplayProof replay />
+        </section>
+        <PoliciesUsed decision=detail.decision />
+        <section aria-labelledby="timeline-heading">
+            <h2 id="timeline-heading">"Timeline"</h2>
+            <ol class="timeline">
+                {detail.events.into_iter().map(|event| view! { <TimelineEvent event opened_at /> }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn Summary(decision: TraceSummary, actor: Option<String>) -> impl IntoView {
+    let agent_href = format!("/agents/{}", decision.agent_name);
+    view! {
+        <dl class="facts">
+            <dt>"Decision"</dt>
+            <dd class="mono">{decision.id.clone()}</dd>
+            <dt>"Agent"</dt>
+            <dd class="mono"><A href=agent_href>{decision.agent_name.clone()}</A></dd>
+            <dt>"Intent"</dt>
+            <dd class="mono">{decision.intent.clone()}</dd>
+            <dt>"Automation mode"</dt>
+            <dd>{decision.automation_mode.as_str()}</dd>
+            <dt>"On behalf of"</dt>
+            <dd>{actor.unwrap_or_else(|| "—".to_owned())}</dd>
+            <dt>"Status"</dt>
+            <dd><StatusBadge status=decision.status.as_str() /></dd>
+            <dt>"Outcome"</dt>
+            <dd>
+                {match decision.latest_outcome {
+                    Some(outcome) => view! { <OutcomeBadge outcome /> }.into_any(),
+                    None => "not evaluated".into_any(),
+                }}
+            </dd>
+            <dt>"Opened"</dt>
+            <dd><UtcTime unix_millis=decision.created_at /></dd>
+            <dt>"Duration"</dt>
+            <dd>{decision.duration_ms.map(format_duration).unwrap_or_else(|| "still open".to_owned())}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn ChainProof(verification: Verification) -> impl IntoView {
+    match verification.first_break {
+        None => view! {
+            <p class="notice notice-success" role="status" data-testid="chain-status">
+                <strong>"Chain intact. "</strong>
+                {format!(
+                    "All {} event hashes were recomputed on the server just now and match.",
+                    verification.events
+                )}
+            </p>
+        }
+        .into_any(),
+        Some(first_break) => view! {
+            <p class="notice notice-error" role="alert" data-testid="chain-status">
+                <strong>"Chain broken. "</strong>
+                {format!(
+                    "Event #{} ({}) does not match: {}. Everything from it on cannot be trusted.",
+                    first_break.sequence, first_break.event_id, first_break.reason
+                )}
+            </p>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn ReplayProof(replay: ReplayReport) -> impl IntoView {
+    let rerun = replay
+        .evaluations
+        .iter()
+        .filter(|evaluation| evaluation.replayed_outcome.is_some())
+        .count();
+    if replay.evaluations.is_empty() {
+        return view! {
+            <p class="notice" role="status" data-testid="replay-status">
+                "Replay: this decision recorded no evaluation."
+            </p>
+        }
+        .into_any();
+    }
+    if replay.identical {
+        return view! {
+            <p class="notice notice-success" role="status" data-testid="replay-status">
+                <strong>"Replay identical. "</strong>
+                {format!(
+                    "{rerun} of {} recorded evaluations re-run with their recorded policy version and inputs gave the same outcome, rules and rationale.",
+                    replay.evaluations.len()
+                )}
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="notice notice-error" role="alert" data-testid="replay-status">
+            <p><strong>"Replay differs. "</strong>"Re-running these evaluations did not give what was recorded:"</p>
+            <ul>
+                {replay.evaluations.into_iter().filter(|evaluation| !evaluation.identical).map(|evaluation| view! {
+                    <li>
+                        {format!("Event #{}: ", evaluation.sequence)}
+                        {evaluation.note.clone()}
+                        {evaluation.differences.into_iter().map(|difference| format!(
+                            " {} was {} and is now {}.",
+                            difference.field, difference.recorded, difference.replayed
+                        )).collect::<String>()}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn PoliciesUsed(decision: TraceSummary) -> impl IntoView {
+    view! {
+        <section aria-labelledby="policies-heading">
+            <h2 id="policies-heading">"Policy versions used"</h2>
+            {if decision.policies_used.is_empty() {
+                view! { <p class="muted">"None: no bound policy was evaluated."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="policy-uses">
+                        {decision.policies_used.into_iter().map(|used| view! {
+                            <li>
+                                <A href=policy_version_href(&used.policy_id, used.version)>
+                                    {format!("{} v{}", used.policy_id, used.version)}
+                                </A>
+                                " " <span class="mono muted" title="The version's content hash">{format!("sha256 {}", used.hash)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn TimelineEvent(event: TraceEvent, opened_at: i64) -> impl IntoView {
+    let payload = serde_json::to_string_pretty(&event.payload).unwrap_or_default();
+    let kind = event.kind.clone();
+    view! {
+        <li class=format!("timeline-event event-{kind}") data-kind=kind.clone()>
+            <div class="event-head">
+                <span class="event-sequence">{format!("#{}", event.sequence)}</span>
+                <strong>{kind.replace('_', " ")}</strong>
+                <UtcTime unix_millis=event.at />
+                <span class="muted" title="Since the decision was opened">
+                    {format!("+{}", format_duration(event.at - opened_at))}
+                </span>
+                <span class="muted">{format!("by {}", event.actor)}</span>
+            </div>
+            <pre class="code-view">{payload}</pre>
+            <p class="mono muted event-hash" title="SHA-256 of the previous hash and this event's canonical bytes">
+                {format!("hash {}", event.hash)}
+            </p>
+        </li>
+    }
+}
