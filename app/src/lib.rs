@@ -22,6 +22,7 @@ use leptos_router::{
 use pages::{
     agents::{AgentDetailPage, AgentsPage, ApiReferencePage},
     area::ApprovalsPage,
+    audit::AuditLogPage,
     home::HomePage,
     layout::SignedInLayout,
     login::LoginPage,
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/traces") view=TracesPage />
                     <Route path=path!("/traces/:id") view=DecisionTracePage />
+                    <Route path=path!("/audit") view=AuditLogPage />
                     <Route path=path!("/users") view=UsersPage />
                     <Route path=path!("/profile") view=ProfilePage />
                 </ParentRoute>

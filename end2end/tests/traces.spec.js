@@ -67,6 +67,8 @@ test("find a decision by its rationale, read its timeline and proofs, open its p
   await expect(rows.first()).toContainText("trace-bot");
   await expect(rows.first()).toContainText("committed");
   await expect(rows.first()).toContainText("trace-refunds v1");
+  await expect(page.getByRole("img", { name: /^1 decision; the busiest day had 1\.$/ })).toBeVisible();
+  await expect(page.getByText(/^Decisions per day by outcome/)).toBeVisible();
   await checkPage(page, "traces");
 
   // The filtered set exports as NDJSON, one decision per line with its events.
@@ -101,6 +103,21 @@ test("find a decision by its rationale, read its timeline and proofs, open its p
   await expect(page).toHaveURL(/\/policies\/trace-refunds\/versions\?view=1$/);
   await expect(page.getByRole("heading", { name: "Version 1 (read-only)" })).toBeVisible();
   await expect(page.getByText(/^sha256 [0-9a-f]{64}$/)).toBeVisible();
+});
+
+test("the audit log lists each admin action with who, what and the record after", async ({ page }) => {
+  await signIn(page, "admin@example.com", "admin password 123");
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto("/audit");
+  await hydrated(page);
+  await page.getByLabel("Area").selectOption("agent");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/\/audit\?area=agent/);
+  const created = page.getByRole("row", { name: /agent\.create trace-bot/ });
+  await expect(created).toContainText("admin@example.com");
+  await expect(page.getByRole("row", { name: /agent\.bind trace-bot/ })).toContainText("trace-refunds");
+  await expect(page.getByRole("cell", { name: "policy.publish" })).toHaveCount(0);
+  await checkPage(page, "audit");
 });
 
 test("a decision that does not exist is a plain 404 page", async ({ page }) => {

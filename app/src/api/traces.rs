@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
-    model::{ReplayReport, TraceDetail, TracePage, Verification},
+    model::{ReplayReport, TraceCharts, TraceDetail, TracePage, Verification},
 };
 
 #[cfg(feature = "ssr")]
@@ -15,7 +15,8 @@ use crate::{
     model::{Permission, TraceQuery},
     ssr::{
         auth::{require, session::app_state},
-        services::{decisions, traces},
+        now_millis,
+        services::{decisions, trace_charts, traces},
     },
 };
 
@@ -35,6 +36,15 @@ pub async fn load_traces(query: String) -> Result<TracePage, AppError> {
     require(Permission::Read).await?;
     let query = TraceQuery::parse(form_urlencoded::parse(query.as_bytes()))?;
     traces::list(&app_state()?.db, &query).await
+}
+
+/// The charts above the explorer's table, for the same URL query (its cursor is ignored: the
+/// charts show the whole filtered set).
+#[server(endpoint = "load_trace_charts")]
+pub async fn load_trace_charts(query: String) -> Result<TraceCharts, AppError> {
+    require(Permission::Read).await?;
+    let query = TraceQuery::parse(form_urlencoded::parse(query.as_bytes()))?;
+    trace_charts::charts(&app_state()?.db, &query.filter, now_millis()).await
 }
 
 #[server(endpoint = "load_decision_trace")]

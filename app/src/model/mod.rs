@@ -1,6 +1,7 @@
 //! Types shared by the browser and the server.
 
 mod agent;
+mod audit;
 mod decision;
 mod policy;
 mod role;
@@ -11,6 +12,7 @@ mod user;
 pub use agent::{
     AgentDetail, AgentKeySummary, AgentSummary, Binding, DecisionSummary, Freeze, IssuedAgentKey,
 };
+pub use audit::{AuditPage, AuditQuery, AuditRecord, AUDIT_AREAS, AUDIT_PAGE_SIZE};
 pub use decision::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind};
 pub use policy::{
     DiffKind, DiffLine, PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion,
@@ -20,8 +22,8 @@ pub use role::{Permission, Role};
 pub use time_format::{format_relative, format_utc};
 pub use trace::{
     ChainBreak, PolicyUse, ReplayDifference, ReplayReport, ReplayedEvaluation, TraceApproval,
-    TraceApprovalRecord, TraceCursor, TraceDetail, TraceEvaluation, TraceEvent, TraceExportLine,
-    TraceFilter, TracePage, TraceQuery, TraceSummary, Verification, DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
+    TraceApprovalRecord, TraceCharts, TraceCursor, TraceDetail, TraceEvaluation, TraceEvent,
+    TraceExportLine, TraceFilter, TracePage, TraceQuery, TraceSummary, Verification, VolumeBucket,
+    WaitBucket, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 pub use user::{CurrentUser, DisplayName, Email, Password, TokenSummary, UserId, UserSummary};

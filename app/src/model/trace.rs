@@ -431,6 +431,45 @@ pub struct TraceExportLine {
     pub events: Vec<TraceEvent>,
 }
 
+/// How the filtered decisions spread over time, by outcome, and how long their approval
+/// requests waited for an answer. Charted over the filter's time range, or the last 14 days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceCharts {
+    /// The charted window, Unix milliseconds, `from` inclusive and `to` exclusive.
+    pub from: i64,
+    pub to: i64,
+    /// An hour or a day, in milliseconds.
+    pub bucket_millis: i64,
+    /// Every bucket of the window, oldest first, empty ones included.
+    pub volume: Vec<VolumeBucket>,
+    /// Answered approval requests by how long they waited, fastest first.
+    pub approval_times: Vec<WaitBucket>,
+}
+
+/// Decisions opened within one bucket, by combined outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeBucket {
+    /// Unix milliseconds.
+    pub start: i64,
+    pub allow: i64,
+    pub requires_exception: i64,
+    pub deny: i64,
+    pub not_evaluated: i64,
+}
+
+impl VolumeBucket {
+    pub fn total(&self) -> i64 {
+        self.allow + self.requires_exception + self.deny + self.not_evaluated
+    }
+}
+
+/// Approval requests answered within one span of waiting, e.g. "10 min–1 h".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitBucket {
+    pub label: String,
+    pub answered: i64,
+}
+
 /// Where a stored chain stops matching its recomputation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

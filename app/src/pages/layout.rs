@@ -52,6 +52,7 @@ fn TopNavigation(person: CurrentUser) -> impl IntoView {
                 <li><A href="/approvals">"Approvals"</A></li>
                 <li><A href="/traces">"Traces"</A></li>
                 <li><A href="/api-reference">"API"</A></li>
+                <li><A href="/audit">"Audit"</A></li>
                 <Show when=move || is_admin>
                     <li><A href="/users">"Users"</A></li>
                 </Show>

@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod area;
+pub mod audit;
 pub mod forbidden;
 pub mod home;
 pub mod layout;
@@ -11,4 +12,5 @@ pub mod policies;
 pub mod profile;
 pub mod setup;
 pub mod traces;
+mod url_query;
 pub mod users;

@@ -862,3 +862,57 @@ async fn the_explorer_exports_the_filtered_set_for_a_signed_in_person() {
     assert_eq!(bad_filter.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad_filter.body["error"]["field"], "outcome");
 }
+
+#[tokio::test]
+async fn the_charts_count_the_filtered_decisions_by_outcome_and_their_approval_times() {
+    let History { app, .. } = history().await;
+    let viewer = app.signed_in(Role::Viewer).await;
+
+    let everything = app
+        .server_fn("load_trace_charts", &[("query", "")], Some(&viewer))
+        .await;
+    let refunds = app
+        .server_fn(
+            "load_trace_charts",
+            &[("query", "agent=refund-bot")],
+            Some(&viewer),
+        )
+        .await;
+
+    assert_eq!(everything.status, StatusCode::OK, "{}", everything.text);
+    let sum = |reply: &common::Reply, field: &str| -> i64 {
+        reply.body["volume"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|bucket| bucket[field].as_i64().unwrap())
+            .sum()
+    };
+    // allow: decisions 1 and 3; requires_exception: 2; deny: 4; never evaluated: 5.
+    assert_eq!(
+        [
+            sum(&everything, "allow"),
+            sum(&everything, "requires_exception"),
+            sum(&everything, "deny"),
+            sum(&everything, "not_evaluated"),
+        ],
+        [2, 1, 1, 1]
+    );
+    assert_eq!(everything.body["bucket_millis"], 3_600_000 * 24);
+    let answered: Vec<i64> = everything.body["approval_times"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bucket| bucket["answered"].as_i64().unwrap())
+        .collect();
+    assert_eq!(answered, vec![1, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        [
+            sum(&refunds, "allow"),
+            sum(&refunds, "requires_exception"),
+            sum(&refunds, "deny"),
+            sum(&refunds, "not_evaluated"),
+        ],
+        [1, 1, 0, 1]
+    );
+}

@@ -1,13 +1,12 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map, params::ParamsMap};
 
-use super::{format_duration, policy_version_href};
+use super::{charts::TraceChartsView, format_duration, policy_version_href};
 use crate::{
-    api::traces::load_traces,
+    api::traces::{load_trace_charts, load_traces},
     components::{OutcomeBadge, PageHeader, StatusBadge, UtcTime},
-    error::AppError,
     model::TraceSummary,
-    pages::forbidden::Refusal,
+    pages::url_query::{query_text, with_cursor, ListError, Pager},
 };
 
 const STATUSES: &[&str] = &[
@@ -26,6 +25,7 @@ const OUTCOMES: &[&str] = &["allow", "requires_exception", "deny"];
 pub fn TracesPage() -> impl IntoView {
     let query = use_query_map();
     let page = Resource::new(move || query_text(&query.read()), load_traces);
+    let charts = Resource::new(move || with_cursor(&query.read(), ""), load_trace_charts);
     view! {
         <PageHeader title="Traces" summary="Every decision agents made, step by step, with proof.">
             // A download, not a page: the router must not take it.
@@ -39,55 +39,28 @@ pub fn TracesPage() -> impl IntoView {
             </a>
         </PageHeader>
         <FilterForm query=query.get_untracked() />
+        // The charts stream in on their own, so a slow aggregate never holds up the table.
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                charts.await.ok().map(|charts| view! { <TraceChartsView charts /> })
+            })}
+        </Suspense>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => {
-                        let next = page
-                            .next_cursor
-                            .map(|cursor| format!("/traces?{}", with_cursor(&query.read_untracked(), &cursor)));
-                        let first = query.read_untracked().get("cursor").is_some().then(|| {
-                            format!("/traces?{}", with_cursor(&query.read_untracked(), ""))
-                        });
-                        view! {
-                            {if page.decisions.is_empty() {
-                                view! { <p class="empty-state">"No decision matches this filter."</p> }.into_any()
-                            } else {
-                                view! { <TracesTable decisions=page.decisions /> }.into_any()
-                            }}
-                            <nav class="pager" aria-label="Pages">
-                                {first.map(|href| view! { <A href=href>"← Newest"</A> })}
-                                {next.map(|href| view! { <A href=href attr:rel="next">"Older decisions →"</A> })}
-                            </nav>
-                        }.into_any()
-                    }
-                    Err(AppError::Invalid { field, message }) => view! {
-                        <p class="notice notice-error" role="alert" data-field=field>{message}</p>
+                    Ok(page) => view! {
+                        {if page.decisions.is_empty() {
+                            view! { <p class="empty-state">"No decision matches this filter."</p> }.into_any()
+                        } else {
+                            view! { <TracesTable decisions=page.decisions /> }.into_any()
+                        }}
+                        <Pager path="/traces" query=query.get_untracked() next_cursor=page.next_cursor older="Older decisions →" />
                     }.into_any(),
-                    Err(error) => view! { <Refusal error /> }.into_any(),
+                    Err(error) => view! { <ListError error /> }.into_any(),
                 }
             })}
         </Transition>
     }
-}
-
-/// The URL's query as the server function takes it: `key=value&…`.
-fn query_text(query: &ParamsMap) -> String {
-    query.to_query_string().trim_start_matches('?').to_owned()
-}
-
-/// The same filter starting at `cursor` (the first page when empty); other parameters stay as
-/// the person typed them, less the empty ones a submitted form carries.
-fn with_cursor(query: &ParamsMap, cursor: &str) -> String {
-    let mut pairs: ParamsMap = query
-        .into_iter()
-        .filter(|(key, value)| *key != "cursor" && !value.is_empty())
-        .map(|(key, value)| (key.clone(), value.to_owned()))
-        .collect();
-    if !cursor.is_empty() {
-        pairs.insert("cursor", cursor.to_owned());
-    }
-    query_text(&pairs)
 }
 
 #[component]

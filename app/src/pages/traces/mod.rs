@@ -1,5 +1,6 @@
 //! The trace explorer: find decisions, then read one whole with its proofs.
 
+mod charts;
 mod decision;
 mod list;
 

@@ -3,11 +3,13 @@
 
 pub mod agents;
 pub mod approvals;
+pub mod audit;
 pub mod decisions;
 pub mod dry_run;
 pub mod policies;
 pub mod policy_diff;
 pub mod sign_in;
 pub mod tokens;
+pub mod trace_charts;
 pub mod traces;
 pub mod users;

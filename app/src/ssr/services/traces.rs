@@ -30,6 +30,12 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct PreparedFilter(ListFilter);
 
+impl PreparedFilter {
+    pub fn list_filter(&self) -> &ListFilter {
+        &self.0
+    }
+}
+
 pub async fn prepare(db: &Db, filter: &TraceFilter) -> AppResult<PreparedFilter> {
     let agent_id = match &filter.agent {
         Some(agent) => Some(

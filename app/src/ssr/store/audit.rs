@@ -29,3 +29,46 @@ pub async fn record<'e>(
     .await
     .map(|_| ())
 }
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: String,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+/// Which entries a page holds: newest first, starting after `before` (an `(at, id)` pair).
+pub struct AuditSlice<'a> {
+    /// Actions whose name starts with `area.`.
+    pub area: Option<&'a str>,
+    pub actor: Option<&'a str>,
+    pub before: Option<(i64, &'a str)>,
+    pub limit: i64,
+}
+
+/// A keyset page: `(at, id)` after the cursor, so a deep page costs what the first does.
+pub async fn page<'e>(
+    db: impl Executor<'e, Database = Any>,
+    slice: AuditSlice<'_>,
+) -> sqlx::Result<Vec<AuditRow>> {
+    let prefix = slice.area.map(|area| format!("{area}."));
+    let (before_at, before_id) = slice.before.unzip();
+    sqlx::query_as(
+        "SELECT id, at, actor, action, target, before_json, after_json FROM audit_log \
+         WHERE ($1 IS NULL OR substr(action, 1, length($1)) = $1) \
+         AND ($2 IS NULL OR actor = $2) \
+         AND ($3 IS NULL OR at < $3 OR (at = $3 AND id < $4)) \
+         ORDER BY at DESC, id DESC LIMIT $5",
+    )
+    .bind(prefix)
+    .bind(slice.actor)
+    .bind(before_at)
+    .bind(before_id)
+    .bind(slice.limit)
+    .fetch_all(db)
+    .await
+}

@@ -109,21 +109,52 @@ pub async fn list<'e>(
     filter: &ListFilter,
     limit: i64,
 ) -> sqlx::Result<Vec<ListedDecision>> {
-    let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<SqlValue> = Vec::new();
-    let next = |value: SqlValue, values: &mut Vec<SqlValue>| {
-        values.push(value);
-        format!("${}", values.len())
+    let conditions = conditions(backend, filter, &mut values);
+    let limit_placeholder = placeholder(SqlValue::Int(limit), &mut values);
+    let where_clause = where_clause(&conditions);
+    // The same order either way; written as expressions, it keeps the planner from walking the
+    // newest-first index when a few matches are to be sorted instead.
+    let order = if filter.drive == Drive::Recency {
+        "d.created_at DESC, d.id DESC"
+    } else {
+        "d.created_at + 0 DESC, d.id || '' DESC"
     };
+    let sql = format!(
+        "SELECT {LISTED_COLUMNS} FROM decisions d {where_clause} \
+         ORDER BY {order} LIMIT {limit_placeholder}"
+    );
+    bind_query_as(sqlx::query_as(&sql), &values)
+        .fetch_all(db)
+        .await
+}
+
+fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// Binds `value` as the next numbered parameter and names it.
+fn placeholder(value: SqlValue, values: &mut Vec<SqlValue>) -> String {
+    values.push(value);
+    format!("${}", values.len())
+}
+
+/// The SQL conditions on `decisions d` that `filter` asks for, binding their values.
+fn conditions(backend: Backend, filter: &ListFilter, values: &mut Vec<SqlValue>) -> Vec<String> {
+    let mut conditions: Vec<String> = Vec::new();
     if let Some(agent_id) = &filter.agent_id {
-        let p = next(SqlValue::Text(agent_id.clone()), &mut values);
+        let p = placeholder(SqlValue::Text(agent_id.clone()), values);
         conditions.push(format!("d.agent_id = {p}"));
     }
     if let Some(prefix) = &filter.intent_prefix {
         // Intents are ASCII letters, digits and `. _ - : /`, all below '~', so the strings that
         // start with the prefix are exactly those in [prefix, prefix + '~'): an index range.
-        let low = next(SqlValue::Text(prefix.clone()), &mut values);
-        let high = next(SqlValue::Text(format!("{prefix}~")), &mut values);
+        let low = placeholder(SqlValue::Text(prefix.clone()), values);
+        let high = placeholder(SqlValue::Text(format!("{prefix}~")), values);
         // `|| ''` keeps the planner off the intent index unless the prefix's matches are few.
         let expression = if filter.drive == Drive::Intent {
             "d.intent"
@@ -137,18 +168,18 @@ pub async fn list<'e>(
         conditions.push(format!("{column} >= {low} AND {column} < {high}"));
     }
     if let Some(status) = &filter.status {
-        let p = next(SqlValue::Text(status.clone()), &mut values);
+        let p = placeholder(SqlValue::Text(status.clone()), values);
         conditions.push(format!("d.status = {p}"));
     }
     if let Some(outcome) = &filter.outcome {
-        let p = next(SqlValue::Text(outcome.clone()), &mut values);
+        let p = placeholder(SqlValue::Text(outcome.clone()), values);
         conditions.push(format!("d.latest_outcome = {p}"));
     }
     if let Some(policy_id) = &filter.policy_id {
-        let p = next(SqlValue::Text(policy_id.clone()), &mut values);
+        let p = placeholder(SqlValue::Text(policy_id.clone()), values);
         let version = match filter.policy_version {
             Some(version) => {
-                let v = next(SqlValue::Int(version), &mut values);
+                let v = placeholder(SqlValue::Int(version), values);
                 format!(" AND pe.policy_version = {v}")
             }
             None => String::new(),
@@ -166,7 +197,7 @@ pub async fn list<'e>(
         });
     }
     if let Some(approver) = &filter.approver {
-        let p = next(SqlValue::Text(approver.clone()), &mut values);
+        let p = placeholder(SqlValue::Text(approver.clone()), values);
         conditions.push(if filter.drive == Drive::Approver {
             format!("d.id IN (SELECT ap.decision_id FROM approvals ap WHERE ap.resolved_by = {p})")
         } else {
@@ -177,15 +208,15 @@ pub async fn list<'e>(
         });
     }
     if let Some(from) = filter.from {
-        let p = next(SqlValue::Int(from), &mut values);
+        let p = placeholder(SqlValue::Int(from), values);
         conditions.push(format!("d.created_at >= {p}"));
     }
     if let Some(to) = filter.to {
-        let p = next(SqlValue::Int(to), &mut values);
+        let p = placeholder(SqlValue::Int(to), values);
         conditions.push(format!("d.created_at < {p}"));
     }
     if let Some(text) = &filter.text {
-        let p = next(SqlValue::Text(like_pattern(text)), &mut values);
+        let p = placeholder(SqlValue::Text(like_pattern(text)), values);
         // `OFFSET 0` keeps PostgreSQL from turning the probe into a join over every event:
         // the probe runs per candidate decision, newest first, until the page is full.
         conditions.push(format!(
@@ -194,26 +225,62 @@ pub async fn list<'e>(
         ));
     }
     if let Some((created_at, id)) = &filter.before {
-        let c = next(SqlValue::Int(*created_at), &mut values);
-        let i = next(SqlValue::Text(id.clone()), &mut values);
+        let c = placeholder(SqlValue::Int(*created_at), values);
+        let i = placeholder(SqlValue::Text(id.clone()), values);
         conditions.push(format!("(d.created_at, d.id) < ({c}, {i})"));
     }
-    let limit_placeholder = next(SqlValue::Int(limit), &mut values);
-    let where_clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    // The same order either way; written as expressions, it keeps the planner from walking the
-    // newest-first index when a few matches are to be sorted instead.
-    let order = if filter.drive == Drive::Recency {
-        "d.created_at DESC, d.id DESC"
-    } else {
-        "d.created_at + 0 DESC, d.id || '' DESC"
-    };
+    conditions
+}
+
+/// Decisions matching `filter` per time bucket and combined outcome (`none` when not
+/// evaluated): `(bucket start, outcome, count)`, oldest bucket first.
+pub async fn outcome_counts<'e>(
+    db: impl Executor<'e, Database = Any>,
+    backend: Backend,
+    filter: &ListFilter,
+    bucket_millis: i64,
+) -> sqlx::Result<Vec<(i64, String, i64)>> {
+    let mut values: Vec<SqlValue> = Vec::new();
+    let conditions = conditions(backend, filter, &mut values);
+    let bucket = placeholder(SqlValue::Int(bucket_millis), &mut values);
     let sql = format!(
-        "SELECT {LISTED_COLUMNS} FROM decisions d {where_clause} \
-         ORDER BY {order} LIMIT {limit_placeholder}"
+        "SELECT (d.created_at / {bucket}) * {bucket} AS bucket, \
+         COALESCE(d.latest_outcome, 'none') AS outcome, COUNT(*) AS decisions \
+         FROM decisions d {} GROUP BY 1, 2 ORDER BY 1",
+        where_clause(&conditions)
+    );
+    bind_query_as(sqlx::query_as(&sql), &values)
+        .fetch_all(db)
+        .await
+}
+
+/// Upper bounds, in milliseconds, of the approval-time buckets `approval_time_counts` uses.
+pub const APPROVAL_TIME_BOUNDS: [i64; 5] = [60_000, 600_000, 3_600_000, 14_400_000, 86_400_000];
+
+/// How long answered approval requests of decisions matching `filter` took, as
+/// `(bucket index, count)`: index i counts those under `APPROVAL_TIME_BOUNDS[i]` (and not under
+/// the bound before), index 5 the slower ones.
+pub async fn approval_time_counts<'e>(
+    db: impl Executor<'e, Database = Any>,
+    backend: Backend,
+    filter: &ListFilter,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let mut values: Vec<SqlValue> = Vec::new();
+    let mut conditions = conditions(backend, filter, &mut values);
+    conditions.push("ap.resolved_at IS NOT NULL".to_owned());
+    conditions.push("ap.status IN ('approved', 'rejected')".to_owned());
+    let cases: String = APPROVAL_TIME_BOUNDS
+        .iter()
+        .enumerate()
+        .map(|(index, bound)| format!("WHEN waited < {bound} THEN {index} "))
+        .collect();
+    let sql = format!(
+        "SELECT CASE {cases}ELSE {} END AS bucket, COUNT(*) AS answered FROM \
+         (SELECT ap.resolved_at - ap.requested_at AS waited FROM approvals ap \
+         JOIN decisions d ON d.id = ap.decision_id {}) answered_requests \
+         GROUP BY 1 ORDER BY 1",
+        APPROVAL_TIME_BOUNDS.len(),
+        where_clause(&conditions)
     );
     bind_query_as(sqlx::query_as(&sql), &values)
         .fetch_all(db)

@@ -1,0 +1,129 @@
+//! The explorer's charts as SVG drawn on the server: they render without JavaScript and follow
+//! the filter, because the filter is the URL.
+
+use leptos::prelude::*;
+
+use crate::model::{format_utc, TraceCharts, VolumeBucket, WaitBucket};
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 160.0;
+const LEFT: f64 = 44.0;
+const BOTTOM: f64 = 22.0;
+const TOP: f64 = 8.0;
+
+/// The outcomes stacked in each bar, bottom up, with the class that colours them.
+const STACK: [(&str, &str); 4] = [
+    ("allow", "chart-allow"),
+    ("requires exception", "chart-requires"),
+    ("deny", "chart-deny"),
+    ("not evaluated", "chart-none"),
+];
+
+#[component]
+pub fn TraceChartsView(charts: TraceCharts) -> impl IntoView {
+    let unit = if charts.bucket_millis < 86_400_000 {
+        "hour"
+    } else {
+        "day"
+    };
+    view! {
+        <section class="charts" aria-label="Charts of the filtered decisions">
+            <figure>
+                <figcaption>
+                    {format!("Decisions per {unit} by outcome, {} to {}", format_utc(charts.from), format_utc(charts.to))}
+                </figcaption>
+                <VolumeChart buckets=charts.volume bucket_millis=charts.bucket_millis />
+                <ul class="chart-legend">
+                    {STACK.iter().map(|(label, class)| view! {
+                        <li><span class=format!("swatch {class}")></span>{*label}</li>
+                    }).collect_view()}
+                </ul>
+            </figure>
+            <figure>
+                <figcaption>"Time to answer approval requests"</figcaption>
+                <WaitChart buckets=charts.approval_times />
+            </figure>
+        </section>
+    }
+}
+
+#[component]
+fn VolumeChart(buckets: Vec<VolumeBucket>, bucket_millis: i64) -> impl IntoView {
+    let total: i64 = buckets.iter().map(VolumeBucket::total).sum();
+    let peak = buckets
+        .iter()
+        .map(VolumeBucket::total)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let plot_width = WIDTH - LEFT;
+    let plot_height = HEIGHT - TOP - BOTTOM;
+    let slot = plot_width / buckets.len().max(1) as f64;
+    let bar_width = (slot * 0.8).max(1.0);
+    let first = buckets.first().map(|bucket| bucket.start);
+    let last = buckets.last().map(|bucket| bucket.start);
+    let unit = if bucket_millis < 86_400_000 {
+        "hour"
+    } else {
+        "day"
+    };
+    let noun = if total == 1 { "decision" } else { "decisions" };
+    let summary = format!("{total} {noun}; the busiest {unit} had {peak}.");
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary>
+            <line class="chart-axis" x1=LEFT y1=TOP x2=LEFT y2=HEIGHT - BOTTOM />
+            <line class="chart-axis" x1=LEFT y1=HEIGHT - BOTTOM x2=WIDTH y2=HEIGHT - BOTTOM />
+            <text class="chart-label" x=LEFT - 4.0 y=TOP + 8.0 text-anchor="end">{peak}</text>
+            <text class="chart-label" x=LEFT - 4.0 y=HEIGHT - BOTTOM text-anchor="end">"0"</text>
+            {first.map(|start| view! {
+                <text class="chart-label" x=LEFT y=HEIGHT - 6.0>{format_utc(start)}</text>
+            })}
+            {last.filter(|last| Some(*last) != first).map(|start| view! {
+                <text class="chart-label" x=WIDTH y=HEIGHT - 6.0 text-anchor="end">{format_utc(start)}</text>
+            })}
+            {buckets.into_iter().enumerate().filter(|(_, bucket)| bucket.total() > 0).map(|(index, bucket)| {
+                let x = LEFT + index as f64 * slot + (slot - bar_width) / 2.0;
+                let counts = [bucket.allow, bucket.requires_exception, bucket.deny, bucket.not_evaluated];
+                let mut base = HEIGHT - BOTTOM;
+                let segments = counts.iter().zip(STACK).filter(|(count, _)| **count > 0).map(|(count, (_, class))| {
+                    let height = *count as f64 / peak as f64 * plot_height;
+                    base -= height;
+                    view! { <rect class=class x=format!("{x:.1}") y=format!("{base:.1}") width=format!("{bar_width:.1}") height=format!("{height:.1}") /> }
+                }).collect_view();
+                let title = format!(
+                    "{}: {} decisions ({} allow, {} requires exception, {} deny, {} not evaluated)",
+                    format_utc(bucket.start), bucket.total(), bucket.allow, bucket.requires_exception, bucket.deny, bucket.not_evaluated
+                );
+                view! { <g><title>{title}</title>{segments}</g> }
+            }).collect_view()}
+        </svg>
+    }
+}
+
+#[component]
+fn WaitChart(buckets: Vec<WaitBucket>) -> impl IntoView {
+    const ROW: f64 = 20.0;
+    const LABEL: f64 = 110.0;
+    let peak = buckets
+        .iter()
+        .map(|bucket| bucket.answered)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let answered: i64 = buckets.iter().map(|bucket| bucket.answered).sum();
+    let height = ROW * buckets.len() as f64;
+    let summary = format!("{answered} answered approval requests by time to answer.");
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=summary>
+            {buckets.into_iter().enumerate().map(|(index, bucket)| {
+                let y = index as f64 * ROW;
+                let width = bucket.answered as f64 / peak as f64 * (WIDTH - LABEL - 60.0);
+                view! {
+                    <text class="chart-label" x=LABEL - 6.0 y=y + 14.0 text-anchor="end">{bucket.label.clone()}</text>
+                    <rect class="chart-wait" x=LABEL y=y + 4.0 width=format!("{width:.1}") height=ROW - 8.0 />
+                    <text class="chart-label" x=LABEL + width + 6.0 y=y + 14.0>{bucket.answered}</text>
+                }
+            }).collect_view()}
+        </svg>
+    }
+}
