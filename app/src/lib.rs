@@ -21,7 +21,7 @@ use leptos_router::{
 
 use pages::{
     agents::{AgentDetailPage, AgentsPage, ApiReferencePage},
-    area::ApprovalsPage,
+    approvals::{ApprovalRequestPage, ApprovalsPage},
     audit::AuditLogPage,
     home::HomePage,
     layout::SignedInLayout,
@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agents/:name") view=AgentDetailPage />
                     <Route path=path!("/api-reference") view=ApiReferencePage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
+                    <Route path=path!("/approvals/:id") view=ApprovalRequestPage />
                     <Route path=path!("/traces") view=TracesPage />
                     <Route path=path!("/traces/:id") view=DecisionTracePage />
                     <Route path=path!("/audit") view=AuditLogPage />

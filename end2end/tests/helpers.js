@@ -31,4 +31,34 @@ async function signIn(page, email, password) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-module.exports = { hydrated, checkPage, signIn };
+/**
+ * As the signed-in admin: publishes a policy `policyId` from the refund_limit template and
+ * creates agent `agentName` bound to it; returns the agent's API key.
+ */
+async function provisionRefundAgent(page, policyId, agentName) {
+  await page.goto("/policies");
+  await hydrated(page);
+  await page.getByLabel(/Policy id/).fill(policyId);
+  await page.getByLabel("Start from").selectOption("refund_limit");
+  await page.getByRole("button", { name: "Create draft" }).click();
+  await expect(page).toHaveURL(new RegExp(`/policies/${policyId}/edit$`));
+  await hydrated(page);
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByLabel("Change note").fill("first version");
+  await page.getByRole("button", { name: "Publish" }).click();
+  await expect(page.getByRole("status")).toContainText("Published version 1");
+
+  await page.goto("/agents");
+  await hydrated(page);
+  await page.getByLabel(/^Name/).fill(agentName);
+  await page.getByRole("button", { name: "Create agent and key" }).click();
+  const key = await page.getByTestId("agent-key").textContent();
+  await page.goto(`/agents/${agentName}`);
+  await hydrated(page);
+  await page.getByLabel("Published policy").selectOption(policyId);
+  await page.getByRole("button", { name: "Bind policy" }).click();
+  await expect(page.getByRole("status")).toContainText(`Bound ${policyId}`);
+  return key;
+}
+
+module.exports = { hydrated, checkPage, signIn, provisionRefundAgent };

@@ -1,7 +1,7 @@
 // An agent's decision is found in the trace explorer by a word of its rationale; its page shows
 // the timeline, "chain intact", an identical replay, and links to the exact policy version used.
 const { test, expect } = require("@playwright/test");
-const { hydrated, checkPage, signIn } = require("./helpers");
+const { hydrated, checkPage, signIn, provisionRefundAgent } = require("./helpers");
 
 test("find a decision by its rationale, read its timeline and proofs, open its policy version", async ({ page, request }) => {
   page.on("dialog", (dialog) => dialog.accept());
@@ -9,28 +9,7 @@ test("find a decision by its rationale, read its timeline and proofs, open its p
   await expect(page).toHaveURL(/\/$/);
 
   // A published refund policy and an agent bound to it.
-  await page.goto("/policies");
-  await hydrated(page);
-  await page.getByLabel(/Policy id/).fill("trace-refunds");
-  await page.getByLabel("Start from").selectOption("refund_limit");
-  await page.getByRole("button", { name: "Create draft" }).click();
-  await expect(page).toHaveURL(/\/policies\/trace-refunds\/edit$/);
-  await hydrated(page);
-  await page.getByRole("button", { name: "Publish" }).click();
-  await page.getByLabel("Change note").fill("for the trace explorer");
-  await page.getByRole("button", { name: "Publish" }).click();
-  await expect(page.getByRole("status")).toContainText("Published version 1");
-
-  await page.goto("/agents");
-  await hydrated(page);
-  await page.getByLabel(/^Name/).fill("trace-bot");
-  await page.getByRole("button", { name: "Create agent and key" }).click();
-  const key = await page.getByTestId("agent-key").textContent();
-  await page.goto("/agents/trace-bot");
-  await hydrated(page);
-  await page.getByLabel("Published policy").selectOption("trace-refunds");
-  await page.getByRole("button", { name: "Bind policy" }).click();
-  await expect(page.getByRole("status")).toContainText("Bound trace-refunds");
+  const key = await provisionRefundAgent(page, "trace-refunds", "trace-bot");
 
   // The agent decides a refund of an amount no other test uses, then commits it.
   const auth = { Authorization: `Bearer ${key}` };

@@ -1,6 +1,7 @@
 //! Types shared by the browser and the server.
 
 mod agent;
+mod approval;
 mod audit;
 mod decision;
 mod policy;
@@ -12,6 +13,7 @@ mod user;
 pub use agent::{
     AgentDetail, AgentKeySummary, AgentSummary, Binding, DecisionSummary, Freeze, IssuedAgentKey,
 };
+pub use approval::{ApprovalInbox, ApprovalItem, ApprovalRequestView};
 pub use audit::{AuditPage, AuditQuery, AuditRecord, AUDIT_AREAS, AUDIT_PAGE_SIZE};
 pub use decision::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind};
 pub use policy::{

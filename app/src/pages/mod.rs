@@ -1,7 +1,7 @@
 //! One module per area of the product.
 
 pub mod agents;
-pub mod area;
+pub mod approvals;
 pub mod audit;
 pub mod forbidden;
 pub mod home;

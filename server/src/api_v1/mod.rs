@@ -5,6 +5,7 @@ mod admin_agents;
 mod admin_decisions;
 mod admin_policies;
 mod agent;
+mod approvals;
 mod decisions;
 mod error;
 mod json_body;
@@ -42,6 +43,9 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin_agents::unbind))
         .routes(routes!(admin_agents::freeze))
         .routes(routes!(admin_agents::freeze_all))
+        .routes(routes!(approvals::list))
+        .routes(routes!(approvals::show))
+        .routes(routes!(approvals::resolve))
         .routes(routes!(admin_decisions::list))
         .routes(routes!(admin_decisions::export))
         .routes(routes!(admin_decisions::show))

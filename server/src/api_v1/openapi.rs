@@ -21,6 +21,7 @@ use utoipa::{
         (name = "decisions", description = "The agent API: API keys (`vk_…`)."),
         (name = "admin", description = "Provisioning: admins' personal access tokens (`vp_…`)."),
         (name = "traces", description = "The trace explorer: find, read, verify, replay and export decisions; personal access tokens of any role."),
+        (name = "approvals", description = "The approval inbox: approvers' personal access tokens answer requests."),
         (name = "policies", description = "Policy tooling."),
         (name = "people", description = "People and their tokens."),
     )

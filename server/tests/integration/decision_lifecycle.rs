@@ -55,9 +55,12 @@ async fn approve(world: &World, approval_id: &str, approve: bool) {
     approvals::resolve(
         &world.app.state,
         &approver,
-        approval_id,
-        approve,
-        Some("checked the ticket"),
+        approvals::ApproverAnswer {
+            approval_id,
+            approve,
+            rationale: Some("checked the ticket"),
+            evidence_hash: None,
+        },
     )
     .await
     .expect("resolve approval");

@@ -4,6 +4,7 @@
 mod common;
 
 mod agent_access;
+mod approval_inbox;
 mod audit_log;
 mod command_line;
 mod decision_lifecycle;

@@ -164,24 +164,21 @@ async fn resolve(app: &TestApp, approval_id: &str, rationale: &str) {
             .unwrap()
             .and_then(|row| row.current_user())
             .unwrap();
-    approvals::resolve(&app.state, &approver, approval_id, true, Some(rationale))
+    let answer = approvals::ApproverAnswer {
+        approval_id,
+        approve: true,
+        rationale: Some(rationale),
+        evidence_hash: None,
+    };
+    approvals::resolve(&app.state, &approver, answer)
         .await
         .expect("resolve approval");
 }
 
 /// A personal access token of a person with `role`.
 async fn token_of(app: &TestApp, role: Role) -> String {
-    let email = format!("{role}-reader@example.com");
-    app.create_user(&email, role).await;
-    let person = store::users::find_by_email(&app.state.db.pool, &Email::parse(&email).unwrap())
+    app.token_for(&format!("{role}-reader@example.com"), role)
         .await
-        .unwrap()
-        .and_then(|row| row.current_user())
-        .unwrap();
-    app::ssr::services::tokens::create(&app.state.db, &person, "tests", None)
-        .await
-        .unwrap()
-        .plaintext
 }
 
 /// The ids of the decisions a filter finds, newest first.

@@ -187,8 +187,9 @@ fn PoliciesUsed(decision: TraceSummary) -> impl IntoView {
     }
 }
 
+/// One event of a decision's chain: kind, time since opening, actor, payload and hash.
 #[component]
-fn TimelineEvent(event: TraceEvent, opened_at: i64) -> impl IntoView {
+pub(crate) fn TimelineEvent(event: TraceEvent, opened_at: i64) -> impl IntoView {
     let payload = serde_json::to_string_pretty(&event.payload).unwrap_or_default();
     let kind = event.kind.clone();
     view! {

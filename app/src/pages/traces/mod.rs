@@ -5,10 +5,11 @@ mod decision;
 mod list;
 
 pub use decision::DecisionTracePage;
+pub(crate) use decision::TimelineEvent;
 pub use list::TracesPage;
 
 /// "1.2 s", "3 min": how long a decision stayed open.
-fn format_duration(millis: i64) -> String {
+pub(crate) fn format_duration(millis: i64) -> String {
     match millis {
         ms if ms < 1_000 => format!("{ms} ms"),
         ms if ms < 60_000 => format!("{:.1} s", ms as f64 / 1_000.0),

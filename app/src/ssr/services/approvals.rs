@@ -1,23 +1,83 @@
 //! Resolving approval requests: by a person, or by the clock when nobody answered in time.
 
 use crate::{
-    error::AppResult,
-    model::CurrentUser,
-    ssr::{now_millis, store, AppState},
+    error::{AppError, AppResult},
+    model::{ApprovalItem, ApprovalStatus, CurrentUser},
+    ssr::{db::Db, now_millis, store, store::approvals::InboxRow, AppState},
 };
 
 use super::decisions::{commands::Command, requests::optional_long_text, views::DecisionView};
 
+/// Requests the inbox lists at most, pending and resolved each.
+const INBOX_SIZE: i64 = 200;
+
+/// What waits for an answer, newest first, and what was answered lately.
+pub async fn inbox(db: &Db) -> AppResult<(Vec<ApprovalItem>, Vec<ApprovalItem>)> {
+    let pending = store::approvals::pending(&db.pool, INBOX_SIZE).await?;
+    let resolved = store::approvals::resolved(&db.pool, INBOX_SIZE).await?;
+    Ok((
+        pending.into_iter().map(item).collect(),
+        resolved.into_iter().map(item).collect(),
+    ))
+}
+
+pub async fn find(db: &Db, approval_id: &str) -> AppResult<ApprovalItem> {
+    store::approvals::inbox_row(&db.pool, approval_id)
+        .await?
+        .map(item)
+        .ok_or_else(|| AppError::not_found("No such approval request."))
+}
+
+/// The hash of the decision's latest event: what an answer binds to.
+pub async fn evidence_hash(db: &Db, decision_id: &str) -> AppResult<String> {
+    store::decisions::find(&db.pool, decision_id, None)
+        .await?
+        .map(|decision| decision.last_hash)
+        .ok_or_else(|| AppError::not_found("The approval's decision is gone."))
+}
+
+fn item(row: InboxRow) -> ApprovalItem {
+    ApprovalItem {
+        id: row.id,
+        decision_id: row.decision_id,
+        agent_name: row.agent_name,
+        intent: row.intent,
+        title: row.title,
+        message: row.message,
+        approval_route: row.approval_route,
+        require_rationale: row.require_rationale != 0,
+        status: ApprovalStatus::parse(&row.status).unwrap_or(ApprovalStatus::Pending),
+        requested_at: row.requested_at,
+        expires_at: row.expires_at,
+        resolved_at: row.resolved_at,
+        resolved_by: row.resolved_by,
+        rationale: row.rationale,
+    }
+}
+
 /// Overdue requests expired per sweep; the rest wait for the next sweep.
 const EXPIRY_BATCH: i64 = 500;
+
+/// What an approver answers. `evidence_hash` is the decision's chain head as the approver saw
+/// it; when given and the decision has moved on since, the answer is refused.
+pub struct ApproverAnswer<'a> {
+    pub approval_id: &'a str,
+    pub approve: bool,
+    pub rationale: Option<&'a str>,
+    pub evidence_hash: Option<&'a str>,
+}
 
 pub async fn resolve(
     state: &AppState,
     approver: &CurrentUser,
-    approval_id: &str,
-    approve: bool,
-    rationale: Option<&str>,
+    answer: ApproverAnswer<'_>,
 ) -> AppResult<DecisionView> {
+    let ApproverAnswer {
+        approval_id,
+        approve,
+        rationale,
+        evidence_hash,
+    } = answer;
     let rationale =
         optional_long_text("rationale", rationale.map(str::trim))?.filter(|text| !text.is_empty());
     let applied = state
@@ -27,6 +87,7 @@ pub async fn resolve(
             approver: approver.email.clone(),
             approve,
             rationale,
+            evidence_hash: evidence_hash.map(str::to_owned),
         })
         .await?;
     Ok(DecisionView::of(&applied.decision))

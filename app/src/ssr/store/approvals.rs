@@ -117,3 +117,66 @@ pub async fn of_decision<'e>(
     .fetch_all(db)
     .await
 }
+
+/// An approval request with what the inbox shows beside it: the agent's name and the intent.
+#[derive(Debug, Clone, FromRow)]
+pub struct InboxRow {
+    pub id: String,
+    pub decision_id: String,
+    pub agent_name: String,
+    pub intent: String,
+    pub title: String,
+    pub message: String,
+    pub approval_route: Option<String>,
+    pub require_rationale: i64,
+    pub status: String,
+    pub requested_at: i64,
+    pub expires_at: i64,
+    pub resolved_at: Option<i64>,
+    pub resolved_by: Option<String>,
+    pub rationale: Option<String>,
+}
+
+const INBOX_SELECT: &str = "SELECT ap.id, ap.decision_id, \
+    (SELECT a.name FROM agents a WHERE a.id = ap.agent_id) AS agent_name, d.intent, ap.title, \
+    ap.message, ap.approval_route, ap.require_rationale, ap.status, ap.requested_at, \
+    ap.expires_at, ap.resolved_at, ap.resolved_by, ap.rationale \
+    FROM approvals ap JOIN decisions d ON d.id = ap.decision_id";
+
+/// Requests still waiting for an answer, newest first.
+pub async fn pending<'e>(
+    db: impl Executor<'e, Database = Any>,
+    limit: i64,
+) -> sqlx::Result<Vec<InboxRow>> {
+    sqlx::query_as(&format!(
+        "{INBOX_SELECT} WHERE ap.status = 'pending' ORDER BY ap.requested_at DESC, ap.id DESC \
+         LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Answered and expired requests, most recently resolved first.
+pub async fn resolved<'e>(
+    db: impl Executor<'e, Database = Any>,
+    limit: i64,
+) -> sqlx::Result<Vec<InboxRow>> {
+    sqlx::query_as(&format!(
+        "{INBOX_SELECT} WHERE ap.status <> 'pending' ORDER BY ap.resolved_at DESC, ap.id DESC \
+         LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn inbox_row<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> sqlx::Result<Option<InboxRow>> {
+    sqlx::query_as(&format!("{INBOX_SELECT} WHERE ap.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}

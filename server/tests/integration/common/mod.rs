@@ -206,9 +206,13 @@ impl TestApp {
 
     /// An admin's personal access token.
     pub async fn admin_token(&self) -> String {
-        let email = "admin@example.com";
-        self.create_user(email, Role::Admin).await;
-        let admin = app::ssr::store::users::find_by_email(
+        self.token_for("admin@example.com", Role::Admin).await
+    }
+
+    /// Creates a person with `role` and returns a personal access token of theirs.
+    pub async fn token_for(&self, email: &str, role: Role) -> String {
+        self.create_user(email, role).await;
+        let person = app::ssr::store::users::find_by_email(
             &self.state.db.pool,
             &Email::parse(email).unwrap(),
         )
@@ -216,7 +220,7 @@ impl TestApp {
         .unwrap()
         .and_then(|row| row.current_user())
         .unwrap();
-        app::ssr::services::tokens::create(&self.state.db, &admin, "tests", None)
+        app::ssr::services::tokens::create(&self.state.db, &person, "tests", None)
             .await
             .unwrap()
             .plaintext

@@ -115,6 +115,8 @@ pub enum Command {
         approver: String,
         approve: bool,
         rationale: Option<String>,
+        /// The decision's chain head when the approver looked; the answer binds to it.
+        evidence_hash: Option<String>,
     },
     ExpireApproval {
         approval_id: String,
@@ -256,14 +258,18 @@ pub async fn apply(
             approver,
             approve,
             rationale,
+            evidence_hash,
         } => {
             resolve(
                 conn,
                 batch,
-                approval_id,
-                approver,
-                *approve,
-                rationale.as_deref(),
+                Answer {
+                    approval_id,
+                    approver,
+                    approve: *approve,
+                    rationale: rationale.as_deref(),
+                    evidence_hash: evidence_hash.as_deref(),
+                },
                 now,
             )
             .await
@@ -502,15 +508,28 @@ async fn withdraw_pending_approvals(
     Ok(())
 }
 
+/// A person's answer to an approval request.
+struct Answer<'a> {
+    approval_id: &'a str,
+    approver: &'a str,
+    approve: bool,
+    rationale: Option<&'a str>,
+    evidence_hash: Option<&'a str>,
+}
+
 async fn resolve(
     conn: &mut Conn,
     batch: &mut Batch,
-    approval_id: &str,
-    approver: &str,
-    approve: bool,
-    rationale: Option<&str>,
+    answer: Answer<'_>,
     now: i64,
 ) -> Result<Applied, Refusal> {
+    let Answer {
+        approval_id,
+        approver,
+        approve,
+        rationale,
+        evidence_hash,
+    } = answer;
     let approval = pending_approval(conn, approval_id).await?;
     if approval.require_rationale != 0 && rationale.is_none_or(|text| text.trim().is_empty()) {
         return Err(AppError::invalid("rationale", "This approval needs a rationale.").into());
@@ -519,6 +538,12 @@ async fn resolve(
         .decision(conn, &approval.decision_id)
         .await?
         .ok_or_else(|| AppError::not_found("The approval's decision is gone."))?;
+    if evidence_hash.is_some_and(|seen| seen != decision.last_hash) {
+        return Err(AppError::conflict(
+            "The decision changed since you looked at it; look again before you answer.",
+        )
+        .into());
+    }
     check(Step::ResolveApproval, &standing(&decision))?;
     let (status, decision_status) = if approve {
         (ApprovalStatus::Approved, DecisionStatus::Approved)
@@ -605,8 +630,12 @@ async fn pending_approval(conn: &mut Conn, approval_id: &str) -> Result<Approval
         .await?
         .ok_or_else(|| AppError::not_found("No such approval request."))?;
     if approval.status != ApprovalStatus::Pending.as_str() {
+        let by = approval
+            .resolved_by
+            .map(|by| format!(" by {by}"))
+            .unwrap_or_default();
         return Err(AppError::conflict(format!(
-            "The approval request is already {}.",
+            "The approval request is already {}{by}.",
             approval.status
         ))
         .into());

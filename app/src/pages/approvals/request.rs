@@ -1,0 +1,168 @@
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use crate::{
+    api::approvals::{load_approval_request, ResolveApproval},
+    components::{last_error, FieldError, FormError, OutcomeBadge, PageHeader, UtcTime},
+    model::{format_relative, ApprovalRequestView, ApprovalStatus, TraceEvaluation},
+    pages::{forbidden::Refusal, traces::TimelineEvent},
+};
+
+/// One request with what the approver needs to judge it: the message, every evaluation's inputs,
+/// rationale and rules, and the decision's events so far. The answer binds to the events shown.
+#[component]
+pub fn ApprovalRequestPage() -> impl IntoView {
+    let params = use_params_map();
+    let answer = ServerAction::<ResolveApproval>::new();
+    let request = Resource::new(
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                answer.version().get(),
+            )
+        },
+        |(id, _)| load_approval_request(id),
+    );
+    view! {
+        <PageHeader title="Approval request" summary="An agent asks for an exception; your answer and its rationale become part of the decision's record.">
+            <A href="/approvals" attr:class="button-link">"Inbox"</A>
+        </PageHeader>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match request.await {
+                    Ok(request) => view! { <RequestView request answer /> }.into_any(),
+                    Err(error) => view! { <Refusal error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RequestView(
+    request: ApprovalRequestView,
+    answer: ServerAction<ResolveApproval>,
+) -> impl IntoView {
+    let item = request.item.clone();
+    let now = request.now;
+    let opened_at = request
+        .events
+        .first()
+        .map(|event| event.at)
+        .unwrap_or(item.requested_at);
+    let answerable = item.status == ApprovalStatus::Pending && request.can_resolve;
+    view! {
+        <h2>{item.title.clone()}</h2>
+        <p class="approval-message">{item.message.clone()}</p>
+        <dl class="facts">
+            <dt>"Agent"</dt>
+            <dd class="mono">{item.agent_name.clone()}</dd>
+            <dt>"Intent"</dt>
+            <dd class="mono">{item.intent.clone()}</dd>
+            <dt>"Route"</dt>
+            <dd class="mono">{item.approval_route.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+            <dt>"Asked"</dt>
+            <dd><UtcTime unix_millis=item.requested_at /></dd>
+            <dt>"Expires"</dt>
+            <dd><time title=crate::model::format_utc(item.expires_at)>{format_relative(item.expires_at, now)}</time></dd>
+            <dt>"Decision"</dt>
+            <dd class="mono"><A href=format!("/traces/{}", item.decision_id)>{item.decision_id.clone()}</A></dd>
+        </dl>
+        <Status request=request.clone() />
+        {answerable.then(|| view! {
+            <AnswerForm
+                answer
+                approval_id=item.id.clone()
+                evidence_hash=request.evidence_hash.clone()
+                require_rationale=item.require_rationale
+            />
+        })}
+        <section aria-labelledby="evaluations-heading">
+            <h2 id="evaluations-heading">"What the policies said"</h2>
+            {request.evaluations.into_iter().map(|evaluation| view! { <EvaluationCard evaluation /> }).collect_view()}
+        </section>
+        <section aria-labelledby="events-heading">
+            <h2 id="events-heading">"The decision so far"</h2>
+            <ol class="timeline">
+                {request.events.into_iter().map(|event| view! { <TimelineEvent event opened_at /> }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn Status(request: ApprovalRequestView) -> impl IntoView {
+    let item = request.item;
+    match item.status {
+        ApprovalStatus::Pending if request.can_resolve => ().into_any(),
+        ApprovalStatus::Pending => view! {
+            <p class="notice" role="status" data-testid="approval-status">
+                "Waiting for an approver. Your role may read this request but not answer it."
+            </p>
+        }
+        .into_any(),
+        status => view! {
+            <p class="notice" role="status" data-testid="approval-status">
+                <strong>{status.as_str()}</strong>
+                {item.resolved_by.map(|by| format!(" by {by}"))}
+                {item.resolved_at.map(|at| view! { " at " <UtcTime unix_millis=at /> })}
+                {item.rationale.map(|rationale| format!(": {rationale}"))}
+            </p>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn AnswerForm(
+    answer: ServerAction<ResolveApproval>,
+    approval_id: String,
+    evidence_hash: String,
+    require_rationale: bool,
+) -> impl IntoView {
+    let error = last_error(answer);
+    let label = if require_rationale {
+        "Rationale (required)"
+    } else {
+        "Rationale"
+    };
+    view! {
+        <ActionForm action=answer attr:class="answer-form" attr:aria-label="Answer this request">
+            <input type="hidden" name="id" value=approval_id />
+            <input type="hidden" name="evidence_hash" value=evidence_hash />
+            <fieldset>
+                <legend>"Your answer"</legend>
+                <label><input type="radio" name="outcome" value="approved" checked=true /> " Approve"</label>
+                <label><input type="radio" name="outcome" value="rejected" /> " Reject"</label>
+            </fieldset>
+            <FieldError error field="outcome" />
+            <label for="rationale">{label}</label>
+            <textarea id="rationale" name="rationale" rows="3"
+                aria-describedby="rationale-error"
+                placeholder="Why: what you checked, what convinced you"></textarea>
+            <FieldError error field="rationale" />
+            <FormError error />
+            <button type="submit">"Send answer"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn EvaluationCard(evaluation: TraceEvaluation) -> impl IntoView {
+    let inputs = serde_json::to_string_pretty(&evaluation.inputs).unwrap_or_default();
+    let policy = match (&evaluation.policy_id, evaluation.version) {
+        (Some(policy_id), Some(version)) => format!("{policy_id} v{version}"),
+        _ => "no bound policy applied".to_owned(),
+    };
+    view! {
+        <article class="evaluation">
+            <p>
+                <OutcomeBadge outcome=evaluation.outcome.clone() />
+                " " <span class="mono">{policy}</span>
+                {(!evaluation.matched_rules.is_empty()).then(|| format!(" — rules: {}", evaluation.matched_rules.join(", ")))}
+            </p>
+            <p>{evaluation.rationale.clone()}</p>
+            <pre class="code-view">{inputs}</pre>
+        </article>
+    }
+}
