@@ -1,14 +1,13 @@
 //! Decisions, their append-only events and the projections written beside them. Only the
 //! decision journal (services::decisions::journal) writes here.
 
-use futures_util::TryStreamExt;
-use sqlx::{any::AnyArguments, Any, Arguments, Either, Executor, FromRow};
+use sqlx::{Any, Executor, FromRow};
 
 use crate::model::{AutomationMode, DecisionStatus, DecisionSummary};
 
 use super::{
     script::{Script, StatementId},
-    values::{anonymous, placeholders, ROWS_PER_STATEMENT},
+    values::{placeholders, ROWS_PER_STATEMENT},
 };
 
 #[derive(Debug, Clone, FromRow)]
@@ -171,41 +170,6 @@ pub async fn find<'e>(
     .bind(agent_id)
     .fetch_optional(db)
     .await
-}
-
-/// Opens SQLite's write transaction and reads the decisions among `ids` in the same trip to the
-/// database thread. The caller ends the transaction with `COMMIT` or `ROLLBACK`.
-pub async fn begin_immediate_and_find_many(
-    conn: &mut sqlx::AnyConnection,
-    ids: &[&str],
-) -> sqlx::Result<Vec<DecisionRow>> {
-    let (first, rest) = ids.split_at(ids.len().min(ROWS_PER_STATEMENT));
-    let mut sql = "BEGIN IMMEDIATE".to_owned();
-    let mut arguments = AnyArguments::default();
-    if !first.is_empty() {
-        sql.push_str(&format!(
-            ";\nSELECT {DECISION_COLUMNS} FROM decisions WHERE id IN {}",
-            anonymous(1, first.len())
-        ));
-        for id in first {
-            arguments.add(*id).map_err(sqlx::Error::Encode)?;
-        }
-    }
-    let mut rows = Vec::with_capacity(ids.len());
-    {
-        // sqlx 0.8's SQLite driver runs every statement of the text; see `store::script`.
-        #[allow(deprecated)]
-        let mut steps = sqlx::query_with(&sql, arguments).fetch_many(&mut *conn);
-        while let Some(step) = steps.try_next().await? {
-            if let Either::Right(row) = step {
-                rows.push(DecisionRow::from_row(&row)?);
-            }
-        }
-    }
-    if !rest.is_empty() {
-        rows.extend(find_many(conn, rest).await?);
-    }
-    Ok(rows)
 }
 
 /// The decisions among `ids` that exist, in no particular order.

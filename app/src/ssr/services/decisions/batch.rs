@@ -13,13 +13,6 @@ use crate::ssr::store::{
     script::Script,
 };
 
-fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
-    let mut distinct = ids.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    distinct
-}
-
 #[derive(Default)]
 pub struct Batch {
     heads: HashMap<String, Head>,
@@ -67,19 +60,10 @@ impl Batch {
         conn: &mut sqlx::AnyConnection,
         ids: &[&str],
     ) -> sqlx::Result<()> {
-        for row in decisions::find_many(conn, &distinct(ids)).await? {
-            self.remember_stored(row);
-        }
-        Ok(())
-    }
-
-    /// On SQLite: opens the write transaction and prefetches in one trip to the database.
-    pub async fn begin_immediate_and_prefetch(
-        &mut self,
-        conn: &mut sqlx::AnyConnection,
-        ids: &[&str],
-    ) -> sqlx::Result<()> {
-        for row in decisions::begin_immediate_and_find_many(conn, &distinct(ids)).await? {
+        let mut distinct = ids.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        for row in decisions::find_many(conn, &distinct).await? {
             self.remember_stored(row);
         }
         Ok(())

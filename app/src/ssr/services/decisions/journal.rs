@@ -4,7 +4,7 @@
 //! command is still all-or-nothing: a command that is refused writes nothing, and if the shared
 //! transaction fails every command is retried on its own.
 
-use sqlx::{pool::PoolConnection, Any, AnyConnection, Connection};
+use sqlx::{pool::PoolConnection, Any, AnyConnection, Connection, Transaction};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::{
@@ -165,50 +165,26 @@ impl Writer {
         &mut self,
         commands: &[&Command],
     ) -> Result<Vec<AppResult<Applied>>, FlushError> {
+        let backend = self.db.backend;
         let connection = match &mut self.connection {
             Some(connection) => connection,
             None => self.connection.insert(self.db.journal.acquire().await?),
         };
-        let named: Vec<&str> = commands.iter().filter_map(|c| c.decision_id()).collect();
+        let mut tx = begin(connection, backend).await?;
         let mut batch = Batch::default();
-        match self.db.backend {
-            Backend::Postgres => {
-                let mut tx = connection.begin().await?;
-                batch.prefetch(&mut tx, &named).await?;
-                let results = apply_all(&mut tx, &mut batch, commands).await?;
-                batch.flush(&mut tx).await?;
-                tx.commit().await?;
-                Ok(results)
-            }
-            Backend::Sqlite => {
-                // SQLite takes the write lock up front (BEGIN IMMEDIATE), so no other writer
-                // slips in between the reads that validate a command and the writes that apply
-                // it. BEGIN travels with the first read and the writes with each other: each trip
-                // to sqlx's SQLite thread waits for thread wake-ups under load.
-                let outcome = async {
-                    batch
-                        .begin_immediate_and_prefetch(connection, &named)
-                        .await?;
-                    let results = apply_all(connection, &mut batch, commands).await?;
-                    batch.flush(connection).await?;
-                    sqlx::query("COMMIT").execute(&mut **connection).await?;
-                    Ok(results)
-                }
-                .await;
-                if outcome.is_err()
-                    && sqlx::query("ROLLBACK")
-                        .execute(&mut **connection)
-                        .await
-                        .is_err()
-                {
-                    // Whether or not a transaction is still open, this connection is not
-                    // trusted again.
-                    connection.close_on_drop();
-                    self.connection = None;
-                }
-                outcome
+        let named: Vec<&str> = commands.iter().filter_map(|c| c.decision_id()).collect();
+        batch.prefetch(&mut tx, &named).await?;
+        let mut results = Vec::with_capacity(commands.len());
+        for command in commands {
+            match apply(&mut tx, &mut batch, command).await {
+                Ok(applied) => results.push(Ok(applied)),
+                Err(Refusal::Refused(error)) => results.push(Err(error)),
+                Err(Refusal::Database(error)) => return Err(error.into()),
             }
         }
+        batch.flush(&mut tx).await?;
+        tx.commit().await?;
+        Ok(results)
     }
 
     async fn apply_alone(&mut self, command: &Command) -> AppResult<Applied> {
@@ -225,19 +201,14 @@ impl Writer {
     }
 }
 
-/// Applies each command in order; a refused command stages nothing and the others go on.
-async fn apply_all(
-    conn: &mut AnyConnection,
-    batch: &mut Batch,
-    commands: &[&Command],
-) -> Result<Vec<AppResult<Applied>>, FlushError> {
-    let mut results = Vec::with_capacity(commands.len());
-    for command in commands {
-        match apply(conn, batch, command).await {
-            Ok(applied) => results.push(Ok(applied)),
-            Err(Refusal::Refused(error)) => results.push(Err(error)),
-            Err(Refusal::Database(error)) => return Err(error.into()),
-        }
+/// SQLite takes the write lock up front, so no other writer can slip in between the reads that
+/// validate a command and the writes that apply it.
+async fn begin(
+    connection: &mut AnyConnection,
+    backend: Backend,
+) -> sqlx::Result<Transaction<'_, Any>> {
+    match backend {
+        Backend::Sqlite => connection.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => connection.begin().await,
     }
-    Ok(results)
 }
