@@ -61,7 +61,8 @@ fn AuditFilterForm(query: ParamsMap) -> impl IntoView {
 #[component]
 fn AuditTable(entries: Vec<AuditRecord>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        // Focusable, so a keyboard can scroll it when long values make it wider than the page.
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Admin actions">
             <table class="audit">
                 <caption class="visually-hidden">"Admin actions, newest first"</caption>
                 <thead>

@@ -49,7 +49,7 @@ fn InboxView(inbox: ApprovalInbox) -> impl IntoView {
                 view! { <p class="empty-state">"Nothing waits for an answer."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0" role="region" aria-label="Pending requests">
                         <table class="inbox">
                             <caption class="visually-hidden">"Pending approval requests, newest first"</caption>
                             <thead>
@@ -98,7 +98,7 @@ fn PendingRow(item: ApprovalItem, now: i64) -> impl IntoView {
 #[component]
 fn ResolvedTable(items: Vec<ApprovalItem>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Answered requests">
             <table class="inbox-history">
                 <caption class="visually-hidden">"Answered approval requests, latest first"</caption>
                 <thead>

@@ -110,7 +110,8 @@ fn FilterForm(query: ParamsMap) -> impl IntoView {
 #[component]
 fn TracesTable(decisions: Vec<TraceSummary>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        // Focusable, so a keyboard can scroll it when long values make it wider than the page.
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Decisions">
             <table class="traces">
                 <caption class="visually-hidden">"Decisions, newest first"</caption>
                 <thead>
