@@ -20,10 +20,10 @@ use crate::{
 #[server(endpoint = "load_approval_inbox")]
 pub async fn load_approval_inbox() -> Result<ApprovalInbox, AppError> {
     let me = require(Permission::Read).await?;
-    let (pending, resolved) = approvals::inbox(&app_state()?.db).await?;
+    let db = app_state()?.db;
     Ok(ApprovalInbox {
-        pending,
-        resolved,
+        pending: approvals::pending(&db).await?,
+        resolved: approvals::resolved(&db).await?,
         can_resolve: me.role.allows(Permission::Approve),
         now: now_millis(),
     })

@@ -16,4 +16,4 @@ pub use navigation::go_to;
 pub use page_header::PageHeader;
 pub use role_badge::RoleBadge;
 pub use shown_once::ShownOnceSecret;
-pub use time::UtcTime;
+pub use time::{RelativeTime, UtcTime};

@@ -128,9 +128,7 @@ pub async fn export_for_session(
     let person = user_of_session(&state.db, &session)
         .await?
         .ok_or(ApiError(AppError::Unauthenticated))?;
-    if !person.role.allows(Permission::Read) {
-        return Err(ApiError(AppError::Forbidden));
-    }
+    ApiPerson(person).require(Permission::Read)?;
     export_filtered(state, &uri).await
 }
 

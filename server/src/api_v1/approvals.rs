@@ -66,10 +66,9 @@ pub async fn list(
     Query(query): Query<ApprovalsQuery>,
 ) -> Result<Json<Vec<ApprovalItem>>, ApiError> {
     person.require(Permission::Read)?;
-    let (pending, resolved) = approvals::inbox(&state.db).await?;
     match query.status.as_deref() {
-        None | Some("pending") => Ok(Json(pending)),
-        Some("resolved") => Ok(Json(resolved)),
+        None | Some("pending") => Ok(Json(approvals::pending(&state.db).await?)),
+        Some("resolved") => Ok(Json(approvals::resolved(&state.db).await?)),
         Some(_) => Err(ApiError(AppError::invalid(
             "status",
             "status is pending or resolved.",

@@ -2,14 +2,15 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use super::{GlobalFreezeBanner, RelativeTime, ShortId, ShownOnceKey};
+use super::{GlobalFreezeBanner, ShortId, ShownOnceKey};
 use crate::{
     api::agents::{
         load_agent, AgentView, BindPolicy, FreezeAgent, RevokeAgentKeys, RotateAgentKey,
         UnbindPolicy, UnfreezeAgent,
     },
     components::{
-        last_error, FieldError, FormError, OutcomeBadge, PageHeader, StatusBadge, UtcTime,
+        last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime, StatusBadge,
+        UtcTime,
     },
     error::AppError,
     model::{AgentKeySummary, Binding, DecisionSummary, PolicySummary},

@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{GlobalFreezeBanner, RelativeTime, ShownOnceKey};
+use super::{GlobalFreezeBanner, ShownOnceKey};
 use crate::{
     api::agents::{load_agents_overview, CreateAgent, FreezeAllAgents, UnfreezeAllAgents},
-    components::{last_error, FieldError, FormError, PageHeader},
+    components::{last_error, FieldError, FormError, PageHeader, RelativeTime},
     model::{AgentSummary, Freeze, Permission},
     pages::{forbidden::Refusal, layout::UserResource},
 };

@@ -13,15 +13,8 @@ use leptos::prelude::*;
 
 use crate::{
     components::{ShownOnceSecret, UtcTime},
-    model::{format_relative, format_utc, Freeze},
+    model::Freeze,
 };
-
-/// "3 min ago" against the server's `now`, with the exact UTC time on hover.
-#[component]
-fn RelativeTime(unix_millis: i64, now: i64) -> impl IntoView {
-    let title = format_utc(unix_millis);
-    view! { <time title=title>{format_relative(unix_millis, now)}</time> }
-}
 
 /// An id in monospace, shortened, the full value on hover and selectable as a whole.
 #[component]

@@ -5,8 +5,8 @@ use leptos_router::components::A;
 
 use crate::{
     api::approvals::load_approval_inbox,
-    components::{PageHeader, UtcTime},
-    model::{format_relative, format_utc, ApprovalInbox, ApprovalItem},
+    components::{PageHeader, RelativeTime, UtcTime},
+    model::{ApprovalInbox, ApprovalItem},
     pages::{forbidden::Refusal, traces::format_duration},
 };
 
@@ -89,8 +89,8 @@ fn PendingRow(item: ApprovalItem, now: i64) -> impl IntoView {
             <td class="mono">{item.agent_name.clone()}</td>
             <td class="mono">{item.intent.clone()}</td>
             <td class="mono">{item.approval_route.clone().unwrap_or_else(|| "—".to_owned())}</td>
-            <td><time title=format_utc(item.requested_at)>{format_relative(item.requested_at, now)}</time></td>
-            <td><time title=format_utc(item.expires_at)>{format_relative(item.expires_at, now)}</time></td>
+            <td><RelativeTime unix_millis=item.requested_at now /></td>
+            <td><RelativeTime unix_millis=item.expires_at now /></td>
         </tr>
     }
 }

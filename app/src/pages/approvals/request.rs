@@ -3,8 +3,10 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
     api::approvals::{load_approval_request, ResolveApproval},
-    components::{last_error, FieldError, FormError, OutcomeBadge, PageHeader, UtcTime},
-    model::{format_relative, ApprovalRequestView, ApprovalStatus, TraceEvaluation},
+    components::{
+        last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime, UtcTime,
+    },
+    model::{ApprovalRequestView, ApprovalStatus, TraceEvaluation},
     pages::{forbidden::Refusal, traces::TimelineEvent},
 };
 
@@ -64,7 +66,7 @@ fn RequestView(
             <dt>"Asked"</dt>
             <dd><UtcTime unix_millis=item.requested_at /></dd>
             <dt>"Expires"</dt>
-            <dd><time title=crate::model::format_utc(item.expires_at)>{format_relative(item.expires_at, now)}</time></dd>
+            <dd><RelativeTime unix_millis=item.expires_at now /></dd>
             <dt>"Decision"</dt>
             <dd class="mono"><A href=format!("/traces/{}", item.decision_id)>{item.decision_id.clone()}</A></dd>
         </dl>

@@ -11,14 +11,16 @@ use super::decisions::{commands::Command, requests::optional_long_text, views::D
 /// Requests the inbox lists at most, pending and resolved each.
 const INBOX_SIZE: i64 = 200;
 
-/// What waits for an answer, newest first, and what was answered lately.
-pub async fn inbox(db: &Db) -> AppResult<(Vec<ApprovalItem>, Vec<ApprovalItem>)> {
-    let pending = store::approvals::pending(&db.pool, INBOX_SIZE).await?;
-    let resolved = store::approvals::resolved(&db.pool, INBOX_SIZE).await?;
-    Ok((
-        pending.into_iter().map(item).collect(),
-        resolved.into_iter().map(item).collect(),
-    ))
+/// What waits for an answer, newest first.
+pub async fn pending(db: &Db) -> AppResult<Vec<ApprovalItem>> {
+    let rows = store::approvals::pending(&db.pool, INBOX_SIZE).await?;
+    Ok(rows.into_iter().map(item).collect())
+}
+
+/// What was answered (or expired) lately, latest first.
+pub async fn resolved(db: &Db) -> AppResult<Vec<ApprovalItem>> {
+    let rows = store::approvals::resolved(&db.pool, INBOX_SIZE).await?;
+    Ok(rows.into_iter().map(item).collect())
 }
 
 pub async fn find(db: &Db, approval_id: &str) -> AppResult<ApprovalItem> {
