@@ -277,6 +277,8 @@ fn positive(field: &str, value: &str) -> Result<i64, AppError> {
 }
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
+/// 10000-01-01T00:00:00Z: later times are refused, so arithmetic on a bound never overflows.
+const LATEST_MILLIS: i64 = 253_402_300_800_000;
 
 /// Which end of a day a date stands for: `from` a day includes all of it, and so does `to`.
 enum DayEdge {
@@ -289,11 +291,14 @@ fn time_bound(field: &str, value: &str, edge: DayEdge) -> Result<i64, AppError> 
     let refused = || {
         AppError::invalid(
             field,
-            format!("{field} is a date (YYYY-MM-DD, UTC) or a time in Unix milliseconds."),
+            format!(
+                "{field} is a date (YYYY-MM-DD, UTC) or a time in Unix milliseconds, before the \
+                 year 10000."
+            ),
         )
     };
     if let Ok(number) = value.parse::<i64>() {
-        return if number >= 0 {
+        return if (0..=LATEST_MILLIS).contains(&number) {
             Ok(number)
         } else {
             Err(refused())
@@ -589,6 +594,7 @@ mod tests {
             (vec![("limit", "501")], "limit"),
             (vec![("from", "yesterday")], "from"),
             (vec![("from", "2026-02-30")], "from"),
+            (vec![("to", "9223372036854775807")], "to"),
             (vec![("from", "20"), ("to", "10")], "to"),
             (vec![("intent", "bill ing")], "intent"),
             (vec![("policy_version", "2")], "policy_version"),

@@ -76,7 +76,7 @@ fn volume(
     bucket_millis: i64,
     counts: &[(i64, String, i64)],
 ) -> Vec<VolumeBucket> {
-    let mut buckets: Vec<VolumeBucket> = (0..)
+    let mut buckets: Vec<VolumeBucket> = (0..=MAX_BUCKETS)
         .map(|index| first_start + index * bucket_millis)
         .take_while(|start| *start < to)
         .map(|start| VolumeBucket {
