@@ -23,12 +23,22 @@ cargo test -p app --features ssr
 cargo test -p verdict-policy
 cargo test -p loadgen
 
+# cargo-nextest (on the machine here) runs each test in its own process with a time limit;
+# plain cargo test is the fallback where it is absent.
+server_tests() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run -p server --profile "${NEXTEST_PROFILE:-default}" --no-tests=warn
+  else
+    cargo test -p server
+  fi
+}
+
 step "integration tests on SQLite"
-TEST_DATABASE_URL= cargo test -p server
+TEST_DATABASE_URL= server_tests
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   step "integration tests on PostgreSQL ($TEST_DATABASE_URL)"
-  cargo test -p server
+  server_tests
 else
   step "integration tests on PostgreSQL: skipped (set TEST_DATABASE_URL=postgres://… to run them)"
 fi

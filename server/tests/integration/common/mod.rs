@@ -337,8 +337,19 @@ pub fn json_request(
     .expect("a valid request")
 }
 
+/// Longer than any wait a test asks for; a request past it is a hang, reported as a failure
+/// naming the request instead of stalling the whole run until CI's limit.
+const ANSWER_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Sends `request` to `router` (any server of the test) and reads the whole answer.
 pub async fn send_to(router: &Router, request: Request<Body>) -> Reply {
+    let described = format!("{} {}", request.method(), request.uri());
+    tokio::time::timeout(ANSWER_LIMIT, answer_of(router, request))
+        .await
+        .unwrap_or_else(|_| panic!("{described} did not answer within {ANSWER_LIMIT:?}"))
+}
+
+async fn answer_of(router: &Router, request: Request<Body>) -> Reply {
     let response = router
         .clone()
         .oneshot(request)
