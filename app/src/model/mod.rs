@@ -3,6 +3,7 @@
 mod agent;
 mod approval;
 mod audit;
+mod backtest;
 mod decision;
 mod policy;
 mod role;
@@ -15,6 +16,10 @@ pub use agent::{
 };
 pub use approval::{ApprovalInbox, ApprovalItem, ApprovalRequestView};
 pub use audit::{AuditPage, AuditQuery, AuditRecord, AUDIT_AREAS, AUDIT_PAGE_SIZE};
+pub use backtest::{
+    BacktestProgress, BacktestReport, BacktestState, ChangedEvaluation, OutcomeTransition,
+    DEFAULT_BACKTEST_DAYS, LISTED_CHANGES, MAX_BACKTEST_DAYS,
+};
 pub use decision::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind};
 pub use policy::{
     DiffKind, DiffLine, PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion,

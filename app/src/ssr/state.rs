@@ -5,7 +5,10 @@ use leptos::config::LeptosOptions;
 
 use super::{
     db::Db,
-    services::decisions::{journal::Journal, policy_cache::PolicyCache},
+    services::{
+        backtest::BacktestRuns,
+        decisions::{journal::Journal, policy_cache::PolicyCache},
+    },
 };
 
 /// Settings that change how the server treats requests; loaded once at start-up.
@@ -78,6 +81,7 @@ pub struct AppState {
     pub journal: Journal,
     pub policy_cache: Arc<PolicyCache>,
     pub agent_limiter: Arc<AgentRateLimiter>,
+    pub backtests: Arc<BacktestRuns>,
 }
 
 impl AppState {
@@ -91,6 +95,7 @@ impl AppState {
             settings: Arc::new(settings),
             setup_token: Arc::default(),
             policy_cache: Arc::default(),
+            backtests: Arc::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod common;
 mod agent_access;
 mod approval_inbox;
 mod audit_log;
+mod backtest;
 mod command_line;
 mod decision_lifecycle;
 mod first_run;

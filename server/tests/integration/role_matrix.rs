@@ -89,6 +89,25 @@ fn calls(target_user: &str) -> Vec<Call> {
             needs: Needs::SignedIn,
             fields: vec![("token_id", "no-such-token".into())],
         },
+        Call {
+            name: "start_backtest",
+            needs: Needs::Role(Permission::Read),
+            fields: vec![
+                ("id", "no-such-policy".into()),
+                ("source", String::new()),
+                ("days", "30".into()),
+            ],
+        },
+        Call {
+            name: "poll_backtest",
+            needs: Needs::Role(Permission::Read),
+            fields: vec![("run_id", "no-such-run".into())],
+        },
+        Call {
+            name: "cancel_backtest",
+            needs: Needs::Role(Permission::Read),
+            fields: vec![("run_id", "no-such-run".into())],
+        },
     ]
 }
 

@@ -11,7 +11,10 @@ use crate::{
     pages::{forbidden::Refusal, layout::UserResource},
 };
 
-use super::{editor_browser::caret_offset, preview::PreviewPanel, recent::RecentEvaluations};
+use super::{
+    backtest::BacktestPanel, editor_browser::caret_offset, preview::PreviewPanel,
+    recent::RecentEvaluations,
+};
 
 /// How long typing must pause before the preview asks the server again.
 const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(150);
@@ -114,6 +117,7 @@ fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
     let history = format!("/policies/{id}/versions");
     let form_id = id.clone();
     let publish_id = id.clone();
+    let backtest_id = id.clone();
 
     view! {
         <p class="editor-meta">
@@ -161,6 +165,7 @@ fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
                     {editable.then(|| view! { <button type="submit" class="button-primary">"Save draft"</button> })}
                 </ActionForm>
                 {editable.then(move || view! { <PublishSection id=publish_id revision save_version=save.version() /> })}
+                <BacktestPanel policy_id=backtest_id source />
             </div>
             <aside class="preview-pane" aria-label="Live preview">
                 <label for="dry-run-context">"Dry-run context (JSON inputs)"</label>

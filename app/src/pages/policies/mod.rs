@@ -1,5 +1,6 @@
 //! Policies: the list, the editor with its live preview, and the version history.
 
+mod backtest;
 mod editor;
 mod editor_browser;
 mod history;

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod approvals;
 pub mod audit;
+pub mod backtest;
 pub mod decisions;
 pub mod dry_run;
 pub mod policies;

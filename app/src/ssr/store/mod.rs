@@ -9,6 +9,7 @@ pub mod decisions;
 pub mod flags;
 pub mod login_failures;
 pub mod policies;
+pub mod recorded_evaluations;
 pub mod script;
 pub mod tokens;
 pub mod traces;
