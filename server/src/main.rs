@@ -3,7 +3,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use verdict_server::{
-    commands::{agent, create_token, create_user, policy_check, policy_publish, seed, serve},
+    commands::{
+        agent, create_token, create_user, policy_backtest, policy_check, policy_publish, seed,
+        serve,
+    },
     config::ServeArgs,
     telemetry,
 };
@@ -47,6 +50,9 @@ enum PolicyCommand {
     Check(policy_check::PolicyCheckArgs),
     /// Validate, test and publish policy files as new versions (only those that changed).
     Publish(policy_publish::PolicyPublishArgs),
+    /// Re-run a policy's recorded evaluations with a draft file and print which outcomes would
+    /// change; records nothing.
+    Backtest(policy_backtest::PolicyBacktestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +74,7 @@ async fn main() -> ExitCode {
         Some(Command::CreateToken(args)) => create_token::run(args).await,
         Some(Command::Policy(PolicyCommand::Check(args))) => policy_check::run(args),
         Some(Command::Policy(PolicyCommand::Publish(args))) => policy_publish::run(args).await,
+        Some(Command::Policy(PolicyCommand::Backtest(args))) => policy_backtest::run(args).await,
         Some(Command::Agent(AgentCommand::Create(args))) => agent::create(args).await,
         Some(Command::Agent(AgentCommand::Bind(args))) => agent::bind(args).await,
         Some(Command::Seed(args)) => seed::run(args).await,

@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod create_token;
 pub mod create_user;
+pub mod policy_backtest;
 pub mod policy_check;
 pub mod policy_publish;
 pub mod seed;

@@ -206,3 +206,80 @@ fn policies_and_agents_are_provisioned_from_the_command_line() {
     assert!(!unknown_version.status.success());
     assert!(String::from_utf8_lossy(&unknown_version.stderr).contains("no version 9"));
 }
+
+#[test]
+fn policy_backtest_prints_the_matrix_and_fails_on_change_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("verdict.db").display());
+    let seeded = verdict(&url, &["seed", "--decisions", "200", "--days", "10"], "");
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let refund_policy = include_str!("../../../app/src/policies/templates/refund_limit.yaml");
+    let same = dir.path().join("same.yaml");
+    std::fs::write(&same, refund_policy).unwrap();
+    let refuse_all = dir.path().join("refuse_all.yaml");
+    std::fs::write(
+        &refuse_all,
+        refund_policy
+            .replace("outcome: allow", "outcome: deny")
+            .replace("outcome: requires_exception", "outcome: deny"),
+    )
+    .unwrap();
+
+    let unchanged = verdict(
+        &url,
+        &[
+            "policy",
+            "backtest",
+            same.to_str().unwrap(),
+            "--fail-on-change",
+        ],
+        "",
+    );
+    let stricter = verdict(
+        &url,
+        &[
+            "policy",
+            "backtest",
+            refuse_all.to_str().unwrap(),
+            "--fail-on-change",
+        ],
+        "",
+    );
+    let bad_window = verdict(
+        &url,
+        &["policy", "backtest", same.to_str().unwrap(), "--days", "0"],
+        "",
+    );
+
+    let unchanged_out = String::from_utf8_lossy(&unchanged.stdout).into_owned();
+    assert!(
+        unchanged.status.success(),
+        "{unchanged_out} {}",
+        String::from_utf8_lossy(&unchanged.stderr)
+    );
+    assert!(unchanged_out.contains(" 0 changed"), "{unchanged_out}");
+    assert!(String::from_utf8_lossy(&unchanged.stderr).contains("took"));
+    let stricter_out = String::from_utf8_lossy(&stricter.stdout).into_owned();
+    assert!(!stricter.status.success(), "{stricter_out}");
+    assert!(
+        stricter_out.contains("changed: decision "),
+        "{stricter_out}"
+    );
+    let allow_row = stricter_out
+        .lines()
+        .find(|line| line.starts_with("allow "))
+        .expect("a matrix row for allow");
+    let cells: Vec<&str> = allow_row.split_whitespace().collect();
+    assert_eq!(
+        cells[1..3],
+        ["0", "0"],
+        "nothing stays allowed: {allow_row}"
+    );
+    assert!(String::from_utf8_lossy(&stricter.stderr).contains("would change"));
+    assert!(!bad_window.status.success());
+    assert!(String::from_utf8_lossy(&bad_window.stderr).contains("1 to 3650 days"));
+}

@@ -141,12 +141,13 @@ fn BacktestResult(report: BacktestReport) -> impl IntoView {
             let cells = Outcome::ALL
                 .into_iter()
                 .map(|draft| {
-                    let class = if recorded == draft {
-                        "num"
-                    } else {
+                    let count = report.count(recorded, draft);
+                    let class = if recorded != draft && count > 0 {
                         "num changed-cell"
+                    } else {
+                        "num"
                     };
-                    view! { <td class=class>{report.count(recorded, draft)}</td> }
+                    view! { <td class=class>{count}</td> }
                 })
                 .collect_view();
             view! {
