@@ -11,8 +11,14 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("Please sign in to continue.")]
     Unauthenticated,
+    /// A signed request (a route's webhook receiver) whose signature does not verify.
+    #[error("{message}")]
+    BadSignature { message: String },
     #[error("Your role does not allow this.")]
     Forbidden,
+    /// Refused for a reason beyond the role, which the message names.
+    #[error("{message}")]
+    NotPermitted { message: String },
     #[error("{message}")]
     NotFound { message: String },
     #[error("{message}")]
@@ -65,8 +71,8 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Invalid { .. } => 422,
-            Self::Unauthenticated => 401,
-            Self::Forbidden => 403,
+            Self::Unauthenticated | Self::BadSignature { .. } => 401,
+            Self::Forbidden | Self::NotPermitted { .. } => 403,
             Self::NotFound { .. } => 404,
             Self::Conflict { .. } => 409,
             Self::TooManyAttempts { .. } => 429,
@@ -83,7 +89,8 @@ impl AppError {
         match self {
             Self::Invalid { .. } => "invalid",
             Self::Unauthenticated => "unauthenticated",
-            Self::Forbidden => "forbidden",
+            Self::BadSignature { .. } => "bad_signature",
+            Self::Forbidden | Self::NotPermitted { .. } => "forbidden",
             Self::NotFound { .. } => "not_found",
             Self::Conflict { .. } => "conflict",
             Self::TooManyAttempts { .. } => "too_many_attempts",

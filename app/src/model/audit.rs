@@ -12,7 +12,7 @@ use super::TraceCursor;
 pub const AUDIT_PAGE_SIZE: u32 = 50;
 
 /// The kinds of admin action, by the first word of their name (`agent.freeze` is an agent action).
-pub const AUDIT_AREAS: &[&str] = &["agent", "policy", "token", "user"];
+pub const AUDIT_AREAS: &[&str] = &["agent", "policy", "route", "token", "user"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {

@@ -75,6 +75,7 @@ named_values!(
         Read => "read",
         PolicyEval => "policy_eval",
         ApprovalRequested => "approval_requested",
+        ApprovalVote => "approval_vote",
         ApprovalResolved => "approval_resolved",
         Write => "write",
         Snapshot => "snapshot",

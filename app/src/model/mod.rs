@@ -2,6 +2,7 @@
 
 mod agent;
 mod approval;
+mod approval_route;
 mod audit;
 mod backtest;
 mod decision;
@@ -15,6 +16,7 @@ pub use agent::{
     AgentDetail, AgentKeySummary, AgentSummary, Binding, DecisionSummary, Freeze, IssuedAgentKey,
 };
 pub use approval::{ApprovalInbox, ApprovalItem, ApprovalRequestView};
+pub use approval_route::{ApprovalRoute, DefinedRoute, Delivery, DeliveryAttempt, Integration};
 pub use audit::{AuditPage, AuditQuery, AuditRecord, AUDIT_AREAS, AUDIT_PAGE_SIZE};
 pub use backtest::{
     BacktestProgress, BacktestReport, BacktestState, ChangedEvaluation, OutcomeTransition,

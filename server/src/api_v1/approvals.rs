@@ -2,7 +2,8 @@
 //! the same rules as the inbox page.
 
 use axum::{
-    extract::{Query, State},
+    body::Body,
+    extract::{FromRequest, FromRequestParts, Query, Request, State},
     Json,
 };
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use app::{
     error::AppError,
-    model::{ApprovalItem, ApprovalStatus, DecisionStatus, Permission},
+    model::{ApprovalItem, ApprovalStatus, CurrentUser, DecisionStatus, Permission},
     ssr::{services::approvals, AppState},
 };
 
@@ -33,6 +34,9 @@ pub struct ResolveBody {
     /// The hash of the decision's latest event as the approver saw it (`evidence_hash` of
     /// `GET /approvals/{id}`); if the decision changed since, the answer is refused with 409.
     evidence_hash: String,
+    /// For a route's signed receiver only: the person it answers for, as it knows them.
+    #[serde(default)]
+    on_behalf_of: Option<String>,
 }
 
 /// A request and the hash an answer to it must carry.
@@ -105,21 +109,23 @@ pub async fn show(
     params(("id" = String, Path, description = "The approval request's id")),
     request_body = ResolveBody,
     responses(
-        (status = 200, description = "Answered; the decision moved on.", body = Resolved),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 200, description = "Answered; the decision moved on (or, with approvals still needed, the answer was counted).", body = Resolved),
+        (status = 401, description = "No valid token, or a webhook signature that does not verify or is over 5 minutes old.", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "Already answered (the message says by whom), or the decision changed since the evidence hash.", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ),
-    security(("personal_token" = []))
+    security(("personal_token" = []), ("webhook_signature" = []))
 )]
-/// Approve or reject a request, bound to the decision as the approver saw it.
+/// Approve or reject a request, bound to the decision as the approver saw it. An approver sends
+/// a personal access token; a route's webhook receiver instead signs the body with the route's
+/// secret (`webhook-id`, `webhook-timestamp`, `webhook-signature`, per Standard Webhooks).
 pub async fn resolve(
     State(state): State<AppState>,
-    person: ApiPerson,
     ApiPath(id): ApiPath<String>,
-    JsonBody(body): JsonBody<ResolveBody>,
+    answer: Answer,
 ) -> Result<Json<Resolved>, ApiError> {
-    let approver = person.require(Permission::Approve)?;
+    let body = answer.body;
     let approve = match body.outcome {
         ApprovalStatus::Approved => true,
         ApprovalStatus::Rejected => false,
@@ -130,20 +136,91 @@ pub async fn resolve(
             )))
         }
     };
-    let decision = approvals::resolve(
-        &state,
-        &approver,
-        approvals::ApproverAnswer {
-            approval_id: &id,
-            approve,
-            rationale: body.rationale.as_deref(),
-            evidence_hash: Some(&body.evidence_hash),
-        },
-    )
-    .await?;
+    let answered = approvals::ApproverAnswer {
+        approval_id: &id,
+        approve,
+        rationale: body.rationale.as_deref(),
+        evidence_hash: Some(&body.evidence_hash),
+    };
+    let decision = match answer.by {
+        Answerer::Person(approver) => {
+            if body.on_behalf_of.is_some() {
+                return Err(ApiError(AppError::invalid(
+                    "on_behalf_of",
+                    "on_behalf_of is for a route's signed receiver; a person answers as themselves.",
+                )));
+            }
+            approvals::resolve(&state, &approver, answered).await?
+        }
+        Answerer::Integration { route } => {
+            approvals::resolve_by_integration(
+                &state,
+                &route,
+                body.on_behalf_of.as_deref(),
+                answered,
+            )
+            .await?
+        }
+    };
     Ok(Json(Resolved {
         approval_id: id,
         outcome: body.outcome,
         decision_status: decision.status,
     }))
+}
+
+/// Who answers: an approver by personal access token, or a route's receiver by signature.
+pub enum Answerer {
+    Person(CurrentUser),
+    Integration { route: String },
+}
+
+/// A resolution's body with who sent it. The signature covers the exact body bytes, so the
+/// body is read before it is parsed.
+pub struct Answer {
+    by: Answerer,
+    body: ResolveBody,
+}
+
+impl FromRequest<AppState> for Answer {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        if !parts.headers.contains_key("webhook-signature") {
+            let ApiPerson(person) = ApiPerson::from_request_parts(&mut parts, state).await?;
+            if !person.role.allows(Permission::Approve) {
+                return Err(ApiError(AppError::Forbidden));
+            }
+            let JsonBody(body) =
+                JsonBody::from_request(Request::from_parts(parts, body), state).await?;
+            return Ok(Self {
+                by: Answerer::Person(person),
+                body,
+            });
+        }
+        let ApiPath(id) = ApiPath::<String>::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, state.settings.max_body_bytes)
+            .await
+            .map_err(|_| ApiError(AppError::TooLarge))?;
+        let bad_signature = || {
+            ApiError(AppError::BadSignature {
+                message: "The webhook signature does not verify with the route's secret, or \
+                          its timestamp is more than 5 minutes away."
+                    .to_owned(),
+            })
+        };
+        let (route, secret) = approvals::signing_secret_of(&state.db, &id)
+            .await?
+            .ok_or_else(bad_signature)?;
+        standardwebhooks::Webhook::new(&secret)
+            .and_then(|verifier| verifier.verify(&bytes, &parts.headers))
+            .map_err(|_| bad_signature())?;
+        let JsonBody(body) =
+            JsonBody::from_request(Request::from_parts(parts, Body::from(bytes)), state).await?;
+        Ok(Self {
+            by: Answerer::Integration { route },
+            body,
+        })
+    }
 }

@@ -4,6 +4,7 @@
 mod admin_agents;
 mod admin_decisions;
 mod admin_policies;
+mod admin_routes;
 mod agent;
 mod approvals;
 mod decisions;
@@ -34,6 +35,8 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(me::show))
         .routes(routes!(users::list, users::create))
+        .routes(routes!(users::set_team))
+        .routes(routes!(admin_routes::list, admin_routes::define))
         .routes(routes!(policies::dry_run))
         .routes(routes!(admin_policies::list, admin_policies::publish))
         .routes(routes!(admin_agents::list, admin_agents::create))

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::{extract::State, http::header, response::IntoResponse};
 use utoipa::{
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi,
 };
 
@@ -53,6 +53,15 @@ impl Modify for BearerSchemes {
                 ),
             );
         }
+        components.add_security_scheme(
+            "webhook_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "webhook-signature",
+                "A route's receiver signs its answer per Standard Webhooks: `webhook-id`, \
+                 `webhook-timestamp` (Unix seconds, within 5 minutes) and `webhook-signature: \
+                 v1,<base64 HMAC-SHA256 of id.timestamp.body>` with the route's `whsec_` secret.",
+            ))),
+        );
     }
 }
 

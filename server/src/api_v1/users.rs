@@ -6,7 +6,7 @@ use app::{
     ssr::{services::users, AppState},
 };
 
-use super::{error::ErrorBody, json_body::JsonBody, person::ApiPerson, ApiError};
+use super::{error::ErrorBody, json_body::JsonBody, path::ApiPath, person::ApiPerson, ApiError};
 
 #[utoipa::path(
     get, path = "/admin/users", tag = "people",
@@ -50,4 +50,31 @@ pub async fn create(
     };
     let created = users::create(&state.db, &admin.email, new_person).await?;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamBody {
+    /// The person's team; `null` or empty for none.
+    team: Option<String>,
+}
+
+#[utoipa::path(
+    put, path = "/admin/users/{id}/team", tag = "people",
+    params(("id" = String, Path, description = "The person's id")),
+    request_body = TeamBody,
+    responses((status = 200, body = UserSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("personal_token" = []))
+)]
+/// Put a person in a team, for routes that keep an agent's owner team from approving it.
+pub async fn set_team(
+    State(state): State<AppState>,
+    person: ApiPerson,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody<TeamBody>,
+) -> Result<Json<UserSummary>, ApiError> {
+    let admin = person.require(Permission::Administer)?;
+    Ok(Json(
+        users::set_team(&state.db, &admin.email, &id, body.team.as_deref()).await?,
+    ))
 }

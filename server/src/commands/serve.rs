@@ -38,6 +38,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
     );
 
     tokio::spawn(worker::sweep_expired_approvals(state.clone()));
+    tokio::spawn(worker::deliver_approval_requests(state.clone()));
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(addr = %args.addr, url = %args.public_url(), "Verdict is listening");

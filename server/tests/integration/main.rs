@@ -5,6 +5,7 @@ mod common;
 
 mod agent_access;
 mod approval_inbox;
+mod approval_routes;
 mod audit_log;
 mod backtest;
 mod command_line;

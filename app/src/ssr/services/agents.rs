@@ -105,12 +105,7 @@ pub struct NewAgentInput<'a> {
 
 pub fn parse_name(raw: &str) -> AppResult<String> {
     let name = raw.trim();
-    let valid = (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric());
-    if valid {
+    if super::names::is_lowercase_name(name, 64) {
         Ok(name.to_owned())
     } else {
         Err(AppError::invalid(

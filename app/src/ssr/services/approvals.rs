@@ -6,7 +6,10 @@ use crate::{
     ssr::{db::Db, now_millis, store, store::approvals::InboxRow, AppState},
 };
 
-use super::decisions::{commands::Command, requests::optional_long_text, views::DecisionView};
+use super::{
+    approval_routes,
+    decisions::{commands::Command, requests::optional_long_text, views::DecisionView},
+};
 
 /// Requests the inbox lists at most, pending and resolved each.
 const INBOX_SIZE: i64 = 200;
@@ -74,6 +77,46 @@ pub async fn resolve(
     approver: &CurrentUser,
     answer: ApproverAnswer<'_>,
 ) -> AppResult<DecisionView> {
+    check_may_answer(&state.db, approver, answer.approval_id).await?;
+    submit_answer(state, &approver.email, answer).await
+}
+
+/// An answer from a route's receiver, whose signature the caller verified with the route's
+/// secret; recorded as `integration:ROUTE`, or `integration:ROUTE:PERSON` when the receiver says
+/// on whose behalf it answers. The receiver enforces who may approve on its side.
+pub async fn resolve_by_integration(
+    state: &AppState,
+    route_name: &str,
+    on_behalf_of: Option<&str>,
+    answer: ApproverAnswer<'_>,
+) -> AppResult<DecisionView> {
+    let on_behalf_of = optional_long_text("on_behalf_of", on_behalf_of.map(str::trim))?
+        .filter(|text| !text.is_empty());
+    let voter = match on_behalf_of {
+        Some(person) => format!("integration:{route_name}:{person}"),
+        None => format!("integration:{route_name}"),
+    };
+    submit_answer(state, &voter, answer).await
+}
+
+/// The signing secret of the route version an approval request used, if it has one.
+pub async fn signing_secret_of(db: &Db, approval_id: &str) -> AppResult<Option<(String, String)>> {
+    let Some(approval) = store::approvals::find(&db.pool, approval_id).await? else {
+        return Ok(None);
+    };
+    let (Some(name), Some(version)) = (approval.approval_route, approval.route_version) else {
+        return Ok(None);
+    };
+    Ok(store::approval_routes::version(&db.pool, &name, version)
+        .await?
+        .and_then(|route| route.signing_secret.map(|secret| (name, secret))))
+}
+
+async fn submit_answer(
+    state: &AppState,
+    voter: &str,
+    answer: ApproverAnswer<'_>,
+) -> AppResult<DecisionView> {
     let ApproverAnswer {
         approval_id,
         approve,
@@ -86,13 +129,53 @@ pub async fn resolve(
         .journal
         .submit(Command::ResolveApproval {
             approval_id: approval_id.to_owned(),
-            approver: approver.email.clone(),
+            approver: voter.to_owned(),
             approve,
             rationale,
             evidence_hash: evidence_hash.map(str::to_owned),
         })
         .await?;
     Ok(DecisionView::of(&applied.decision))
+}
+
+/// The route an approval used decides who may answer it: only the people it names, if it
+/// names any, and nobody of the agent's owner team unless it allows that. Routes and their
+/// versions never change, so this may be checked before the journal's transaction.
+async fn check_may_answer(db: &Db, approver: &CurrentUser, approval_id: &str) -> AppResult<()> {
+    let approval = store::approvals::find(&db.pool, approval_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such approval request."))?;
+    let (Some(name), Some(version)) = (approval.approval_route.as_deref(), approval.route_version)
+    else {
+        return Ok(());
+    };
+    let Some(route) = store::approval_routes::version(&db.pool, name, version).await? else {
+        return Ok(());
+    };
+    let route = approval_routes::route_of(route);
+    if !route.approver_emails.is_empty() && !route.approver_emails.contains(&approver.email) {
+        return Err(AppError::NotPermitted {
+            message: format!(
+                "Route {name} names who may approve its requests, and you are not among them."
+            ),
+        });
+    }
+    if !route.owner_team_may_approve {
+        let team = store::users::find_by_id(&db.pool, &approver.id.0)
+            .await?
+            .and_then(|row| row.team);
+        let owner_team = store::agents::find(&db.pool, &approval.agent_id, now_millis())
+            .await?
+            .map(|agent| agent.owner_team);
+        if team.is_some() && team == owner_team {
+            return Err(AppError::NotPermitted {
+                message: "You are on the agent's owner team; this route needs someone outside \
+                          it to approve."
+                    .to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Expires every overdue pending request (its decision is aborted); returns how many.

@@ -2,11 +2,14 @@
 //! all call these; none of them writes SQL of its own.
 
 pub mod agents;
+pub mod approval_routes;
 pub mod approvals;
 pub mod audit;
 pub mod backtest;
 pub mod decisions;
+pub mod delivery;
 pub mod dry_run;
+pub mod names;
 pub mod policies;
 pub mod policy_diff;
 pub mod sign_in;

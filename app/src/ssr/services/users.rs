@@ -220,6 +220,42 @@ async fn set_active(db: &Db, actor: &str, user_id: &str, active: bool) -> AppRes
     summary(&after)
 }
 
+/// Puts a person in a team (or in none), for routes that keep an agent's owner team from
+/// approving its own agent's requests.
+pub async fn set_team(
+    db: &Db,
+    actor: &str,
+    user_id: &str,
+    team: Option<&str>,
+) -> AppResult<UserSummary> {
+    let team = team.map(str::trim).filter(|team| !team.is_empty());
+    if team.is_some_and(|team| team.chars().count() > 100 || team.chars().any(char::is_control)) {
+        return Err(AppError::invalid(
+            "team",
+            "team may be at most 100 characters, without control characters.",
+        ));
+    }
+    let mut tx = db.pool.begin().await?;
+    let before = existing(&mut tx, user_id).await?;
+    let now = now_millis();
+    store::users::set_team(&mut *tx, user_id, team, now).await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor,
+            action: "user.set_team",
+            target: user_id,
+            before: Some(json!({"team": before.team})),
+            after: Some(json!({"team": team})),
+        },
+        now,
+    )
+    .await?;
+    let after = existing(&mut tx, user_id).await?;
+    tx.commit().await?;
+    summary(&after)
+}
+
 async fn existing(tx: &mut sqlx::AnyConnection, user_id: &str) -> AppResult<UserRow> {
     store::users::find_by_id(&mut *tx, user_id)
         .await?

@@ -20,17 +20,22 @@ pub struct ApprovalRow {
     pub resolved_at: Option<i64>,
     pub resolved_by: Option<String>,
     pub rationale: Option<String>,
+    /// The version of `approval_route` the request used; `None` when no such route is defined
+    /// (the request then waits in the inbox for anyone who may approve).
+    pub route_version: Option<i64>,
+    pub required_approvals: i64,
 }
 
 const APPROVAL_COLUMNS: &str = "id, decision_id, agent_id, title, message, approval_route, \
-    require_rationale, status, requested_at, expires_at, resolved_at, resolved_by, rationale";
+    require_rationale, status, requested_at, expires_at, resolved_at, resolved_by, rationale, \
+    route_version, required_approvals";
 
 /// Inserts new requests, many rows per statement.
 pub fn insert_many<'q>(script: &mut Script<'q>, rows: &'q [ApprovalRow]) {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO approvals ({APPROVAL_COLUMNS}) VALUES {}",
-            script.rows(chunk.len(), 13)
+            script.rows(chunk.len(), 15)
         );
         let (_, mut statement) = script.statement(&sql);
         for row in chunk {
@@ -47,7 +52,9 @@ pub fn insert_many<'q>(script: &mut Script<'q>, rows: &'q [ApprovalRow]) {
                 .bind(row.expires_at)
                 .bind(row.resolved_at)
                 .bind(&row.resolved_by)
-                .bind(&row.rationale);
+                .bind(&row.rationale)
+                .bind(row.route_version)
+                .bind(row.required_approvals);
         }
     }
 }
@@ -179,4 +186,46 @@ pub async fn inbox_row<'e>(
         .bind(id)
         .fetch_optional(db)
         .await
+}
+
+/// One person's answer to a request; a request that needs several approvals collects these.
+#[derive(Debug, Clone)]
+pub struct VoteRow {
+    pub approval_id: String,
+    pub voter: String,
+    pub approve: bool,
+    pub rationale: Option<String>,
+    pub at: i64,
+}
+
+pub fn insert_votes<'q>(script: &mut Script<'q>, rows: &'q [VoteRow]) {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO approval_votes (approval_id, voter, approve, rationale, at) VALUES {}",
+            script.rows(chunk.len(), 5)
+        );
+        let (_, mut statement) = script.statement(&sql);
+        for row in chunk {
+            statement
+                .bind(&row.approval_id)
+                .bind(&row.voter)
+                .bind(i64::from(row.approve))
+                .bind(&row.rationale)
+                .bind(row.at);
+        }
+    }
+}
+
+/// Who has approved `approval_id` so far.
+pub async fn approvers_so_far<'e>(
+    db: impl Executor<'e, Database = Any>,
+    approval_id: &str,
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT voter FROM approval_votes WHERE approval_id = $1 AND approve = 1 ORDER BY at, voter",
+    )
+    .bind(approval_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(voter,)| voter).collect())
 }

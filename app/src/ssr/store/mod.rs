@@ -2,10 +2,12 @@
 //! transaction) so services decide the transaction boundaries.
 
 pub mod agents;
+pub mod approval_routes;
 pub mod approvals;
 pub mod audit;
 pub mod bindings;
 pub mod decisions;
+pub mod deliveries;
 pub mod flags;
 pub mod login_failures;
 pub mod policies;

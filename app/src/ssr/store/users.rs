@@ -12,6 +12,9 @@ pub struct UserRow {
     pub status: String,
     pub session_epoch: i64,
     pub created_at: i64,
+    /// The team the person works in, for routes that keep an agent's owner team from
+    /// approving its requests.
+    pub team: Option<String>,
 }
 
 pub const ACTIVE: &str = "active";
@@ -40,7 +43,7 @@ impl UserRow {
 }
 
 const COLUMNS: &str =
-    "id, email, display_name, role, password_hash, status, session_epoch, created_at";
+    "id, email, display_name, role, password_hash, status, session_epoch, created_at, team";
 
 pub struct NewUser<'a> {
     pub id: &'a str,
@@ -161,4 +164,19 @@ pub async fn set_status<'e>(
     .execute(db)
     .await
     .map(|_| ())
+}
+
+pub async fn set_team<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    team: Option<&str>,
+    now: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query("UPDATE users SET team = $1, updated_at = $2 WHERE id = $3")
+        .bind(team)
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected())
 }

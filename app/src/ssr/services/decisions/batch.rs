@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use crate::ssr::store::{
-    approvals::{self, ApprovalRow},
+    approvals::{self, ApprovalRow, VoteRow},
     decisions::{self, DecisionRow, EventRow, HeadMove, NewEvaluation, NewIdempotencyRecord},
     script::Script,
 };
@@ -20,6 +20,7 @@ pub struct Batch {
     evaluations: Vec<NewEvaluation>,
     new_approvals: Vec<ApprovalRow>,
     resolutions: Vec<Resolution>,
+    votes: Vec<VoteRow>,
     idempotency: HashMap<(String, String), NewIdempotencyRecord>,
 }
 
@@ -128,6 +129,19 @@ impl Batch {
         self.new_approvals.push(approval);
     }
 
+    pub fn record_vote(&mut self, vote: VoteRow) {
+        self.votes.push(vote);
+    }
+
+    /// Who approved `approval_id` earlier in this batch (not yet on disk).
+    pub fn staged_approvers(&self, approval_id: &str) -> Vec<String> {
+        self.votes
+            .iter()
+            .filter(|vote| vote.approval_id == approval_id && vote.approve)
+            .map(|vote| vote.voter.clone())
+            .collect()
+    }
+
     pub fn resolve_approval(&mut self, resolution: Resolution) {
         self.resolutions.push(resolution);
     }
@@ -197,6 +211,7 @@ impl Batch {
         decisions::insert_events(&mut script, &self.events);
         decisions::insert_evaluations(&mut script, &self.evaluations);
         approvals::insert_many(&mut script, &self.new_approvals);
+        approvals::insert_votes(&mut script, &self.votes);
         let mut answers_that_must_apply = Vec::new();
         for resolution in &self.resolutions {
             let statement = approvals::resolve(

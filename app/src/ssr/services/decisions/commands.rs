@@ -11,8 +11,10 @@ use crate::{
     ssr::{
         ids::new_id,
         now_millis,
+        services::approval_routes::DEFAULT_EXPIRY_SECONDS,
         store::{
-            approvals::{self, ApprovalRow},
+            approval_routes,
+            approvals::{self, ApprovalRow, VoteRow},
             decisions::{DecisionRow, EventRow, NewEvaluation, NewIdempotencyRecord},
         },
     },
@@ -76,7 +78,8 @@ pub struct NewApprovalRequest {
     pub message: String,
     pub approval_route: Option<String>,
     pub require_rationale: bool,
-    pub expires_in_millis: i64,
+    /// `None`: the route's default expiry (an hour without a route).
+    pub expires_in_millis: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -236,7 +239,7 @@ pub async fn apply(
         } => {
             let decision = owned_decision(conn, batch, decision_id, scope).await?;
             check(Step::RequestApproval, &standing(&decision))?;
-            Ok(request_approval(batch, scope, decision, request, now))
+            request_approval(conn, batch, scope, decision, request, now).await
         }
         Command::Close {
             scope,
@@ -402,31 +405,49 @@ fn evaluate(
     applied
 }
 
-fn request_approval(
+async fn request_approval(
+    conn: &mut Conn,
     batch: &mut Batch,
     scope: &AgentScope,
     decision: DecisionRow,
     request: &NewApprovalRequest,
     now: i64,
-) -> Applied {
-    let route = request
+) -> Result<Applied, Refusal> {
+    let route_name = request
         .approval_route
         .clone()
         .or_else(|| decision.latest_route.clone());
+    // A route named but not defined still reaches the inbox, with the defaults.
+    let route = match &route_name {
+        Some(name) => approval_routes::latest(&mut *conn, name).await?,
+        None => None,
+    };
+    let require_rationale = request.require_rationale
+        || route
+            .as_ref()
+            .is_some_and(|route| route.require_rationale != 0);
+    let expires_in_millis = request.expires_in_millis.unwrap_or_else(|| {
+        route
+            .as_ref()
+            .map_or(DEFAULT_EXPIRY_SECONDS, |route| route.default_expiry_seconds)
+            * 1000
+    });
     let approval = ApprovalRow {
         id: new_id(),
         decision_id: decision.id.clone(),
         agent_id: scope.agent_id.clone(),
         title: request.title.clone(),
         message: request.message.clone(),
-        approval_route: route.clone(),
-        require_rationale: i64::from(request.require_rationale),
+        approval_route: route_name.clone(),
+        require_rationale: i64::from(require_rationale),
         status: ApprovalStatus::Pending.as_str().to_owned(),
         requested_at: now,
-        expires_at: now.saturating_add(request.expires_in_millis),
+        expires_at: now.saturating_add(expires_in_millis),
         resolved_at: None,
         resolved_by: None,
         rationale: None,
+        route_version: route.as_ref().map(|route| route.version),
+        required_approvals: route.as_ref().map_or(1, |route| route.required_approvals),
     };
     let mut change = Change::new(decision, now);
     change.set_status(DecisionStatus::NeedsApproval);
@@ -437,15 +458,17 @@ fn request_approval(
             "approval_id": approval.id,
             "title": approval.title,
             "message": approval.message,
-            "approval_route": route,
-            "require_rationale": request.require_rationale,
+            "approval_route": route_name,
+            "route_version": approval.route_version,
+            "required_approvals": approval.required_approvals,
+            "require_rationale": require_rationale,
             "expires_at": approval.expires_at,
         }),
     );
     let mut applied = change.write(batch);
     batch.request_approval(approval.clone());
     applied.approval = Some(approval);
-    applied
+    Ok(applied)
 }
 
 async fn close(
@@ -545,23 +568,54 @@ async fn resolve(
         .into());
     }
     check(Step::ResolveApproval, &standing(&decision))?;
+    let mut approvers = approvals::approvers_so_far(&mut *conn, approval_id).await?;
+    approvers.extend(batch.staged_approvers(approval_id));
+    if approvers.iter().any(|earlier| earlier == approver) {
+        return Err(AppError::conflict("You have already approved this request.").into());
+    }
+    batch.record_vote(VoteRow {
+        approval_id: approval_id.to_owned(),
+        voter: approver.to_owned(),
+        approve,
+        rationale: rationale.map(str::to_owned),
+        at: now,
+    });
+    if approve {
+        approvers.push(approver.to_owned());
+    }
+    let mut change = Change::new(decision, now);
+    let still_needed = approval.required_approvals - approvers.len() as i64;
+    if approve && still_needed > 0 {
+        change.append(
+            EventKind::ApprovalVote,
+            answerer_actor(approver),
+            json!({
+                "approval_id": approval.id,
+                "by": approver,
+                "rationale": rationale,
+                "approvals": approvers.len(),
+                "required_approvals": approval.required_approvals,
+            }),
+        );
+        return Ok(change.write(batch));
+    }
     let (status, decision_status) = if approve {
         (ApprovalStatus::Approved, DecisionStatus::Approved)
     } else {
         (ApprovalStatus::Rejected, DecisionStatus::Rejected)
     };
-    let mut change = Change::new(decision, now);
     change.set_status(decision_status);
     if approve {
         change.decision.approval_granted = 1;
     }
     change.append(
         EventKind::ApprovalResolved,
-        format!("user:{approver}"),
+        answerer_actor(approver),
         json!({
             "approval_id": approval.id,
             "outcome": status,
             "by": approver,
+            "approvers": approvers,
             "rationale": rationale,
         }),
     );
@@ -575,6 +629,15 @@ async fn resolve(
         must_apply: true,
     });
     Ok(applied)
+}
+
+/// People act as `user:EMAIL`; a route's receiver already names itself `integration:…`.
+fn answerer_actor(approver: &str) -> String {
+    if approver.starts_with("integration:") {
+        approver.to_owned()
+    } else {
+        format!("user:{approver}")
+    }
 }
 
 async fn expire(

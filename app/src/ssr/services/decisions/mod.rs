@@ -309,15 +309,18 @@ pub async fn request_approval(
     request: ApprovalRequestBody,
 ) -> AppResult<ApprovalCreated> {
     agent.require_unfrozen()?;
-    let expires_in = request
-        .expires_in_seconds
-        .unwrap_or(DEFAULT_APPROVAL_SECONDS);
-    if !(1..=MAX_APPROVAL_SECONDS).contains(&expires_in) {
-        return Err(AppError::invalid(
-            "expires_in_seconds",
-            format!("expires_in_seconds must be between 1 and {MAX_APPROVAL_SECONDS}."),
-        ));
-    }
+    let expires_in_millis = match request.expires_in_seconds {
+        None => None,
+        Some(seconds) if (1..=MAX_APPROVAL_SECONDS).contains(&seconds) => {
+            Some(i64::try_from(seconds * 1000).unwrap_or(i64::MAX))
+        }
+        Some(_) => {
+            return Err(AppError::invalid(
+                "expires_in_seconds",
+                format!("expires_in_seconds must be between 1 and {MAX_APPROVAL_SECONDS}."),
+            ))
+        }
+    };
     let approval_route = optional_text("approval_route", request.approval_route.as_deref(), 100)?;
     let applied = state
         .journal
@@ -329,7 +332,7 @@ pub async fn request_approval(
                 message: long_text("message", &request.message)?,
                 approval_route,
                 require_rationale: request.require_rationale.unwrap_or(false),
-                expires_in_millis: i64::try_from(expires_in * 1000).unwrap_or(i64::MAX),
+                expires_in_millis,
             },
         })
         .await?;

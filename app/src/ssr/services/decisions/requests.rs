@@ -98,7 +98,6 @@ pub struct CloseRequest {
     pub reason: Option<String>,
 }
 
-pub const DEFAULT_APPROVAL_SECONDS: u64 = 3600;
 pub const MAX_APPROVAL_SECONDS: u64 = 7 * 24 * 3600;
 
 /// A required line of text: trimmed, not empty, not too long, no control characters.

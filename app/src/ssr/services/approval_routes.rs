@@ -1,0 +1,219 @@
+//! Defining approval routes and reading them. A definition is always a new version; a webhook
+//! route's signing secret is made with its first version (or on request) and carried over.
+
+use base64::Engine as _;
+use rand::RngCore as _;
+use serde_json::json;
+
+use crate::{
+    error::{AppError, AppResult},
+    model::{ApprovalRoute, DefinedRoute, Email, Integration},
+    ssr::{
+        db::Db,
+        now_millis,
+        store::{
+            self,
+            approval_routes::RouteRow,
+            audit::{self, AuditEntry},
+        },
+    },
+};
+
+/// Requests expire after an hour unless the route or the agent says otherwise.
+pub const DEFAULT_EXPIRY_SECONDS: i64 = 3600;
+const MAX_EXPIRY_SECONDS: i64 = 30 * 24 * 3600;
+const MAX_REQUIRED_APPROVALS: i64 = 10;
+const MAX_APPROVERS: usize = 100;
+
+/// What an admin asks for; absent fields take the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct RouteDefinition {
+    pub name: String,
+    pub integration: String,
+    pub destination: Option<String>,
+    pub approver_emails: Vec<String>,
+    pub required_approvals: Option<i64>,
+    pub require_rationale: Option<bool>,
+    pub default_expiry_seconds: Option<i64>,
+    pub owner_team_may_approve: Option<bool>,
+    /// Make a new signing secret even though the previous version had one.
+    pub rotate_secret: bool,
+}
+
+/// A route name as policies write it in `approval_route:`.
+pub fn parse_name(raw: &str) -> AppResult<String> {
+    let name = raw.trim();
+    if super::names::is_lowercase_name(name, 100) {
+        Ok(name.to_owned())
+    } else {
+        Err(AppError::invalid(
+            "name",
+            "Name routes with 1 to 100 lowercase letters, digits, '-', '_' or '.', as policies \
+             write them in approval_route.",
+        ))
+    }
+}
+
+pub async fn define(db: &Db, actor: &str, definition: RouteDefinition) -> AppResult<DefinedRoute> {
+    let name = parse_name(&definition.name)?;
+    let integration = Integration::parse(definition.integration.trim()).ok_or_else(|| {
+        AppError::invalid(
+            "integration",
+            "integration is one of inbox, webhook or chat.",
+        )
+    })?;
+    let destination = destination(integration, definition.destination.as_deref())?;
+    let approver_emails = approvers(&definition.approver_emails)?;
+    let required_approvals = definition.required_approvals.unwrap_or(1);
+    if !(1..=MAX_REQUIRED_APPROVALS).contains(&required_approvals) {
+        return Err(AppError::invalid(
+            "required_approvals",
+            format!("required_approvals is 1 to {MAX_REQUIRED_APPROVALS}."),
+        ));
+    }
+    if !approver_emails.is_empty() && (approver_emails.len() as i64) < required_approvals {
+        return Err(AppError::invalid(
+            "required_approvals",
+            "More approvals are required than people are named to give them.",
+        ));
+    }
+    let default_expiry_seconds = definition
+        .default_expiry_seconds
+        .unwrap_or(DEFAULT_EXPIRY_SECONDS);
+    if !(60..=MAX_EXPIRY_SECONDS).contains(&default_expiry_seconds) {
+        return Err(AppError::invalid(
+            "default_expiry_seconds",
+            format!("default_expiry_seconds is 60 to {MAX_EXPIRY_SECONDS}."),
+        ));
+    }
+
+    let mut tx = db.pool.begin().await?;
+    let previous = store::approval_routes::latest(&mut *tx, &name).await?;
+    let carried_secret = previous
+        .as_ref()
+        .and_then(|previous| previous.signing_secret.clone())
+        .filter(|_| !definition.rotate_secret);
+    let (signing_secret, shown_secret) = match (integration, carried_secret) {
+        (Integration::Webhook, Some(secret)) => (Some(secret), None),
+        (Integration::Webhook, None) => {
+            let secret = new_signing_secret();
+            (Some(secret.clone()), Some(secret))
+        }
+        _ => (None, None),
+    };
+    let now = now_millis();
+    let row = RouteRow {
+        version: previous.as_ref().map_or(1, |previous| previous.version + 1),
+        name,
+        integration: integration.as_str().to_owned(),
+        destination,
+        signing_secret,
+        approver_emails: json!(approver_emails).to_string(),
+        required_approvals,
+        require_rationale: i64::from(definition.require_rationale.unwrap_or(false)),
+        default_expiry_seconds,
+        owner_team_may_approve: i64::from(definition.owner_team_may_approve.unwrap_or(false)),
+        created_by: actor.to_owned(),
+        created_at: now,
+    };
+    store::approval_routes::insert(&mut *tx, &row).await?;
+    let route = route_of(row);
+    audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor,
+            action: "route.define",
+            target: &route.name,
+            before: previous.map(|previous| json!(route_of(previous))),
+            after: Some(json!(route)),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(DefinedRoute {
+        route,
+        signing_secret: shown_secret,
+    })
+}
+
+pub async fn list(db: &Db) -> AppResult<Vec<ApprovalRoute>> {
+    Ok(store::approval_routes::list_latest(&db.pool)
+        .await?
+        .into_iter()
+        .map(route_of)
+        .collect())
+}
+
+fn destination(integration: Integration, raw: Option<&str>) -> AppResult<Option<String>> {
+    let raw = raw.map(str::trim).filter(|text| !text.is_empty());
+    match (integration, raw) {
+        (Integration::Inbox, None) => Ok(None),
+        (Integration::Inbox, Some(_)) => Err(AppError::invalid(
+            "destination",
+            "An inbox route delivers nowhere; leave destination out.",
+        )),
+        (_, None) => Err(AppError::invalid(
+            "destination",
+            "Webhook and chat routes need the URL to deliver to.",
+        )),
+        (_, Some(url)) => {
+            let valid = url.len() <= 2000
+                && (url.starts_with("https://") || url.starts_with("http://"))
+                && reqwest::Url::parse(url).is_ok_and(|parsed| parsed.host_str().is_some());
+            if valid {
+                Ok(Some(url.to_owned()))
+            } else {
+                Err(AppError::invalid(
+                    "destination",
+                    "destination is an http:// or https:// URL.",
+                ))
+            }
+        }
+    }
+}
+
+fn approvers(raw: &[String]) -> AppResult<Vec<String>> {
+    if raw.len() > MAX_APPROVERS {
+        return Err(AppError::invalid(
+            "approver_emails",
+            format!("Name at most {MAX_APPROVERS} approvers."),
+        ));
+    }
+    let mut emails = Vec::with_capacity(raw.len());
+    for text in raw {
+        let email = Email::parse(text).map_err(|_| {
+            AppError::invalid("approver_emails", format!("{text:?} is not an email."))
+        })?;
+        if !emails.contains(&email.as_str().to_owned()) {
+            emails.push(email.as_str().to_owned());
+        }
+    }
+    Ok(emails)
+}
+
+/// `whsec_` and 32 random bytes in base64, as Standard Webhooks libraries expect.
+fn new_signing_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+pub fn route_of(row: RouteRow) -> ApprovalRoute {
+    ApprovalRoute {
+        integration: Integration::parse(&row.integration).unwrap_or(Integration::Inbox),
+        approver_emails: serde_json::from_str(&row.approver_emails).unwrap_or_default(),
+        name: row.name,
+        version: row.version,
+        destination: row.destination,
+        required_approvals: row.required_approvals,
+        require_rationale: row.require_rationale != 0,
+        default_expiry_seconds: row.default_expiry_seconds,
+        owner_team_may_approve: row.owner_team_may_approve != 0,
+        created_by: row.created_by,
+        created_at: row.created_at,
+    }
+}

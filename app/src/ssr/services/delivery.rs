@@ -1,0 +1,273 @@
+//! Delivering approval requests to their route's integration. The request is recorded (and
+//! waits in the inbox) before anything is sent; a worker on every server claims due deliveries,
+//! posts them, keeps every attempt and retries with exponential backoff. A delivery that runs
+//! out of attempts leaves the request pending in the inbox, where it can be redelivered.
+
+use std::{
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+
+use crate::{
+    error::{AppError, AppResult},
+    model::{ApprovalRoute, Delivery, DeliveryAttempt, Integration},
+    ssr::{
+        now_millis,
+        store::{
+            self,
+            approvals::InboxRow,
+            deliveries::{AttemptRecord, DeliveryRow},
+        },
+        AppState,
+    },
+};
+
+use super::approval_routes::route_of;
+
+/// Attempts before a delivery gives up (about four minutes of retries in all).
+pub const ATTEMPTS_ALLOWED: i64 = 8;
+/// A claimed delivery is this server's for this long; a server that dies mid-send releases it.
+const CLAIM_MILLIS: i64 = 30_000;
+const CLAIM_BATCH: i64 = 16;
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+const LONGEST_BACKOFF_MILLIS: i64 = 5 * 60 * 1000;
+
+/// Queues new deliveries and sends those due at `now`; returns how many were attempted.
+pub async fn run_once(state: &AppState, now: i64) -> AppResult<usize> {
+    let db = &state.db;
+    store::deliveries::enqueue_new(&db.pool, ATTEMPTS_ALLOWED).await?;
+    let claimed =
+        store::deliveries::claim_due(&db.pool, db.backend, now, now + CLAIM_MILLIS, CLAIM_BATCH)
+            .await?;
+    let attempted = claimed.len();
+    for delivery in claimed {
+        attempt(state, delivery, now).await?;
+    }
+    Ok(attempted)
+}
+
+/// The delivery of `approval_id` with its attempts, if its route delivers anywhere.
+pub async fn of_approval(state: &AppState, approval_id: &str) -> AppResult<Option<Delivery>> {
+    let Some(row) = store::deliveries::find(&state.db.pool, approval_id).await? else {
+        return Ok(None);
+    };
+    let attempts = store::deliveries::attempts(&state.db.pool, approval_id).await?;
+    Ok(Some(Delivery {
+        route_name: row.route_name,
+        route_version: row.route_version,
+        state: row.state,
+        next_attempt_at: row.next_attempt_at,
+        attempts: attempts
+            .into_iter()
+            .map(|attempt| DeliveryAttempt {
+                attempt: attempt.attempt,
+                at: attempt.at,
+                status_code: attempt.status_code,
+                error: attempt.error,
+                latency_ms: attempt.latency_ms,
+            })
+            .collect(),
+    }))
+}
+
+/// Sends a pending request's delivery again at once, with a fresh set of attempts.
+pub async fn redeliver(state: &AppState, approval_id: &str) -> AppResult<()> {
+    let approval = store::approvals::find(&state.db.pool, approval_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such approval request."))?;
+    if approval.status != "pending" {
+        return Err(AppError::conflict(format!(
+            "The request is already {}; there is nothing to deliver.",
+            approval.status
+        )));
+    }
+    let requeued =
+        store::deliveries::requeue(&state.db.pool, approval_id, now_millis(), ATTEMPTS_ALLOWED)
+            .await?;
+    if requeued == 0 {
+        return Err(AppError::conflict(
+            "This request's route delivers nowhere; it waits in the inbox.",
+        ));
+    }
+    Ok(())
+}
+
+async fn attempt(state: &AppState, delivery: DeliveryRow, now: i64) -> AppResult<()> {
+    let pool = &state.db.pool;
+    let approval = store::approvals::inbox_row(pool, &delivery.approval_id).await?;
+    let route =
+        store::approval_routes::version(pool, &delivery.route_name, delivery.route_version).await?;
+    let (Some(approval), Some(route_row)) = (approval, route) else {
+        store::deliveries::settle(pool, &delivery.approval_id, "withdrawn", now).await?;
+        return Ok(());
+    };
+    if approval.status != "pending" {
+        store::deliveries::settle(pool, &delivery.approval_id, "withdrawn", now).await?;
+        return Ok(());
+    }
+    let secret = route_row.signing_secret.clone();
+    let route = route_of(route_row);
+    let evidence_hash = store::decisions::find(pool, &approval.decision_id, None)
+        .await?
+        .map(|decision| decision.last_hash)
+        .unwrap_or_default();
+    let links = Links::new(state, &approval.id);
+    let body = match route.integration {
+        Integration::Webhook => webhook_body(&approval, &route, &links, &evidence_hash),
+        Integration::Chat => chat_body(&approval, &links),
+        Integration::Inbox => {
+            store::deliveries::settle(pool, &delivery.approval_id, "withdrawn", now).await?;
+            return Ok(());
+        }
+    }
+    .to_string();
+    let started = Instant::now();
+    let sent = send(&route, secret.as_deref(), &approval.id, &body).await;
+    let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let (status_code, error) = match &sent {
+        Ok(status) if (200..300).contains(status) => (Some(i64::from(*status)), None),
+        Ok(status) => (
+            Some(i64::from(*status)),
+            Some(format!("the receiver answered HTTP {status}")),
+        ),
+        Err(error) => (None, Some(error.clone())),
+    };
+    store::deliveries::record_attempt(
+        pool,
+        &AttemptRecord {
+            approval_id: &delivery.approval_id,
+            attempt: delivery.attempts,
+            at: now,
+            status_code,
+            error: error.as_deref(),
+            latency_ms,
+        },
+    )
+    .await?;
+    let (next_state, next_at) = match error {
+        None => ("delivered", now),
+        Some(_) if delivery.attempts >= delivery.attempts_allowed => ("failed", now),
+        Some(error) => {
+            tracing::warn!(approval = %delivery.approval_id, attempt = delivery.attempts, %error, "approval delivery failed; retrying");
+            ("queued", now + backoff_millis(delivery.attempts))
+        }
+    };
+    store::deliveries::settle(pool, &delivery.approval_id, next_state, next_at).await?;
+    Ok(())
+}
+
+/// 1 s after the first failure, doubling, at most five minutes.
+pub fn backoff_millis(attempts: i64) -> i64 {
+    let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    (1000i64 << doublings).min(LONGEST_BACKOFF_MILLIS)
+}
+
+/// Where people and receivers reach the request.
+struct Links {
+    page: String,
+    resolve: String,
+}
+
+impl Links {
+    fn new(state: &AppState, approval_id: &str) -> Self {
+        let origin = state.settings.public_origin.clone().unwrap_or_default();
+        Self {
+            page: format!("{origin}/approvals/{approval_id}"),
+            resolve: format!("{origin}/api/v1/approvals/{approval_id}/resolve"),
+        }
+    }
+}
+
+fn webhook_body(
+    approval: &InboxRow,
+    route: &ApprovalRoute,
+    links: &Links,
+    evidence: &str,
+) -> Value {
+    json!({
+        "type": "approval.requested",
+        "approval": {
+            "id": approval.id,
+            "decision_id": approval.decision_id,
+            "agent": approval.agent_name,
+            "intent": approval.intent,
+            "title": approval.title,
+            "message": approval.message,
+            "approval_route": route.name,
+            "route_version": route.version,
+            "require_rationale": approval.require_rationale != 0,
+            "requested_at": approval.requested_at,
+            "expires_at": approval.expires_at,
+            "evidence_hash": evidence,
+        },
+        "page_url": links.page,
+        "resolve_url": links.resolve,
+    })
+}
+
+/// A Slack-style incoming-webhook message: the request, and links to answer it on its page.
+fn chat_body(approval: &InboxRow, links: &Links) -> Value {
+    let text = format!(
+        "*Approval needed: {title}*\nAgent `{agent}` asks for `{intent}`.\n{message}\n\
+         <{page}?answer=approve|Approve> · <{page}?answer=reject|Reject> · <{page}|Open the request>",
+        title = approval.title,
+        agent = approval.agent_name,
+        intent = approval.intent,
+        message = approval.message,
+        page = links.page,
+    );
+    json!({ "text": text, "approval_id": approval.id })
+}
+
+fn client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        // Another part of the process may have installed a provider already; either is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::builder()
+            .timeout(SEND_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default()
+    })
+}
+
+/// Posts `body`; a webhook is signed per Standard Webhooks with the route's secret. The HTTP
+/// status, or why nothing was answered.
+async fn send(
+    route: &ApprovalRoute,
+    secret: Option<&str>,
+    approval_id: &str,
+    body: &str,
+) -> Result<u16, String> {
+    let destination = route
+        .destination
+        .as_deref()
+        .ok_or("the route has no destination")?;
+    let mut request = client()
+        .post(destination)
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if route.integration == Integration::Webhook {
+        let secret = secret.ok_or("the webhook route has no signing secret")?;
+        let signer = standardwebhooks::Webhook::new(secret)
+            .map_err(|_| "the route's signing secret is unreadable".to_owned())?;
+        let message_id = format!("msg_{approval_id}");
+        let timestamp = now_millis() / 1000;
+        let signature = signer
+            .sign(&message_id, timestamp, body.as_bytes())
+            .map_err(|_| "the request could not be signed".to_owned())?;
+        request = request
+            .header("webhook-id", message_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature);
+    }
+    match request.send().await {
+        Ok(response) => Ok(response.status().as_u16()),
+        Err(error) if error.is_timeout() => Err("no answer within 10 s".to_owned()),
+        Err(error) if error.is_connect() => Err("could not connect to the receiver".to_owned()),
+        Err(_) => Err("the request could not be sent".to_owned()),
+    }
+}
