@@ -21,6 +21,7 @@ use leptos_router::{
 
 use pages::{
     agents::{AgentDetailPage, AgentsPage, ApiReferencePage},
+    approval_routes::ApprovalRoutesPage,
     approvals::{ApprovalRequestPage, ApprovalsPage},
     audit::AuditLogPage,
     home::HomePage,
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agents/:name") view=AgentDetailPage />
                     <Route path=path!("/api-reference") view=ApiReferencePage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
+                    <Route path=path!("/approval-routes") view=ApprovalRoutesPage />
                     <Route path=path!("/approvals/:id") view=ApprovalRequestPage />
                     <Route path=path!("/traces") view=TracesPage />
                     <Route path=path!("/traces/:id") view=DecisionTracePage />

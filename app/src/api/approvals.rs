@@ -13,7 +13,7 @@ use crate::{
     ssr::{
         auth::{require, session::app_state},
         now_millis,
-        services::{approvals, traces},
+        services::{approvals, delivery, traces},
     },
 };
 
@@ -32,7 +32,8 @@ pub async fn load_approval_inbox() -> Result<ApprovalInbox, AppError> {
 #[server(endpoint = "load_approval_request")]
 pub async fn load_approval_request(id: String) -> Result<ApprovalRequestView, AppError> {
     let me = require(Permission::Read).await?;
-    let db = app_state()?.db;
+    let state = app_state()?;
+    let db = state.db.clone();
     let item = approvals::find(&db, &id).await?;
     let detail = traces::detail(&db, &item.decision_id).await?;
     // From the events shown, not a second read: the answer binds to exactly what was on screen.
@@ -47,8 +48,17 @@ pub async fn load_approval_request(id: String) -> Result<ApprovalRequestView, Ap
         events: detail.events,
         evidence_hash,
         can_resolve: me.role.allows(Permission::Approve),
+        approved_by: approvals::approved_by(&db, &id).await?,
+        delivery: delivery::of_approval(&state, &id).await?,
         now: now_millis(),
     })
+}
+
+/// Sends a pending request to its route's integration again, with a fresh set of attempts.
+#[server(endpoint = "redeliver_approval")]
+pub async fn redeliver_approval(id: String) -> Result<(), AppError> {
+    require(Permission::Approve).await?;
+    delivery::redeliver(&app_state()?, &id).await
 }
 
 /// Answers a request. `outcome` is `approved` or `rejected`; `evidence_hash` is the hash the

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ApprovalStatus, TraceEvaluation, TraceEvent};
+use super::{ApprovalStatus, Delivery, TraceEvaluation, TraceEvent};
 
 /// One approval request, with the agent and intent it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,10 @@ pub struct ApprovalItem {
     pub resolved_at: Option<i64>,
     pub resolved_by: Option<String>,
     pub rationale: Option<String>,
+    /// The version of `approval_route` the request used; `None` when no such route is defined.
+    pub route_version: Option<i64>,
+    /// Distinct approvals needed; one rejection rejects.
+    pub required_approvals: i64,
 }
 
 /// The inbox page: what waits, what was answered lately, and whether this person may answer.
@@ -44,5 +48,9 @@ pub struct ApprovalRequestView {
     /// The decision's latest event hash as shown; an answer carrying another is refused.
     pub evidence_hash: String,
     pub can_resolve: bool,
+    /// Who has approved so far, when several approvals are needed.
+    pub approved_by: Vec<String>,
+    /// The delivery to the route's integration, with every attempt; `None` for the inbox.
+    pub delivery: Option<Delivery>,
     pub now: i64,
 }

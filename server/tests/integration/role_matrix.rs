@@ -90,6 +90,28 @@ fn calls(target_user: &str) -> Vec<Call> {
             fields: vec![("token_id", "no-such-token".into())],
         },
         Call {
+            name: "load_approval_routes",
+            needs: Needs::Role(Permission::Read),
+            fields: vec![],
+        },
+        Call {
+            name: "define_approval_route",
+            needs: Needs::Role(Permission::Administer),
+            fields: vec![
+                ("name", "matrix-route".into()),
+                ("integration", "inbox".into()),
+                ("destination", String::new()),
+                ("approver_emails", String::new()),
+                ("required_approvals", String::new()),
+                ("default_expiry_seconds", String::new()),
+            ],
+        },
+        Call {
+            name: "redeliver_approval",
+            needs: Needs::Role(Permission::Approve),
+            fields: vec![("id", "no-such-approval".into())],
+        },
+        Call {
             name: "start_backtest",
             needs: Needs::Role(Permission::Read),
             fields: vec![

@@ -24,7 +24,9 @@ pub fn ApprovalsPage() -> impl IntoView {
         }
     });
     view! {
-        <PageHeader title="Approvals" summary="Exceptions agents asked for, waiting for a person's judgment." />
+        <PageHeader title="Approvals" summary="Exceptions agents asked for, waiting for a person's judgment.">
+            <A href="/approval-routes" attr:class="button-link">"Routes"</A>
+        </PageHeader>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match inbox.await {

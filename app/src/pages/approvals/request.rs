@@ -2,13 +2,15 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
-    api::approvals::{load_approval_request, ResolveApproval},
+    api::approvals::{load_approval_request, RedeliverApproval, ResolveApproval},
     components::{
         last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime, UtcTime,
     },
-    model::{ApprovalRequestView, ApprovalStatus, TraceEvaluation},
+    model::{ApprovalItem, ApprovalRequestView, ApprovalStatus, TraceEvaluation},
     pages::{forbidden::Refusal, traces::TimelineEvent},
 };
+
+use super::delivery::DeliverySection;
 
 /// One request with what the approver needs to judge it: the message, every evaluation's inputs,
 /// rationale and rules, and the decision's events so far. The answer binds to the events shown.
@@ -16,14 +18,16 @@ use crate::{
 pub fn ApprovalRequestPage() -> impl IntoView {
     let params = use_params_map();
     let answer = ServerAction::<ResolveApproval>::new();
+    let redeliver = ServerAction::<RedeliverApproval>::new();
     let request = Resource::new(
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
                 answer.version().get(),
+                redeliver.version().get(),
             )
         },
-        |(id, _)| load_approval_request(id),
+        |(id, _, _)| load_approval_request(id),
     );
     view! {
         <PageHeader title="Approval request" summary="An agent asks for an exception; your answer and its rationale become part of the decision's record.">
@@ -32,7 +36,7 @@ pub fn ApprovalRequestPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match request.await {
-                    Ok(request) => view! { <RequestView request answer /> }.into_any(),
+                    Ok(request) => view! { <RequestView request answer redeliver /> }.into_any(),
                     Err(error) => view! { <Refusal error /> }.into_any(),
                 }
             })}
@@ -44,6 +48,7 @@ pub fn ApprovalRequestPage() -> impl IntoView {
 fn RequestView(
     request: ApprovalRequestView,
     answer: ServerAction<ResolveApproval>,
+    redeliver: ServerAction<RedeliverApproval>,
 ) -> impl IntoView {
     let item = request.item.clone();
     let now = request.now;
@@ -62,7 +67,9 @@ fn RequestView(
             <dt>"Intent"</dt>
             <dd class="mono">{item.intent.clone()}</dd>
             <dt>"Route"</dt>
-            <dd class="mono">{item.approval_route.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+            <dd class="mono">{route_label(&item)}</dd>
+            <dt>"Approvals"</dt>
+            <dd>{approvals_label(item.required_approvals, &request.approved_by)}</dd>
             <dt>"Asked"</dt>
             <dd><UtcTime unix_millis=item.requested_at /></dd>
             <dt>"Expires"</dt>
@@ -79,6 +86,9 @@ fn RequestView(
                 require_rationale=item.require_rationale
             />
         })}
+        {request.delivery.clone().map(|delivery| view! {
+            <DeliverySection delivery approval_id=item.id.clone() can_redeliver=answerable redeliver />
+        })}
         <section aria-labelledby="evaluations-heading">
             <h2 id="evaluations-heading">"What the policies said"</h2>
             {request.evaluations.into_iter().map(|evaluation| view! { <EvaluationCard evaluation /> }).collect_view()}
@@ -89,6 +99,28 @@ fn RequestView(
                 {request.events.into_iter().map(|event| view! { <TimelineEvent event opened_at /> }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+fn route_label(item: &ApprovalItem) -> String {
+    match (&item.approval_route, item.route_version) {
+        (Some(route), Some(version)) => format!("{route} v{version}"),
+        (Some(route), None) => format!("{route} (not defined: inbox only)"),
+        (None, _) => "—".to_owned(),
+    }
+}
+
+fn approvals_label(required: i64, approved_by: &[String]) -> String {
+    if required <= 1 && approved_by.is_empty() {
+        "one approval needed".to_owned()
+    } else if approved_by.is_empty() {
+        format!("{required} approvals needed; none yet")
+    } else {
+        format!(
+            "{} of {required} given: {}",
+            approved_by.len(),
+            approved_by.join(", ")
+        )
     }
 }
 

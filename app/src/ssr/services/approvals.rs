@@ -57,7 +57,14 @@ fn item(row: InboxRow) -> ApprovalItem {
         resolved_at: row.resolved_at,
         resolved_by: row.resolved_by,
         rationale: row.rationale,
+        route_version: row.route_version,
+        required_approvals: row.required_approvals,
     }
+}
+
+/// Who has approved `approval_id` so far.
+pub async fn approved_by(db: &Db, approval_id: &str) -> AppResult<Vec<String>> {
+    Ok(store::approvals::approvers_so_far(&db.pool, approval_id).await?)
 }
 
 /// Overdue requests expired per sweep; the rest wait for the next sweep.

@@ -142,12 +142,15 @@ pub struct InboxRow {
     pub resolved_at: Option<i64>,
     pub resolved_by: Option<String>,
     pub rationale: Option<String>,
+    pub route_version: Option<i64>,
+    pub required_approvals: i64,
 }
 
 const INBOX_SELECT: &str = "SELECT ap.id, ap.decision_id, \
     (SELECT a.name FROM agents a WHERE a.id = ap.agent_id) AS agent_name, d.intent, ap.title, \
     ap.message, ap.approval_route, ap.require_rationale, ap.status, ap.requested_at, \
-    ap.expires_at, ap.resolved_at, ap.resolved_by, ap.rationale \
+    ap.expires_at, ap.resolved_at, ap.resolved_by, ap.rationale, ap.route_version, \
+    ap.required_approvals \
     FROM approvals ap JOIN decisions d ON d.id = ap.decision_id";
 
 /// Requests still waiting for an answer, newest first.
