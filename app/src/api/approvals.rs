@@ -1,6 +1,7 @@
 //! The approval inbox for people: everyone signed in reads it; approvers and admins answer.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
@@ -9,7 +10,7 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    model::Permission,
+    model::{InboxFilter, Permission},
     ssr::{
         auth::{require, session::app_state},
         now_millis,
@@ -17,12 +18,15 @@ use crate::{
     },
 };
 
+/// The inbox for the page's URL query (`route=…&agent=…&intent=…&older_than_minutes=…`).
 #[server(endpoint = "load_approval_inbox")]
-pub async fn load_approval_inbox() -> Result<ApprovalInbox, AppError> {
+pub async fn load_approval_inbox(query: String) -> Result<ApprovalInbox, AppError> {
     let me = require(Permission::Read).await?;
+    let filter = InboxFilter::parse(form_urlencoded::parse(query.as_bytes()))?;
     let db = app_state()?.db;
     Ok(ApprovalInbox {
-        pending: approvals::pending(&db).await?,
+        pending: approvals::pending(&db, &filter).await?,
+        filter,
         resolved: approvals::resolved(&db).await?,
         can_resolve: me.role.allows(Permission::Approve),
         now: now_millis(),
@@ -88,4 +92,70 @@ pub async fn resolve_approval(
     )
     .await?;
     Ok(decision.status)
+}
+
+/// How many requests wait for an answer, for the navigation's badge.
+#[server(endpoint = "pending_approval_count")]
+pub async fn pending_approval_count() -> Result<i64, AppError> {
+    require(Permission::Read).await?;
+    approvals::pending_count(&app_state()?.db).await
+}
+
+/// One request of a bulk answer, with the evidence hash the inbox showed for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkAnswer {
+    pub id: String,
+    pub evidence_hash: String,
+}
+
+/// How one request of a bulk answer went: `refusal` says why it was not answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkResult {
+    pub id: String,
+    pub title: String,
+    pub refusal: Option<String>,
+}
+
+/// Answers several requests with one outcome and one rationale. Each answer is checked and
+/// recorded on its own, as if given one by one; one refusal does not stop the others.
+#[server(endpoint = "resolve_approvals", input = server_fn::codec::Json)]
+pub async fn resolve_approvals(
+    answers: Vec<BulkAnswer>,
+    outcome: String,
+    rationale: String,
+) -> Result<Vec<BulkResult>, AppError> {
+    let me = require(Permission::Approve).await?;
+    let approve = match outcome.as_str() {
+        "approved" => true,
+        "rejected" => false,
+        _ => return Err(AppError::invalid("outcome", "Choose approve or reject.")),
+    };
+    if answers.is_empty() || answers.len() > 200 {
+        return Err(AppError::invalid("answers", "Select 1 to 200 requests."));
+    }
+    let state = app_state()?;
+    let mut results = Vec::with_capacity(answers.len());
+    for answer in answers {
+        let title = approvals::find(&state.db, &answer.id)
+            .await
+            .map(|item| item.title)
+            .unwrap_or_else(|_| answer.id.clone());
+        let outcome = approvals::resolve(
+            &state,
+            &me,
+            approvals::ApproverAnswer {
+                approval_id: &answer.id,
+                approve,
+                rationale: Some(&rationale),
+                evidence_hash: Some(&answer.evidence_hash),
+            },
+        )
+        .await;
+        results.push(BulkResult {
+            id: answer.id,
+            title,
+            refusal: outcome.err().map(|error| error.to_string()),
+        });
+    }
+    Ok(results)
 }

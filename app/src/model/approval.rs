@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ApprovalStatus, Delivery, TraceEvaluation, TraceEvent};
+use crate::error::AppError;
 
 /// One approval request, with the agent and intent it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,11 +28,14 @@ pub struct ApprovalItem {
     pub route_version: Option<i64>,
     /// Distinct approvals needed; one rejection rejects.
     pub required_approvals: i64,
+    /// The hash of the decision's latest event now: what an answer from this list binds to.
+    pub evidence_hash: String,
 }
 
 /// The inbox page: what waits, what was answered lately, and whether this person may answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalInbox {
+    pub filter: InboxFilter,
     pub pending: Vec<ApprovalItem>,
     pub resolved: Vec<ApprovalItem>,
     pub can_resolve: bool,
@@ -53,4 +57,72 @@ pub struct ApprovalRequestView {
     /// The delivery to the route's integration, with every attempt; `None` for the inbox.
     pub delivery: Option<Delivery>,
     pub now: i64,
+}
+
+/// Which pending requests the inbox lists; every field narrows it. Parsed from the page's URL
+/// query and from `GET /api/v1/approvals`, so a filtered inbox can be shared as a link.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxFilter {
+    pub route: Option<String>,
+    /// The agent's name.
+    pub agent: Option<String>,
+    /// Requests whose decision's intent starts with this.
+    pub intent: Option<String>,
+    /// Requests waiting at least this many minutes.
+    pub older_than_minutes: Option<i64>,
+}
+
+impl InboxFilter {
+    /// Reads `route`, `agent`, `intent` and `older_than_minutes`; empty values do not filter,
+    /// anything else is refused naming the parameter.
+    pub fn parse<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self, AppError>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut filter = Self::default();
+        for (key, value) in pairs {
+            let (key, value) = (key.as_ref(), value.as_ref().trim());
+            if value.is_empty() {
+                continue;
+            }
+            let text = |max: usize| -> Result<Option<String>, AppError> {
+                if value.chars().count() > max || value.chars().any(char::is_control) {
+                    Err(AppError::invalid(
+                        key,
+                        format!("{key} may be at most {max} characters."),
+                    ))
+                } else {
+                    Ok(Some(value.to_owned()))
+                }
+            };
+            match key {
+                "route" => filter.route = text(100)?,
+                "agent" => filter.agent = text(64)?,
+                "intent" => filter.intent = text(200)?,
+                "older_than_minutes" => {
+                    let minutes: i64 = value.parse().map_err(|_| {
+                        AppError::invalid(key, "older_than_minutes is a whole number of minutes.")
+                    })?;
+                    if !(0..=525_600).contains(&minutes) {
+                        return Err(AppError::invalid(
+                            key,
+                            "older_than_minutes is 0 to 525600 (a year).",
+                        ));
+                    }
+                    filter.older_than_minutes = Some(minutes);
+                }
+                "status" => {}
+                other => {
+                    return Err(AppError::invalid(
+                        other,
+                        format!(
+                        "Unknown filter {other}: use route, agent, intent or older_than_minutes."
+                    ),
+                    ))
+                }
+            }
+        }
+        Ok(filter)
+    }
 }

@@ -3,27 +3,19 @@
 
 use axum::{
     body::Body,
-    extract::{FromRequest, FromRequestParts, Query, Request, State},
+    extract::{FromRequest, FromRequestParts, RawQuery, Request, State},
     Json,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use app::{
     error::AppError,
-    model::{ApprovalItem, ApprovalStatus, CurrentUser, DecisionStatus, Permission},
+    model::{ApprovalItem, ApprovalStatus, CurrentUser, DecisionStatus, InboxFilter, Permission},
     ssr::{services::approvals, AppState},
 };
 
 use super::{error::ErrorBody, json_body::JsonBody, path::ApiPath, person::ApiPerson, ApiError};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ApprovalsQuery {
-    /// `pending` (the default) or `resolved`.
-    #[serde(default)]
-    status: Option<String>,
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +48,13 @@ pub struct Resolved {
 
 #[utoipa::path(
     get, path = "/approvals", tag = "approvals",
-    params(ApprovalsQuery),
+    params(
+        ("status" = Option<String>, Query, description = "`pending` (the default) or `resolved`"),
+        ("route" = Option<String>, Query, description = "Pending requests on this route"),
+        ("agent" = Option<String>, Query, description = "Pending requests of this agent (its name)"),
+        ("intent" = Option<String>, Query, description = "Pending requests whose decision's intent starts with this"),
+        ("older_than_minutes" = Option<i64>, Query, description = "Pending requests waiting at least this many minutes"),
+    ),
     responses(
         (status = 200, description = "Pending requests newest first, or resolved ones latest first.", body = Vec<ApprovalItem>),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
@@ -67,11 +65,20 @@ pub struct Resolved {
 pub async fn list(
     State(state): State<AppState>,
     person: ApiPerson,
-    Query(query): Query<ApprovalsQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<ApprovalItem>>, ApiError> {
     person.require(Permission::Read)?;
-    match query.status.as_deref() {
-        None | Some("pending") => Ok(Json(approvals::pending(&state.db).await?)),
+    let query = query.unwrap_or_default();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let filter = InboxFilter::parse(pairs.iter().map(|(key, value)| (key, value)))?;
+    let status = pairs
+        .iter()
+        .find(|(key, _)| key == "status")
+        .map(|(_, value)| value.as_str());
+    match status {
+        None | Some("pending") => Ok(Json(approvals::pending(&state.db, &filter).await?)),
         Some("resolved") => Ok(Json(approvals::resolved(&state.db).await?)),
         Some(_) => Err(ApiError(AppError::invalid(
             "status",

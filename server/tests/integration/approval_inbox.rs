@@ -80,7 +80,7 @@ async fn an_approver_answers_with_a_rationale_and_the_agent_proceeds() {
     let approver = app.sign_in(APPROVER, common::PASSWORD).await;
 
     let inbox = app
-        .server_fn("load_approval_inbox", &[], Some(&approver))
+        .server_fn("load_approval_inbox", &[("query", "")], Some(&approver))
         .await;
     let hash = evidence(&app, &approver, &approval).await;
     let without_rationale = answer(&app, &approver, &approval, "approved", " ", &hash).await;
@@ -157,7 +157,7 @@ async fn an_answer_binds_to_what_was_shown_and_is_final() {
     .await;
     let too_late = answer(&app, &second, &approval, "approved", "fine by me", &current).await;
     let inbox = app
-        .server_fn("load_approval_inbox", &[], Some(&second))
+        .server_fn("load_approval_inbox", &[("query", "")], Some(&second))
         .await;
 
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
@@ -187,12 +187,14 @@ async fn only_approvers_and_admins_answer_and_everyone_signed_in_reads() {
     let author = app.signed_in(Role::Author).await;
 
     let read = app
-        .server_fn("load_approval_inbox", &[], Some(&viewer))
+        .server_fn("load_approval_inbox", &[("query", "")], Some(&viewer))
         .await;
     let hash = evidence(&app, &viewer, &approval).await;
     let by_viewer = answer(&app, &viewer, &approval, "approved", "why not", &hash).await;
     let by_author = answer(&app, &author, &approval, "approved", "why not", &hash).await;
-    let by_stranger = app.server_fn("load_approval_inbox", &[], None).await;
+    let by_stranger = app
+        .server_fn("load_approval_inbox", &[("query", "")], None)
+        .await;
     let unknown = app
         .server_fn(
             "load_approval_request",
@@ -276,4 +278,152 @@ async fn approvers_work_the_inbox_over_json_with_a_token() {
     assert_eq!(approved.body["decision_status"], "approved");
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(resolved.body[0]["resolved_by"], APPROVER);
+}
+
+#[tokio::test]
+async fn the_inbox_filters_by_route_agent_intent_and_age_and_names_a_bad_filter() {
+    let (app, _agent, _decision, approval) = pending_request().await;
+    let token = app.token_for(APPROVER, Role::Approver).await;
+    let list = |query: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.call(
+                "GET",
+                &format!("/api/v1/approvals?{query}"),
+                Some(&token),
+                None,
+            )
+            .await
+        }
+    };
+
+    let by_route = list("route=support-managers").await;
+    let other_route = list("route=finance").await;
+    let by_agent = list("agent=refund-bot&intent=billing.").await;
+    let other_intent = list("intent=hr.").await;
+    let too_young = list("older_than_minutes=30").await;
+    let bad_age = list("older_than_minutes=soon").await;
+    let unknown = list("colour=red").await;
+
+    let ids = |reply: &Reply| -> Vec<String> {
+        reply
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&by_route), vec![approval.clone()]);
+    assert!(by_route.body[0]["evidence_hash"].as_str().unwrap().len() == 64);
+    assert!(ids(&other_route).is_empty());
+    assert_eq!(ids(&by_agent), vec![approval.clone()]);
+    assert!(ids(&other_intent).is_empty());
+    assert!(ids(&too_young).is_empty());
+    assert_eq!(bad_age.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad_age.body["error"]["field"], "older_than_minutes");
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.body["error"]["field"], "colour");
+    let cookie = app.sign_in(APPROVER, common::PASSWORD).await;
+    let page = app
+        .server_fn(
+            "load_approval_inbox",
+            &[("query", "route=finance")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.body["pending"].as_array().unwrap().is_empty());
+    let count = app
+        .server_fn("pending_approval_count", &[], Some(&cookie))
+        .await;
+    assert_eq!(count.body, json!(1));
+}
+
+#[tokio::test]
+async fn a_bulk_answer_resolves_each_request_and_lists_the_refused() {
+    let (app, agent, first_decision, first) = pending_request().await;
+    let second_decision = app
+        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .await;
+    app.step(
+        &agent,
+        &second_decision,
+        "evaluate",
+        json!({"inputs": {"amount": 700.0, "currency": "EUR"}}),
+    )
+    .await;
+    let second = app
+        .step(
+            &agent,
+            &second_decision,
+            "approvals",
+            json!({"title": "Refund of 700 EUR", "message": "Damaged."}),
+        )
+        .await
+        .body["approval_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.create_user(APPROVER, Role::Approver).await;
+    let cookie = app.sign_in(APPROVER, common::PASSWORD).await;
+    let first_hash = evidence(&app, &cookie, &first).await;
+    let second_hash = evidence(&app, &cookie, &second).await;
+    // The agent adds a note after the approver looked: that answer must be refused.
+    app.step(
+        &agent,
+        &second_decision,
+        "context",
+        json!({"summary": "customer called again"}),
+    )
+    .await;
+    let body = json!({
+        "answers": [
+            {"id": first, "evidence_hash": first_hash},
+            {"id": second, "evidence_hash": second_hash},
+        ],
+        "outcome": "approved",
+        "rationale": "both within the quarterly budget",
+    });
+
+    let reply = app
+        .send(
+            axum::http::Request::post("/api/resolve_approvals")
+                .header("host", common::HOST)
+                .header("origin", common::ORIGIN)
+                .header("content-type", "application/json")
+                .header("cookie", &cookie)
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await;
+
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(reply.body[0]["refusal"].is_null(), "{}", reply.text);
+    assert!(
+        reply.body[1]["refusal"]
+            .as_str()
+            .unwrap()
+            .contains("look again"),
+        "{}",
+        reply.text
+    );
+    let status = |decision: String| {
+        let app = &app;
+        let key = agent.key.clone();
+        async move {
+            app.call(
+                "GET",
+                &format!("/api/v1/decisions/{decision}"),
+                Some(&key),
+                None,
+            )
+            .await
+            .body["status"]
+                .clone()
+        }
+    };
+    assert_eq!(status(first_decision).await, "approved");
+    assert_eq!(status(second_decision).await, "needs_approval");
 }

@@ -90,6 +90,11 @@ fn calls(target_user: &str) -> Vec<Call> {
             fields: vec![("token_id", "no-such-token".into())],
         },
         Call {
+            name: "pending_approval_count",
+            needs: Needs::Role(Permission::Read),
+            fields: vec![],
+        },
+        Call {
             name: "load_approval_routes",
             needs: Needs::Role(Permission::Read),
             fields: vec![],

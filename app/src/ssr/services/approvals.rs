@@ -2,8 +2,13 @@
 
 use crate::{
     error::{AppError, AppResult},
-    model::{ApprovalItem, ApprovalStatus, CurrentUser},
-    ssr::{db::Db, now_millis, store, store::approvals::InboxRow, AppState},
+    model::{ApprovalItem, ApprovalStatus, CurrentUser, InboxFilter},
+    ssr::{
+        db::Db,
+        now_millis, store,
+        store::approvals::{InboxRow, PendingSlice},
+        AppState,
+    },
 };
 
 use super::{
@@ -14,10 +19,23 @@ use super::{
 /// Requests the inbox lists at most, pending and resolved each.
 const INBOX_SIZE: i64 = 200;
 
-/// What waits for an answer, newest first.
-pub async fn pending(db: &Db) -> AppResult<Vec<ApprovalItem>> {
-    let rows = store::approvals::pending(&db.pool, INBOX_SIZE).await?;
+/// What waits for an answer and matches `filter`, newest first.
+pub async fn pending(db: &Db, filter: &InboxFilter) -> AppResult<Vec<ApprovalItem>> {
+    let slice = PendingSlice {
+        route: filter.route.as_deref(),
+        agent_name: filter.agent.as_deref(),
+        intent_prefix: filter.intent.as_deref(),
+        requested_by: filter
+            .older_than_minutes
+            .map(|minutes| now_millis() - minutes * 60_000),
+    };
+    let rows = store::approvals::pending(&db.pool, &slice, INBOX_SIZE).await?;
     Ok(rows.into_iter().map(item).collect())
+}
+
+/// How many requests wait for an answer, for the navigation.
+pub async fn pending_count(db: &Db) -> AppResult<i64> {
+    Ok(store::approvals::pending_count(&db.pool).await?)
 }
 
 /// What was answered (or expired) lately, latest first.
@@ -59,6 +77,7 @@ fn item(row: InboxRow) -> ApprovalItem {
         rationale: row.rationale,
         route_version: row.route_version,
         required_approvals: row.required_approvals,
+        evidence_hash: row.evidence_hash,
     }
 }
 

@@ -144,27 +144,80 @@ pub struct InboxRow {
     pub rationale: Option<String>,
     pub route_version: Option<i64>,
     pub required_approvals: i64,
+    pub evidence_hash: String,
 }
 
 const INBOX_SELECT: &str = "SELECT ap.id, ap.decision_id, \
     (SELECT a.name FROM agents a WHERE a.id = ap.agent_id) AS agent_name, d.intent, ap.title, \
     ap.message, ap.approval_route, ap.require_rationale, ap.status, ap.requested_at, \
     ap.expires_at, ap.resolved_at, ap.resolved_by, ap.rationale, ap.route_version, \
-    ap.required_approvals \
+    ap.required_approvals, d.last_hash AS evidence_hash \
     FROM approvals ap JOIN decisions d ON d.id = ap.decision_id";
+
+/// What narrows the pending list; `None` does not filter.
+#[derive(Debug, Default)]
+pub struct PendingSlice<'a> {
+    pub route: Option<&'a str>,
+    pub agent_name: Option<&'a str>,
+    pub intent_prefix: Option<&'a str>,
+    /// Requested at or before this time (Unix milliseconds).
+    pub requested_by: Option<i64>,
+}
 
 /// Requests still waiting for an answer, newest first.
 pub async fn pending<'e>(
     db: impl Executor<'e, Database = Any>,
+    slice: &PendingSlice<'_>,
     limit: i64,
 ) -> sqlx::Result<Vec<InboxRow>> {
-    sqlx::query_as(&format!(
-        "{INBOX_SELECT} WHERE ap.status = 'pending' ORDER BY ap.requested_at DESC, ap.id DESC \
-         LIMIT $1"
-    ))
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    // Each filter is written with its own placeholder or not at all, in ascending order.
+    let mut conditions = vec!["ap.status = 'pending'".to_owned()];
+    let mut next = 0;
+    let mut placeholder = || {
+        next += 1;
+        format!("${next}")
+    };
+    if slice.route.is_some() {
+        conditions.push(format!("ap.approval_route = {}", placeholder()));
+    }
+    if slice.agent_name.is_some() {
+        conditions.push(format!(
+            "ap.agent_id IN (SELECT a.id FROM agents a WHERE a.name = {})",
+            placeholder()
+        ));
+    }
+    if slice.intent_prefix.is_some() {
+        conditions.push(format!(
+            "substr(d.intent, 1, length({0})) = {0}",
+            placeholder()
+        ));
+    }
+    if slice.requested_by.is_some() {
+        conditions.push(format!("ap.requested_at <= {}", placeholder()));
+    }
+    let sql = format!(
+        "{INBOX_SELECT} WHERE {} ORDER BY ap.requested_at DESC, ap.id DESC LIMIT {}",
+        conditions.join(" AND "),
+        placeholder()
+    );
+    let mut query = sqlx::query_as(&sql);
+    for text in [slice.route, slice.agent_name, slice.intent_prefix]
+        .into_iter()
+        .flatten()
+    {
+        query = query.bind(text);
+    }
+    if let Some(requested_by) = slice.requested_by {
+        query = query.bind(requested_by);
+    }
+    query.bind(limit).fetch_all(db).await
+}
+
+/// How many requests wait for an answer.
+pub async fn pending_count<'e>(db: impl Executor<'e, Database = Any>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM approvals WHERE status = 'pending'")
+        .fetch_one(db)
+        .await
 }
 
 /// Answered and expired requests, most recently resolved first.
