@@ -21,6 +21,7 @@ use leptos_router::{
 
 use pages::{
     agents::{AgentDetailPage, AgentsPage, ApiReferencePage},
+    answer_link::AnswerLinkPage,
     approval_routes::ApprovalRoutesPage,
     approvals::{ApprovalRequestPage, ApprovalsPage},
     audit::AuditLogPage,
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                <Route path=path!("/answer") view=AnswerLinkPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("/policies") view=PoliciesPage />

@@ -5,8 +5,8 @@
 CREATE TABLE approval_routes (
     name                   TEXT NOT NULL,
     version                BIGINT NOT NULL,
-    -- inbox | webhook | chat
-    integration            TEXT NOT NULL CHECK (integration IN ('inbox', 'webhook', 'chat')),
+    -- inbox | webhook | chat | email
+    integration            TEXT NOT NULL CHECK (integration IN ('inbox', 'webhook', 'chat', 'email')),
     destination            TEXT,
     -- The Standard Webhooks secret (whsec_…) that signs deliveries and the receiver's answers.
     signing_secret         TEXT,
@@ -61,4 +61,18 @@ CREATE TABLE delivery_attempts (
     error       TEXT,
     latency_ms  BIGINT NOT NULL,
     PRIMARY KEY (approval_id, attempt)
+);
+
+-- Secrets every server of one installation shares, made on first use (e.g. the key that signs
+-- emailed approve and reject links).
+CREATE TABLE server_secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Emailed approve/reject links already used: each works once.
+CREATE TABLE answer_link_uses (
+    token_digest TEXT PRIMARY KEY,
+    approval_id  TEXT NOT NULL REFERENCES approvals (id),
+    used_at      BIGINT NOT NULL
 );

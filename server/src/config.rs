@@ -2,7 +2,10 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use app::ssr::Settings;
+use app::ssr::{
+    state::{SmtpSecurity, SmtpSettings},
+    Settings,
+};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
@@ -45,6 +48,32 @@ pub struct ServeArgs {
     /// limit off. Over it, agents are answered 429 with Retry-After.
     #[arg(long, env = "VERDICT_AGENT_RATE_LIMIT", default_value_t = 100)]
     pub agent_rate_limit: u32,
+
+    /// The mail server email routes send through; without it, email deliveries fail (and are
+    /// retried, the requests waiting in the inbox).
+    #[arg(long, env = "VERDICT_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    #[arg(long, env = "VERDICT_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+
+    /// `starttls` (port 587), `tls` (port 465) or `none` (a local relay).
+    #[arg(long, env = "VERDICT_SMTP_SECURITY", default_value = "starttls", value_parser = ["starttls", "tls", "none"])]
+    pub smtp_security: String,
+
+    /// The sender of Verdict's emails, e.g. `Verdict <verdict@example.com>`.
+    #[arg(
+        long,
+        env = "VERDICT_SMTP_FROM",
+        default_value = "Verdict <verdict@localhost>"
+    )]
+    pub smtp_from: String,
+
+    #[arg(long, env = "VERDICT_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+
+    #[arg(long, env = "VERDICT_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
 }
 
 impl ServeArgs {
@@ -65,6 +94,18 @@ impl ServeArgs {
                 .map(|url| url.trim_end_matches('/').to_owned()),
             max_body_bytes: self.max_body_bytes,
             agent_rate_limit: self.agent_rate_limit,
+            link_origin: self.public_url(),
+            smtp: self.smtp_host.as_ref().map(|host| SmtpSettings {
+                host: host.clone(),
+                port: self.smtp_port,
+                security: match self.smtp_security.as_str() {
+                    "none" => SmtpSecurity::None,
+                    "tls" => SmtpSecurity::Tls,
+                    _ => SmtpSecurity::StartTls,
+                },
+                from: self.smtp_from.clone(),
+                credentials: self.smtp_username.clone().zip(self.smtp_password.clone()),
+            }),
             ..Settings::default()
         }
     }

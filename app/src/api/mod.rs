@@ -2,6 +2,7 @@
 //! service. Their URLs are fixed (`/api/<name>`) so scripts and tests can name them.
 
 pub mod agents;
+pub mod answer_links;
 pub mod approval_routes;
 pub mod approvals;
 pub mod audit;

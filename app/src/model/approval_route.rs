@@ -15,16 +15,24 @@ pub enum Integration {
     Webhook,
     /// A chat message (Slack-style incoming webhook) with links to the request's page.
     Chat,
+    /// An email to each named approver with signed, single-use approve and reject links.
+    Email,
 }
 
 impl Integration {
-    pub const ALL: [Integration; 3] = [Integration::Inbox, Integration::Webhook, Integration::Chat];
+    pub const ALL: [Integration; 4] = [
+        Integration::Inbox,
+        Integration::Webhook,
+        Integration::Chat,
+        Integration::Email,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Integration::Inbox => "inbox",
             Integration::Webhook => "webhook",
             Integration::Chat => "chat",
+            Integration::Email => "email",
         }
     }
 

@@ -1,6 +1,7 @@
 //! One module per area of the product.
 
 pub mod agents;
+pub mod answer_link;
 pub mod approval_routes;
 pub mod approvals;
 pub mod audit;

@@ -26,6 +26,32 @@ pub struct Settings {
     pub lockout_window_millis: i64,
     /// Agent API requests allowed per second per agent (bursts of twice that); 0: no limit.
     pub agent_rate_limit: u32,
+    /// Where links in deliveries (chat messages, emails, webhooks) point, e.g.
+    /// `https://verdict.example.com`; empty: links are paths only.
+    pub link_origin: String,
+    /// The mail server for email routes; `None`: email deliveries fail and are retried.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// How Verdict sends email.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// The sender, e.g. `Verdict <verdict@example.com>`.
+    pub from: String,
+    pub credentials: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a local relay or a test server).
+    None,
+    /// Upgrade with STARTTLS (port 587).
+    StartTls,
+    /// TLS from the start (port 465).
+    Tls,
 }
 
 impl Default for Settings {
@@ -37,6 +63,8 @@ impl Default for Settings {
             max_failed_logins: 5,
             lockout_window_millis: 15 * 60 * 1000,
             agent_rate_limit: 100,
+            link_origin: String::new(),
+            smtp: None,
         }
     }
 }

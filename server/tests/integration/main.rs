@@ -4,6 +4,7 @@
 mod common;
 
 mod agent_access;
+mod approval_email;
 mod approval_inbox;
 mod approval_routes;
 mod audit_log;

@@ -64,6 +64,12 @@ pub async fn define(db: &Db, actor: &str, definition: RouteDefinition) -> AppRes
     })?;
     let destination = destination(integration, definition.destination.as_deref())?;
     let approver_emails = approvers(&definition.approver_emails)?;
+    if integration == Integration::Email && approver_emails.is_empty() {
+        return Err(AppError::invalid(
+            "approver_emails",
+            "An email route sends to the approvers it names; name at least one.",
+        ));
+    }
     let required_approvals = definition.required_approvals.unwrap_or(1);
     if !(1..=MAX_REQUIRED_APPROVALS).contains(&required_approvals) {
         return Err(AppError::invalid(
@@ -148,10 +154,14 @@ pub async fn list(db: &Db) -> AppResult<Vec<ApprovalRoute>> {
 fn destination(integration: Integration, raw: Option<&str>) -> AppResult<Option<String>> {
     let raw = raw.map(str::trim).filter(|text| !text.is_empty());
     match (integration, raw) {
-        (Integration::Inbox, None) => Ok(None),
+        (Integration::Inbox | Integration::Email, None) => Ok(None),
         (Integration::Inbox, Some(_)) => Err(AppError::invalid(
             "destination",
             "An inbox route delivers nowhere; leave destination out.",
+        )),
+        (Integration::Email, Some(_)) => Err(AppError::invalid(
+            "destination",
+            "An email route writes to its approvers; leave destination out.",
         )),
         (_, None) => Err(AppError::invalid(
             "destination",

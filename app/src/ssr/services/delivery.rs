@@ -24,7 +24,11 @@ use crate::{
     },
 };
 
-use super::approval_routes::route_of;
+use super::{
+    answer_links,
+    approval_routes::route_of,
+    mail::{self, Mail},
+};
 
 /// Attempts before a delivery gives up (about four minutes of retries in all).
 pub const ATTEMPTS_ALLOWED: i64 = 8;
@@ -114,26 +118,31 @@ async fn attempt(state: &AppState, delivery: DeliveryRow, now: i64) -> AppResult
         .map(|decision| decision.last_hash)
         .unwrap_or_default();
     let links = Links::new(state, &approval.id);
-    let body = match route.integration {
-        Integration::Webhook => webhook_body(&approval, &route, &links, &evidence_hash),
-        Integration::Chat => chat_body(&approval, &links),
+    let started = Instant::now();
+    let (status_code, error) = match route.integration {
         Integration::Inbox => {
             store::deliveries::settle(pool, &delivery.approval_id, "withdrawn", now).await?;
             return Ok(());
         }
-    }
-    .to_string();
-    let started = Instant::now();
-    let sent = send(&route, secret.as_deref(), &approval.id, &body).await;
-    let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-    let (status_code, error) = match &sent {
-        Ok(status) if (200..300).contains(status) => (Some(i64::from(*status)), None),
-        Ok(status) => (
-            Some(i64::from(*status)),
-            Some(format!("the receiver answered HTTP {status}")),
-        ),
-        Err(error) => (None, Some(error.clone())),
+        Integration::Email => (None, email(state, &approval, &route, &links).await.err()),
+        Integration::Webhook | Integration::Chat => {
+            let body = if route.integration == Integration::Webhook {
+                webhook_body(&approval, &route, &links, &evidence_hash)
+            } else {
+                chat_body(&approval, &links)
+            }
+            .to_string();
+            match send(&route, secret.as_deref(), &approval.id, &body).await {
+                Ok(status) if (200..300).contains(&status) => (Some(i64::from(status)), None),
+                Ok(status) => (
+                    Some(i64::from(status)),
+                    Some(format!("the receiver answered HTTP {status}")),
+                ),
+                Err(error) => (None, Some(error)),
+            }
+        }
     };
+    let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     store::deliveries::record_attempt(
         pool,
         &AttemptRecord {
@@ -168,14 +177,17 @@ pub fn backoff_millis(attempts: i64) -> i64 {
 struct Links {
     page: String,
     resolve: String,
+    /// The confirmation page emailed links open.
+    answer: String,
 }
 
 impl Links {
     fn new(state: &AppState, approval_id: &str) -> Self {
-        let origin = state.settings.public_origin.clone().unwrap_or_default();
+        let origin = &state.settings.link_origin;
         Self {
             page: format!("{origin}/approvals/{approval_id}"),
             resolve: format!("{origin}/api/v1/approvals/{approval_id}/resolve"),
+            answer: format!("{origin}/answer"),
         }
     }
 }
@@ -205,6 +217,70 @@ fn webhook_body(
         "page_url": links.page,
         "resolve_url": links.resolve,
     })
+}
+
+/// An email to each approver the route names, with their own approve and reject links (each
+/// signed for them, single-use, valid until the request expires). Fails if any send fails; a
+/// retry sends to everyone again, with new links.
+async fn email(
+    state: &AppState,
+    approval: &InboxRow,
+    route: &ApprovalRoute,
+    links: &Links,
+) -> Result<(), String> {
+    let smtp = state
+        .settings
+        .smtp
+        .as_ref()
+        .ok_or("no mail server is configured (--smtp-host)")?;
+    for recipient in &route.approver_emails {
+        let link = |approve: bool| async move {
+            answer_links::issue(
+                &state.db,
+                &approval.id,
+                approve,
+                recipient,
+                approval.expires_at,
+            )
+            .await
+            .map(|token| format!("{}?token={token}", links.answer))
+            .map_err(|_| "the answer links could not be signed".to_owned())
+        };
+        let (approve, reject) = (link(true).await?, link(false).await?);
+        let subject = format!("Approval needed: {}", approval.title);
+        let text = format!(
+            "{agent} asks for {intent}.\n\n{message}\n\nApprove: {approve}\nReject: {reject}\n\n\
+             Each link asks you to confirm before it counts, works once, and stops working when \
+             the request expires. The request: {page}\n",
+            agent = approval.agent_name,
+            intent = approval.intent,
+            message = approval.message,
+            page = links.page,
+        );
+        let html = format!(
+            "<p><strong>{agent}</strong> asks for <code>{intent}</code>.</p><p>{message}</p>\
+             <p><a href=\"{approve}\">Approve</a> · <a href=\"{reject}\">Reject</a> · \
+             <a href=\"{page}\">Open the request</a></p><p>Each link asks you to confirm before \
+             it counts, works once, and stops working when the request expires.</p>",
+            agent = mail::escape_html(&approval.agent_name),
+            intent = mail::escape_html(&approval.intent),
+            message = mail::escape_html(&approval.message),
+            approve = mail::escape_html(&approve),
+            reject = mail::escape_html(&reject),
+            page = mail::escape_html(&links.page),
+        );
+        mail::send(
+            smtp,
+            Mail {
+                to: recipient,
+                subject: &subject,
+                text,
+                html,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A Slack-style incoming-webhook message: the request, and links to answer it on its page.

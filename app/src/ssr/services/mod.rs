@@ -2,6 +2,7 @@
 //! all call these; none of them writes SQL of its own.
 
 pub mod agents;
+pub mod answer_links;
 pub mod approval_routes;
 pub mod approvals;
 pub mod audit;
@@ -9,6 +10,7 @@ pub mod backtest;
 pub mod decisions;
 pub mod delivery;
 pub mod dry_run;
+pub mod mail;
 pub mod names;
 pub mod policies;
 pub mod policy_diff;

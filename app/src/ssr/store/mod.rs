@@ -2,6 +2,7 @@
 //! transaction) so services decide the transaction boundaries.
 
 pub mod agents;
+pub mod answer_links;
 pub mod approval_routes;
 pub mod approvals;
 pub mod audit;
