@@ -32,6 +32,8 @@ pub enum AppError {
     #[error("The request body is larger than this server accepts.")]
     TooLarge,
     #[error("{message}")]
+    MethodNotAllowed { message: String },
+    #[error("{message}")]
     Frozen { message: String },
     #[error("Too many requests for this key; retry in {retry_after_seconds} s.")]
     RateLimited { retry_after_seconds: u64 },
@@ -79,6 +81,7 @@ impl AppError {
             Self::BadRequest { .. } => 400,
             Self::UnsupportedMediaType { .. } => 415,
             Self::TooLarge => 413,
+            Self::MethodNotAllowed { .. } => 405,
             Self::Frozen { .. } => 423,
             Self::RateLimited { .. } => 429,
             Self::Internal => 500,
@@ -97,6 +100,7 @@ impl AppError {
             Self::BadRequest { .. } => "bad_request",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::TooLarge => "too_large",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Frozen { .. } => "frozen",
             Self::RateLimited { .. } => "rate_limited",
             Self::Internal => "internal",

@@ -38,6 +38,8 @@ use pages::{
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::security_policy::set_for_this_page();
     view! {
         <!DOCTYPE html>
         <html lang="en">

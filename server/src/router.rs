@@ -3,7 +3,9 @@
 use axum::{routing::get, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::{
+    limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer, trace::TraceLayer,
+};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use app::{
@@ -15,6 +17,10 @@ use app::{
 use crate::{api_v1, health, mcp, middleware};
 
 pub const SESSION_COOKIE: &str = "verdict_session";
+
+/// A request body that takes longer than this to arrive is cut off (408), so slow senders
+/// cannot hold connections open.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn build(state: AppState, sessions: DbSessionStore) -> Router {
     let routes = generate_route_list(App);
@@ -57,6 +63,8 @@ pub fn build(state: AppState, sessions: DbSessionStore) -> Router {
             middleware::refuse_cross_origin,
         ))
         .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        .layer(axum::middleware::from_fn(middleware::add_security_headers))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(middleware::request_span)

@@ -1,6 +1,7 @@
 //! Reusable view pieces.
 
 mod badges;
+mod confirm;
 mod diff_view;
 mod field_error;
 mod navigation;
@@ -10,6 +11,7 @@ mod shown_once;
 mod time;
 
 pub use badges::{OutcomeBadge, StatusBadge};
+pub use confirm::confirm_first;
 pub use diff_view::DiffView;
 pub use field_error::{last_error, FieldError, FormError};
 pub use navigation::go_to;

@@ -3,7 +3,8 @@ use leptos::prelude::*;
 use crate::{
     api::tokens::{list_tokens, CreateToken, RevokeToken},
     components::{
-        last_error, FieldError, FormError, PageHeader, RoleBadge, ShownOnceSecret, UtcTime,
+        confirm_first, last_error, FieldError, FormError, PageHeader, RoleBadge, ShownOnceSecret,
+        UtcTime,
     },
     model::TokenSummary,
     pages::{forbidden::Refusal, layout::UserResource},
@@ -123,7 +124,7 @@ fn TokensTable(list: Vec<TokenSummary>, revoke: ServerAction<RevokeToken>) -> im
                                                 <ActionForm action=revoke attr:class="inline-form">
                                                     <input type="hidden" name="token_id" value=id />
                                                     <button type="submit" class="button-danger"
-                                                        onclick="return confirm('Revoke this token? Scripts using it stop working at once.')">
+                                                        on:click=confirm_first("Revoke this token? Scripts using it stop working at once.")>
                                                         "Revoke"
                                                     </button>
                                                 </ActionForm>

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 
 use crate::{
     api::users::{list_users, ChangeRole, CreateUser, ResetPassword, SetUserActive},
-    components::{last_error, FieldError, FormError, PageHeader, RoleBadge, UtcTime},
+    components::{
+        confirm_first, last_error, FieldError, FormError, PageHeader, RoleBadge, UtcTime,
+    },
     model::{Role, UserSummary},
     pages::forbidden::Refusal,
 };
@@ -135,7 +137,7 @@ fn UserRow(
                     {if user.active {
                         view! {
                             <button type="submit" class="button-danger"
-                                onclick="return confirm('Deactivate this person? They are signed out everywhere and cannot sign in until reactivated.')">
+                                on:click=confirm_first("Deactivate this person? They are signed out everywhere and cannot sign in until reactivated.")>
                                 "Deactivate"
                             </button>
                         }.into_any()

@@ -5,6 +5,7 @@ pub mod api_document;
 pub mod auth;
 pub mod db;
 pub mod ids;
+pub mod security_policy;
 pub mod services;
 pub mod session_store;
 pub mod state;

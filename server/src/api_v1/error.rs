@@ -58,6 +58,12 @@ pub async fn no_such_endpoint() -> ApiError {
     ))
 }
 
+pub async fn method_not_allowed() -> ApiError {
+    ApiError(AppError::MethodNotAllowed {
+        message: "This endpoint does not take that method; see /api/v1/openapi.json.".to_owned(),
+    })
+}
+
 /// Every refusal's body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -67,7 +73,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Machine-readable: invalid, unauthenticated, forbidden, not_found, conflict, frozen,
-    /// rate_limited, too_large, unsupported_media_type, bad_request, internal.
+    /// rate_limited, too_large, unsupported_media_type, bad_request, bad_signature,
+    /// method_not_allowed, internal.
     code: String,
     /// For people: what went wrong and what to do.
     message: String,

@@ -80,4 +80,5 @@ pub fn router() -> Router<AppState> {
         get(openapi::serve).with_state(document_json),
     )
     .fallback(error::no_such_endpoint)
+    .method_not_allowed_fallback(error::method_not_allowed)
 }

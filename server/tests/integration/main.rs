@@ -13,6 +13,7 @@ mod command_line;
 mod decision_lifecycle;
 mod first_run;
 mod group_commit;
+mod hostile_catalogue;
 mod hostile_requests;
 mod mcp;
 mod openapi;

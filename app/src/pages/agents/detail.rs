@@ -9,8 +9,8 @@ use crate::{
         UnbindPolicy, UnfreezeAgent,
     },
     components::{
-        last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime, StatusBadge,
-        UtcTime,
+        confirm_first, last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime,
+        StatusBadge, UtcTime,
     },
     error::AppError,
     model::{AgentKeySummary, Binding, DecisionSummary, PolicySummary},
@@ -218,7 +218,7 @@ fn FreezeControls(agent: String, frozen: bool, actions: Actions) -> impl IntoVie
                 <ActionForm action=actions.unfreeze attr:class="inline-form">
                     <input type="hidden" name="agent" value=agent />
                     <button type="submit" class="button-primary"
-                        onclick="return confirm('Unfreeze this agent? It can act again at once, within its policies.')">
+                        on:click=confirm_first("Unfreeze this agent? It can act again at once, within its policies.")>
                         "Unfreeze agent"
                     </button>
                 </ActionForm>
@@ -238,7 +238,7 @@ fn FreezeControls(agent: String, frozen: bool, actions: Actions) -> impl IntoVie
                         <input id="freeze-reason" type="text" name="reason" required maxlength="500"
                             placeholder="e.g. investigating duplicate refunds" />
                         <button type="submit" class="button-danger"
-                            onclick="return confirm('Freeze this agent? Its calls are refused until you unfreeze it.')">
+                            on:click=confirm_first("Freeze this agent? Its calls are refused until you unfreeze it.")>
                             "Freeze agent"
                         </button>
                     </div>
@@ -329,7 +329,7 @@ fn KeyControls(agent: String, actions: Actions) -> impl IntoView {
             <ActionForm action=actions.revoke>
                 <input type="hidden" name="agent" value=revoke_agent />
                 <button type="submit" class="button-danger"
-                    onclick="return confirm('Revoke every key of this agent? It cannot call Verdict until you rotate a new key in.')">
+                    on:click=confirm_first("Revoke every key of this agent? It cannot call Verdict until you rotate a new key in.")>
                     "Revoke all keys"
                 </button>
                 <FormError error=revoke_error />
@@ -386,7 +386,7 @@ fn BindingsTable(
                                                     <input type="hidden" name="agent" value=agent />
                                                     <input type="hidden" name="policy_id" value=policy_id />
                                                     <button type="submit" class="button-danger" aria-label=label
-                                                        onclick="return confirm('Unbind this policy? Evaluations for this agent stop applying it at once.')">
+                                                        on:click=confirm_first("Unbind this policy? Evaluations for this agent stop applying it at once.")>
                                                         "Unbind"
                                                     </button>
                                                 </ActionForm>

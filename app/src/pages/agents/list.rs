@@ -4,7 +4,7 @@ use leptos_router::components::A;
 use super::{GlobalFreezeBanner, ShownOnceKey};
 use crate::{
     api::agents::{load_agents_overview, CreateAgent, FreezeAllAgents, UnfreezeAllAgents},
-    components::{last_error, FieldError, FormError, PageHeader, RelativeTime},
+    components::{confirm_first, last_error, FieldError, FormError, PageHeader, RelativeTime},
     model::{AgentSummary, Freeze, Permission},
     pages::{forbidden::Refusal, layout::UserResource},
 };
@@ -148,7 +148,7 @@ fn GlobalFreezeSwitch(
                     <p>"Every agent is refused (HTTP 423) until you lift the freeze."</p>
                     <ActionForm action=unfreeze_all attr:class="inline-form">
                         <button type="submit" class="button-primary"
-                            onclick="return confirm('Lift the global freeze? Agents can act again at once, within their own freezes and policies.')">
+                            on:click=confirm_first("Lift the global freeze? Agents can act again at once, within their own freezes and policies.")>
                             "Unfreeze all agents"
                         </button>
                     </ActionForm>
@@ -162,7 +162,7 @@ fn GlobalFreezeSwitch(
                             <input id="global-freeze-reason" type="text" name="reason" required maxlength="500"
                                 placeholder="e.g. incident INC-142: refunds misfiring" />
                             <button type="submit" class="button-danger"
-                                onclick="return confirm('Freeze ALL agents? Every agent call is refused until the freeze is lifted.')">
+                                on:click=confirm_first("Freeze ALL agents? Every agent call is refused until the freeze is lifted.")>
                                 "Freeze all agents"
                             </button>
                         </div>

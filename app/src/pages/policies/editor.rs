@@ -6,7 +6,7 @@ use verdict_policy::{DryRunReport, Severity};
 
 use crate::{
     api::policies::{dry_run, load_policy_draft, prepare_publish, PublishPolicy, SaveDraft},
-    components::{last_error, DiffView, FieldError, FormError, PageHeader},
+    components::{confirm_first, last_error, DiffView, FieldError, FormError, PageHeader},
     model::{Permission, PolicyDraft, PolicyStatus},
     pages::{forbidden::Refusal, layout::UserResource},
 };
@@ -277,7 +277,7 @@ fn PublishSection(
                     <p class="notice notice-success" role="status">{published}</p>
                 </Show>
                 <button type="submit" class="button-primary"
-                    onclick="return confirm('Publish the saved draft as a new, immutable version? Agents bound to the latest version use it at once.')">
+                    on:click=confirm_first("Publish the saved draft as a new, immutable version? Agents bound to the latest version use it at once.")>
                     "Publish"
                 </button>
             </ActionForm>
