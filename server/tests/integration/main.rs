@@ -20,5 +20,6 @@ mod openapi;
 mod personal_tokens;
 mod policies;
 mod role_matrix;
+mod secrets_in_logs;
 mod sign_in;
 mod traces;
