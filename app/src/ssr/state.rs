@@ -31,6 +31,8 @@ pub struct Settings {
     pub link_origin: String,
     /// The mail server for email routes; `None`: email deliveries fail and are retried.
     pub smtp: Option<SmtpSettings>,
+    /// How often a waiting agent's decision is re-read in case a change went unannounced.
+    pub wait_recheck: std::time::Duration,
 }
 
 /// How Verdict sends email.
@@ -65,6 +67,7 @@ impl Default for Settings {
             agent_rate_limit: 100,
             link_origin: String::new(),
             smtp: None,
+            wait_recheck: std::time::Duration::from_secs(2),
         }
     }
 }

@@ -15,7 +15,8 @@ use app::{
     error::AppError,
     ssr::{
         db::{Db, DbError},
-        session_store::DbSessionStore,
+        services::decisions::journal::listen_to_other_servers,
+        session_store::{DbSessionStore, SessionBackend},
         AppState, Settings,
     },
 };
@@ -47,6 +48,9 @@ pub async fn open_state(
         .env(Env::PROD)
         .build();
     let state = AppState::new(db, leptos_options, settings);
+    if let SessionBackend::Postgres(pool) = &sessions {
+        tokio::spawn(listen_to_other_servers(pool.clone(), state.journal.clone()));
+    }
     Ok((state, sessions.store()))
 }
 

@@ -7,6 +7,9 @@ use axum::http::StatusCode;
 use futures::future::join_all;
 use serde_json::json;
 
+use std::time::Duration;
+
+use app::{model::Role, ssr::Settings};
 use common::{json_request, send_to, TestAgent, TestApp, REFUND_POLICY};
 
 const REFUND: &str = "billing.refund.create";
@@ -143,4 +146,85 @@ async fn concurrent_opens_with_one_idempotency_key_open_one_decision() {
         })
         .collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
+}
+
+#[tokio::test]
+async fn an_answer_on_one_server_wakes_an_agent_waiting_on_another() {
+    // On PostgreSQL the waiter's own re-reads are put out of reach, so only the other server's
+    // announcement (LISTEN/NOTIFY) can wake it within the wait; SQLite has no such channel and
+    // relies on the re-reads.
+    let on_postgres = std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty());
+    let app = TestApp::with_settings(Settings {
+        wait_recheck: if on_postgres {
+            Duration::from_secs(600)
+        } else {
+            Settings::default().wait_recheck
+        },
+        ..Settings::default()
+    })
+    .await;
+    let other = app.another_server().await;
+    let admin = app.admin_token().await;
+    app.publish(&admin, REFUND_POLICY).await;
+    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let approver = app.token_for("approver@example.com", Role::Approver).await;
+    let decision = app
+        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .await;
+    app.step(
+        &agent,
+        &decision,
+        "evaluate",
+        json!({"inputs": {"amount": 950.0, "currency": "USD"}}),
+    )
+    .await;
+    let approval = app
+        .step(
+            &agent,
+            &decision,
+            "approvals",
+            json!({"title": "Refund", "message": "Lost."}),
+        )
+        .await
+        .body["approval_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shown = send_to(
+        &other,
+        json_request(
+            "GET",
+            &format!("/api/v1/approvals/{approval}"),
+            Some(&approver),
+            None,
+        ),
+    )
+    .await;
+    let evidence = shown.body["evidence_hash"].as_str().unwrap().to_owned();
+
+    let wait_path = format!("/api/v1/decisions/{decision}/wait?timeout=20");
+    let resolve_path = format!("/api/v1/approvals/{approval}/resolve");
+    let (waited, answered) =
+        tokio::join!(app.call("GET", &wait_path, Some(&agent.key), None), async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            send_to(
+                &other,
+                json_request(
+                    "POST",
+                    &resolve_path,
+                    Some(&approver),
+                    Some(json!({"outcome": "approved", "evidence_hash": evidence})),
+                ),
+            )
+            .await
+        });
+
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+    assert_eq!(waited.status, StatusCode::OK, "{}", waited.text);
+    assert_eq!(waited.body["changed"], true, "{}", waited.text);
+    assert_eq!(
+        waited.body["decision"]["status"], "approved",
+        "{}",
+        waited.text
+    );
 }

@@ -227,6 +227,27 @@ async fn every_hostile_request_is_a_clear_4xx_and_the_server_stays_up() {
             format!("/api/v1/decisions/{decision}/context"),
             format!(r#"{{"summary": "{}"}}"#, "x".repeat(100_000)),
         ),
+        (
+            format!("/api/v1/decisions/{decision}/approvals"),
+            r#"{"title": "a\u0000b", "message": "m"}"#.to_owned(),
+        ),
+        (
+            format!("/api/v1/decisions/{decision}/approvals"),
+            r#"{"title": "t", "message": "a\u0000b"}"#.to_owned(),
+        ),
+        (
+            format!("/api/v1/decisions/{decision}/reads"),
+            r#"{"product": "c\u0000rm", "purpose": "x"}"#.to_owned(),
+        ),
+        (
+            format!("/api/v1/decisions/{decision}/writes"),
+            r#"{"product": "billing", "operation": "re\u0000fund"}"#.to_owned(),
+        ),
+        (
+            "/api/v1/decisions".to_owned(),
+            r#"{"intent": "billing.refund", "automation_mode": "autonomous", "actor": "a\u0000b"}"#
+                .to_owned(),
+        ),
     ];
     for (path, body) in &fields {
         add(

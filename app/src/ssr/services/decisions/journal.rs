@@ -183,6 +183,9 @@ impl Writer {
             }
         }
         batch.flush(&mut tx).await?;
+        if backend == Backend::Postgres {
+            notify_other_servers(&mut tx, &results).await?;
+        }
         tx.commit().await?;
         Ok(results)
     }
@@ -199,6 +202,67 @@ impl Writer {
             }
         }
     }
+}
+
+/// The PostgreSQL channel on which every server announces its decisions' status changes, as
+/// `decision_id:status`; delivered with the commit, or not at all.
+pub const STATUS_CHANNEL: &str = "verdict_decision_status";
+
+/// Tells the other servers' waiters (see `listen_to_other_servers`) about status changes.
+async fn notify_other_servers(
+    tx: &mut AnyConnection,
+    results: &[AppResult<Applied>],
+) -> sqlx::Result<()> {
+    let payloads: Vec<String> = results
+        .iter()
+        .filter_map(|result| result.as_ref().ok())
+        .filter(|applied| applied.status_changed)
+        .map(|applied| format!("{}:{}", applied.decision.id, applied.status()))
+        .collect();
+    if payloads.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (1..=payloads.len()).map(|n| format!("(${n})")).collect();
+    let sql = format!(
+        "SELECT pg_notify('{STATUS_CHANNEL}', payload) FROM (VALUES {}) AS changes (payload)",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for payload in &payloads {
+        query = query.bind(payload);
+    }
+    query.execute(&mut *tx).await.map(|_| ())
+}
+
+/// Passes status changes committed by any server on this PostgreSQL to this server's waiters,
+/// so an agent waiting here hears at once of an approval answered on another server. A lost
+/// connection is reopened; waiters also re-read now and then, so nothing waits forever.
+pub async fn listen_to_other_servers(pool: sqlx::PgPool, journal: Journal) {
+    loop {
+        match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if let Err(error) = listener.listen(STATUS_CHANNEL).await {
+                    tracing::warn!(%error, "could not listen for other servers' changes");
+                } else {
+                    while let Ok(notification) = listener.recv().await {
+                        if let Some(change) = parse_change(notification.payload()) {
+                            journal.announce(change);
+                        }
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not connect to listen for other servers"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+fn parse_change(payload: &str) -> Option<StatusChange> {
+    let (decision_id, status) = payload.rsplit_once(':')?;
+    Some(StatusChange {
+        decision_id: decision_id.to_owned(),
+        status: DecisionStatus::parse(status)?,
+    })
 }
 
 /// SQLite takes the write lock up front, so no other writer can slip in between the reads that

@@ -30,8 +30,6 @@ use views::*;
 
 /// The longest an agent may wait on one `/wait` call.
 pub const MAX_WAIT_SECONDS: u64 = 60;
-/// Waiting also re-reads the decision this often, to notice changes made by another server.
-const WAIT_RECHECK: Duration = Duration::from_secs(2);
 
 /// An answer and whether it repeats the first answer to the same idempotency key.
 pub struct Answer<T> {
@@ -410,7 +408,7 @@ pub async fn wait(
                 changed: true,
             });
         }
-        let recheck = tokio::time::Instant::now() + WAIT_RECHECK;
+        let recheck = tokio::time::Instant::now() + state.settings.wait_recheck;
         tokio::select! {
             change = changes.recv() => {
                 let relevant = match change {
