@@ -43,6 +43,13 @@ else
   step "integration tests on PostgreSQL: skipped (set TEST_DATABASE_URL=postgres://… to run them)"
 fi
 
+step "crash safety on SQLite: SIGKILL under load, restart, every acknowledged call on record"
+scripts/crash-test.sh sqlite
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  step "crash safety on PostgreSQL"
+  scripts/crash-test.sh postgres
+fi
+
 step "browser tests: building the site and the server"
 scripts/build.sh
 

@@ -38,6 +38,10 @@ pub struct Args {
     /// Where to measure the disk's fsync rate; put it on the database's disk.
     #[arg(long, default_value = ".")]
     pub fsync_probe_dir: PathBuf,
+
+    /// Write every acknowledged call here as `DECISION_ID STEP` (for the crash test).
+    #[arg(long)]
+    pub ack_log: Option<PathBuf>,
 }
 
 impl Args {

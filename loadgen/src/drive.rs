@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use tokio::task::{JoinError, JoinSet};
 
 use crate::{
+    ack_log::AckLog,
     api::{expect_field, string_field, Api, ApiError},
     stats::{CallKind, Stats},
 };
@@ -22,6 +23,9 @@ use crate::{
 /// terminal.
 const PRINTED_ERRORS: usize = 5;
 const PRINTED_ERROR_CHARS: usize = 500;
+
+/// How long an agent pauses after a failed decision.
+const ERROR_PAUSE: Duration = Duration::from_millis(50);
 
 /// Refund amounts stay below the policy's 1000 limit so that every decision is allowed.
 const AMOUNTS: std::ops::RangeInclusive<u32> = 1..=900;
@@ -38,6 +42,7 @@ pub async fn drive(
     api_keys: Vec<String>,
     warmup: Duration,
     measured: Duration,
+    acks: Option<Arc<AckLog>>,
 ) -> Result<DriveResult, JoinError> {
     let measure_from = Instant::now() + warmup;
     let stop_at = measure_from + measured;
@@ -50,6 +55,7 @@ pub async fn drive(
             measure_from,
             stop_at,
             errors.clone(),
+            acks.clone(),
         ));
     }
     let mut stats = Stats::default();
@@ -68,6 +74,7 @@ async fn run_agent(
     measure_from: Instant,
     stop_at: Instant,
     errors: Arc<ErrorLog>,
+    acks: Option<Arc<AckLog>>,
 ) -> Stats {
     let mut measured = Stats::default();
     // Decisions started during the warm-up are recorded here and thrown away.
@@ -84,9 +91,13 @@ async fn run_agent(
             &mut warmup
         };
         let amount = rng.u32(AMOUNTS);
-        match run_decision(&api, &api_key, amount, stats, &errors).await {
+        match run_decision(&api, &api_key, amount, stats, &errors, acks.as_deref()).await {
             Some(()) => stats.record_success(CallKind::Decision, started.elapsed()),
-            None => stats.record_error(CallKind::Decision),
+            None => {
+                stats.record_error(CallKind::Decision);
+                // A server that is down refuses at once; do not spin.
+                tokio::time::sleep(ERROR_PAUSE).await;
+            }
         }
     }
 }
@@ -98,7 +109,13 @@ async fn run_decision(
     amount: u32,
     stats: &mut Stats,
     errors: &ErrorLog,
+    acks: Option<&AckLog>,
 ) -> Option<()> {
+    let acked = |decision_id: &str, step: &str| {
+        if let Some(acks) = acks {
+            acks.record(decision_id, step);
+        }
+    };
     let open = json!({
         "intent": "refund.create",
         "automation_mode": "autonomous",
@@ -110,6 +127,7 @@ async fn run_decision(
         Ok(string_field(&opened, "decision_id")?.to_owned())
     })
     .await?;
+    acked(&decision_id, "open");
     let decision = format!("/api/v1/decisions/{decision_id}");
 
     let inputs = json!({ "inputs": { "amount": amount } });
@@ -120,6 +138,7 @@ async fn run_decision(
         expect_field(&evaluated, "outcome", "allow")
     })
     .await?;
+    acked(&decision_id, "evaluate");
 
     let write = json!({ "product": "billing", "operation": "refund.create", "summary": "refund" });
     timed(
@@ -129,6 +148,7 @@ async fn run_decision(
         api.post_ignoring_reply(&format!("{decision}/writes"), api_key, &write),
     )
     .await?;
+    acked(&decision_id, "write");
 
     let commit = json!({ "action": "commit" });
     timed(stats, errors, CallKind::Commit, async {
@@ -137,7 +157,9 @@ async fn run_decision(
             .await?;
         expect_field(&closed, "status", "committed")
     })
-    .await
+    .await?;
+    acked(&decision_id, "commit");
+    Some(())
 }
 
 async fn timed<T>(

@@ -1,5 +1,6 @@
 //! `loadgen`: provisions agents on a Verdict server, drives them concurrently, prints a report.
 
+mod ack_log;
 mod api;
 mod cli;
 mod drive;
@@ -56,7 +57,11 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         "running {} agents: {} s warm-up, then {} s measured",
         args.agents, args.warmup, args.duration
     );
-    let result = drive::drive(api, api_keys, args.warmup(), args.measured()).await?;
+    let acks = match &args.ack_log {
+        Some(path) => Some(Arc::new(ack_log::AckLog::create(path)?)),
+        None => None,
+    };
+    let result = drive::drive(api, api_keys, args.warmup(), args.measured(), acks).await?;
 
     print!(
         "{}",
