@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Crash safety: runs the load driver against a server, kills the server with SIGKILL at random
-# moments (KILLS times, default 10), restarts it on the same database each time (it must be
-# ready again within 30 s, with no manual repair), then checks that every call the driver saw
-# acknowledged is on record, every hash chain verifies, and every status is explained by its
-# events (scripts/check_acknowledged.py).
+# moments (KILLS times, default 10), then stops it twice with SIGTERM, restarting it on the same
+# database each time (it must be ready again within 30 s, with no manual repair), then checks
+# that every call the driver saw acknowledged is on record, every hash chain verifies, and every
+# status is explained by its events (scripts/check_acknowledged.py).
 #   scripts/crash-test.sh [sqlite|postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +58,7 @@ echo 'crash-test-passphrase' | "$verdict" create-user --database-url "$database_
   --email crash@example.com --name Crash --role admin >/dev/null
 token=$("$verdict" create-token --database-url "$database_url" --email crash@example.com --name crash)
 
-duration=$((kills * 3 + 10))
+duration=$((kills * 3 + 15))
 "$target_dir/debug/loadgen" --url "http://127.0.0.1:$port" --admin-token "$token" --agents 4 \
   --warmup 0 --duration "$duration" --label "crash-$backend" --fsync-probe-dir "$run_dir" \
   --ack-log "$run_dir/acks.txt" >"$run_dir/loadgen.log" 2>&1 &
@@ -72,10 +72,18 @@ for kill in $(seq 1 "$kills"); do
   start_server
   echo "kill $kill of $kills: restarted cleanly"
 done
+# Graceful stops lose nothing either: SIGTERM lets requests in flight finish first.
+for stop in 1 2; do
+  sleep 1
+  kill -TERM "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  start_server
+  echo "graceful stop $stop: restarted cleanly"
+done
 
 # The driver counts the calls refused while the server was down; its exit status says so.
 wait "$driver_pid" || true
 grep -E '^\| (open|commit|decision) ' "$run_dir/loadgen.log" || true
 python3 scripts/check_acknowledged.py --url "http://127.0.0.1:$port" --token "$token" \
   --acks "$run_dir/acks.txt"
-echo "crash test on $backend: $kills kills, all acknowledged calls on record"
+echo "crash test on $backend: $kills kills and 2 graceful stops, all acknowledged calls on record"
