@@ -50,6 +50,9 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
   scripts/crash-test.sh postgres
 fi
 
+step "fuzzing the API from its OpenAPI document (Schemathesis)"
+scripts/fuzz.sh 100
+
 step "browser tests: building the site and the server"
 scripts/build.sh
 

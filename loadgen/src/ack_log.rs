@@ -16,7 +16,10 @@ impl AckLog {
     }
 
     pub fn record(&self, decision_id: &str, step: &str) {
-        let mut file = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut file = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         // Written through at once: the log must hold every acknowledgement when the run ends.
         let _ = writeln!(file, "{decision_id} {step}").and_then(|()| file.flush());
     }

@@ -46,8 +46,11 @@ pub async fn charts(db: &Db, filter: &TraceFilter, now: i64) -> AppResult<TraceC
     let mut window = prepared.list_filter().clone();
     window.from = Some(from);
     window.to = Some(to);
-    let counts = outcome_counts(&db.pool, db.backend, &window, bucket_millis).await?;
-    let waits = approval_time_counts(&db.pool, db.backend, &window).await?;
+    // Two read-only aggregates on two pooled connections, at once.
+    let (counts, waits) = tokio::try_join!(
+        outcome_counts(&db.pool, db.backend, &window, bucket_millis),
+        approval_time_counts(&db.pool, db.backend, &window),
+    )?;
 
     Ok(TraceCharts {
         from,
