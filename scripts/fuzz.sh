@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 examples=${1:-50}
 target_dir=${CARGO_TARGET_DIR:-target}
 port=${FUZZ_PORT:-3270}
-venv="$target_dir/fuzz-venv"
+mkdir -p "$target_dir"
+venv="$(cd "$target_dir" && pwd)/fuzz-venv"
 run_dir=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -39,10 +40,11 @@ key=$("$verdict" agent create --database-url "$database_url" fuzz-bot)
 
 checks=not_a_server_error,response_schema_conformance,content_type_conformance,response_headers_conformance
 fuzz() {
-  "$venv/bin/st" run "http://127.0.0.1:$port/api/v1/openapi.json" --checks "$checks" \
+  # Schemathesis keeps a report folder in the working directory; keep it in the run's.
+  (cd "$run_dir" && "$venv/bin/st" run "http://127.0.0.1:$port/api/v1/openapi.json" --checks "$checks" \
     --max-examples "$examples" --phases examples,fuzzing --request-timeout 30 \
-    --generation-deterministic --generation-with-security-parameters false --generation-database none \
-    --suppress-health-check all "$@" | tee -a "$run_dir/fuzz.log"
+    --generation-deterministic --generation-with-security-parameters false \
+    --suppress-health-check all "$@") | tee -a "$run_dir/fuzz.log"
 }
 # The agent first: the admin pass may well revoke its keys and freeze every agent.
 fuzz -H "Authorization: Bearer $key" --include-tag decisions
