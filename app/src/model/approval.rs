@@ -30,6 +30,9 @@ pub struct ApprovalItem {
     pub required_approvals: i64,
     /// The hash of the decision's latest event now: what an answer from this list binds to.
     pub evidence_hash: String,
+    /// The policy version and rules whose `requires_exception` asked for this, e.g.
+    /// `refund_limit v1 (large_refund)`.
+    pub asked_by: Option<String>,
 }
 
 /// The inbox page: what waits, what was answered lately, and whether this person may answer.

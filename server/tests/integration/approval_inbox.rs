@@ -317,6 +317,10 @@ async fn the_inbox_filters_by_route_agent_intent_and_age_and_names_a_bad_filter(
     };
     assert_eq!(ids(&by_route), vec![approval.clone()]);
     assert!(by_route.body[0]["evidence_hash"].as_str().unwrap().len() == 64);
+    assert_eq!(
+        by_route.body[0]["asked_by"],
+        "refund_limit v1 (large_refund)"
+    );
     assert!(ids(&other_route).is_empty());
     assert_eq!(ids(&by_agent), vec![approval.clone()]);
     assert!(ids(&other_intent).is_empty());

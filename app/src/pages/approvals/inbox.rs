@@ -108,6 +108,7 @@ fn InboxView(inbox: ApprovalInbox, answered: Callback<()>, bulk: BulkState) -> i
                                     <th scope="col">"Request"</th>
                                     <th scope="col">"Agent"</th>
                                     <th scope="col">"Intent"</th>
+                                    <th scope="col">"Asked for by"</th>
                                     <th scope="col">"Route"</th>
                                     <th scope="col">"Asked"</th>
                                     <th scope="col">"Expires"</th>
@@ -165,6 +166,7 @@ fn PendingRow(
             <td><A href=format!("/approvals/{}", item.id)>{item.title.clone()}</A></td>
             <td class="mono">{item.agent_name.clone()}</td>
             <td class="mono">{item.intent.clone()}</td>
+            <td class="mono">{item.asked_by.clone().unwrap_or_else(|| "—".to_owned())}</td>
             <td class="mono">{item.approval_route.clone().unwrap_or_else(|| "—".to_owned())}</td>
             <td><RelativeTime unix_millis=item.requested_at now /></td>
             <td><RelativeTime unix_millis=item.expires_at now /></td>

@@ -78,6 +78,18 @@ fn item(row: InboxRow) -> ApprovalItem {
         route_version: row.route_version,
         required_approvals: row.required_approvals,
         evidence_hash: row.evidence_hash,
+        asked_by: row.asked_by_policy.map(|policy| {
+            let rules: Vec<String> = row
+                .asked_by_rules
+                .as_deref()
+                .and_then(|rules| serde_json::from_str(rules).ok())
+                .unwrap_or_default();
+            if rules.is_empty() {
+                policy
+            } else {
+                format!("{policy} ({})", rules.join(", "))
+            }
+        }),
     }
 }
 

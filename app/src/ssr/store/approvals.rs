@@ -145,13 +145,23 @@ pub struct InboxRow {
     pub route_version: Option<i64>,
     pub required_approvals: i64,
     pub evidence_hash: String,
+    /// The policy version whose `requires_exception` asked for this, and its matched rules
+    /// (a JSON array).
+    pub asked_by_policy: Option<String>,
+    pub asked_by_rules: Option<String>,
 }
 
 const INBOX_SELECT: &str = "SELECT ap.id, ap.decision_id, \
     (SELECT a.name FROM agents a WHERE a.id = ap.agent_id) AS agent_name, d.intent, ap.title, \
     ap.message, ap.approval_route, ap.require_rationale, ap.status, ap.requested_at, \
     ap.expires_at, ap.resolved_at, ap.resolved_by, ap.rationale, ap.route_version, \
-    ap.required_approvals, d.last_hash AS evidence_hash \
+    ap.required_approvals, d.last_hash AS evidence_hash, \
+    (SELECT pe.policy_id || ' v' || CAST(pe.policy_version AS TEXT) FROM policy_evaluations pe \
+     WHERE pe.decision_id = ap.decision_id AND pe.outcome = 'requires_exception' \
+     ORDER BY pe.at DESC LIMIT 1) AS asked_by_policy, \
+    (SELECT pe.matched_rules FROM policy_evaluations pe \
+     WHERE pe.decision_id = ap.decision_id AND pe.outcome = 'requires_exception' \
+     ORDER BY pe.at DESC LIMIT 1) AS asked_by_rules \
     FROM approvals ap JOIN decisions d ON d.id = ap.decision_id";
 
 /// What narrows the pending list; `None` does not filter.
