@@ -48,6 +48,8 @@ scripts/crash-test.sh sqlite
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   step "crash safety on PostgreSQL"
   scripts/crash-test.sh postgres
+  step "three servers on one PostgreSQL"
+  scripts/multi-server-test.sh
 fi
 
 step "fuzzing the API from its OpenAPI document (Schemathesis)"

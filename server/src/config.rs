@@ -74,6 +74,12 @@ pub struct ServeArgs {
 
     #[arg(long, env = "VERDICT_SMTP_PASSWORD", hide_env_values = true)]
     pub smtp_password: Option<String>,
+
+    /// How often an agent waiting on `GET …/wait` has its decision re-read, in case a change
+    /// went unannounced (changes on this server, and with PostgreSQL on every server, wake it
+    /// at once).
+    #[arg(long, env = "VERDICT_WAIT_RECHECK_SECONDS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub wait_recheck_seconds: u64,
 }
 
 impl ServeArgs {
@@ -95,6 +101,7 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             agent_rate_limit: self.agent_rate_limit,
             link_origin: self.public_url(),
+            wait_recheck: std::time::Duration::from_secs(self.wait_recheck_seconds),
             smtp: self.smtp_host.as_ref().map(|host| SmtpSettings {
                 host: host.clone(),
                 port: self.smtp_port,

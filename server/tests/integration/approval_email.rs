@@ -109,28 +109,7 @@ async fn an_emailed_link_asks_to_confirm_counts_once_and_a_confirmation_follows(
         )
         .await;
     assert_eq!(route.status, StatusCode::CREATED, "{}", route.text);
-    let decision = app
-        .open_decision(&agent, "billing.refund.create", "autonomous")
-        .await;
-    app.step(
-        &agent,
-        &decision,
-        "evaluate",
-        json!({"inputs": {"amount": 950.0, "currency": "USD"}}),
-    )
-    .await;
-    let approval = app
-        .step(
-            &agent,
-            &decision,
-            "approvals",
-            json!({"title": "Refund of 950 USD", "message": "Parcel <i>lost</i>."}),
-        )
-        .await
-        .body["approval_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (decision, approval) = app.exception_request(&agent, "Parcel <i>lost</i>.").await;
 
     assert_eq!(
         delivery::run_once(&app.state, now_millis()).await.unwrap(),
@@ -255,28 +234,7 @@ async fn without_a_mail_server_the_delivery_fails_and_the_request_waits() {
             Some(json!({"name": "empty-email", "integration": "email"})),
         )
         .await;
-    let decision = app
-        .open_decision(&agent, "billing.refund.create", "autonomous")
-        .await;
-    app.step(
-        &agent,
-        &decision,
-        "evaluate",
-        json!({"inputs": {"amount": 950.0, "currency": "USD"}}),
-    )
-    .await;
-    let approval = app
-        .step(
-            &agent,
-            &decision,
-            "approvals",
-            json!({"title": "Refund", "message": "Lost."}),
-        )
-        .await
-        .body["approval_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, approval) = app.exception_request(&agent, "Lost.").await;
 
     delivery::run_once(&app.state, now_millis()).await.unwrap();
 

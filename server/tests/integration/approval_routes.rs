@@ -113,34 +113,9 @@ impl Setup {
 
     /// A refund above the limit asking for approval on the policy's route, support-managers.
     async fn request(&self) -> (String, String) {
-        let decision = self
-            .app
-            .open_decision(&self.agent, "billing.refund.create", "autonomous")
-            .await;
-        let evaluated = self
-            .app
-            .step(
-                &self.agent,
-                &decision,
-                "evaluate",
-                json!({"inputs": {"amount": 950.0, "currency": "USD"}}),
-            )
-            .await;
-        assert_eq!(evaluated.status, StatusCode::OK, "{}", evaluated.text);
-        let requested = self
-            .app
-            .step(
-                &self.agent,
-                &decision,
-                "approvals",
-                json!({"title": "Refund of 950 USD", "message": "Parcel lost."}),
-            )
-            .await;
-        assert_eq!(requested.status, StatusCode::CREATED, "{}", requested.text);
-        (
-            decision,
-            requested.body["approval_id"].as_str().unwrap().to_owned(),
-        )
+        self.app
+            .exception_request(&self.agent, "Parcel lost.")
+            .await
     }
 
     async fn evidence(&self, token: &str, approval: &str) -> String {

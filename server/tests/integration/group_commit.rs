@@ -168,28 +168,7 @@ async fn an_answer_on_one_server_wakes_an_agent_waiting_on_another() {
     app.publish(&admin, REFUND_POLICY).await;
     let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
     let approver = app.token_for("approver@example.com", Role::Approver).await;
-    let decision = app
-        .open_decision(&agent, "billing.refund.create", "autonomous")
-        .await;
-    app.step(
-        &agent,
-        &decision,
-        "evaluate",
-        json!({"inputs": {"amount": 950.0, "currency": "USD"}}),
-    )
-    .await;
-    let approval = app
-        .step(
-            &agent,
-            &decision,
-            "approvals",
-            json!({"title": "Refund", "message": "Lost."}),
-        )
-        .await
-        .body["approval_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (decision, approval) = app.exception_request(&agent, "Lost.").await;
     let shown = send_to(
         &other,
         json_request(

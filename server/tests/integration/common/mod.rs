@@ -294,6 +294,34 @@ impl TestApp {
         .await
     }
 
+    /// A refund above the policy's limit for `agent`, evaluated (`requires_exception`) and
+    /// asking for approval with `message`; returns the decision's and the request's ids.
+    pub async fn exception_request(&self, agent: &TestAgent, message: &str) -> (String, String) {
+        let decision = self
+            .open_decision(agent, "billing.refund.create", "autonomous")
+            .await;
+        let evaluated = self
+            .step(
+                agent,
+                &decision,
+                "evaluate",
+                serde_json::json!({"inputs": {"amount": 950.0, "currency": "USD"}}),
+            )
+            .await;
+        assert_eq!(evaluated.status, StatusCode::OK, "{}", evaluated.text);
+        let requested = self
+            .step(
+                agent,
+                &decision,
+                "approvals",
+                serde_json::json!({"title": "Refund of 950 USD", "message": message}),
+            )
+            .await;
+        assert_eq!(requested.status, StatusCode::CREATED, "{}", requested.text);
+        let approval = requested.body["approval_id"].as_str().unwrap().to_owned();
+        (decision, approval)
+    }
+
     /// The kinds of a decision's events, in order.
     pub async fn event_kinds(&self, agent: &TestAgent, decision: &str) -> Vec<String> {
         let trace = self
