@@ -9,7 +9,8 @@ module.exports = defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
-  retries: 0,
+  // CI retries a failed test once; Playwright lists a pass on retry as flaky, so it is seen.
+  retries: process.env.CI ? 1 : 0,
   reporter: [["list"]],
   // The first-run tests use the one-time setup link, so they run before everything else.
   projects: [

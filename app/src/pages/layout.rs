@@ -2,16 +2,10 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::{
-    api::{
-        approvals::pending_approval_count,
-        auth::{who_am_i, Logout},
-    },
+    api::auth::{who_am_i, Logout},
     components::{go_to, RoleBadge},
     model::{CurrentUser, Permission},
 };
-
-/// How often the navigation's count of waiting approval requests is refreshed.
-const COUNT_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The signed-in person, loaded once per page and shared with every page below the layout.
 pub type UserResource = Resource<Result<Option<CurrentUser>, crate::error::AppError>>;
@@ -21,12 +15,6 @@ pub type UserResource = Resource<Result<Option<CurrentUser>, crate::error::AppEr
 pub fn SignedInLayout() -> impl IntoView {
     let user: UserResource = Resource::new(|| (), |_| who_am_i());
     provide_context(user);
-    let waiting = Resource::new(|| (), |_| pending_approval_count());
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || waiting.refetch(), COUNT_REFRESH) {
-            on_cleanup(move || handle.clear());
-        }
-    });
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="top-bar">
@@ -34,10 +22,7 @@ pub fn SignedInLayout() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match user.await {
-                        Ok(Some(person)) => {
-                            let waiting = waiting.await.unwrap_or(0);
-                            view! { <TopNavigation person waiting /> }.into_any()
-                        }
+                        Ok(Some(person)) => view! { <TopNavigation person /> }.into_any(),
                         Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(error) => view! { <p class="notice notice-error">{error.to_string()}</p> }.into_any(),
                     }
@@ -51,7 +36,7 @@ pub fn SignedInLayout() -> impl IntoView {
 }
 
 #[component]
-fn TopNavigation(person: CurrentUser, waiting: i64) -> impl IntoView {
+fn TopNavigation(person: CurrentUser) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
@@ -67,9 +52,6 @@ fn TopNavigation(person: CurrentUser, waiting: i64) -> impl IntoView {
                 <li>
                     <A href="/approvals">
                         "Approvals"
-                        {(waiting > 0).then(|| view! {
-                            " " <span class="badge nav-count" data-testid="nav-pending-count" aria-label=format!("{waiting} waiting")>{waiting}</span>
-                        })}
                     </A>
                 </li>
                 <li><A href="/traces">"Traces"</A></li>
