@@ -231,7 +231,18 @@ impl Batch {
             return Ok(());
         }
 
-        let affected = script.run(conn).await?;
+        // Another server took the same next event number (or cast the same vote) first: the
+        // same race as a moved head, and answered the same way.
+        let affected = script.run(conn).await.map_err(|error| {
+            if error
+                .as_database_error()
+                .is_some_and(|database| database.is_unique_violation())
+            {
+                FlushError::Conflict
+            } else {
+                FlushError::Database(error)
+            }
+        })?;
         let moved: u64 = advances
             .iter()
             .map(|&statement| affected.of(statement))
