@@ -202,9 +202,7 @@ async fn check_may_answer(db: &Db, approver: &CurrentUser, approval_id: &str) ->
         let team = store::users::find_by_id(&db.pool, &approver.id.0)
             .await?
             .and_then(|row| row.team);
-        let owner_team = store::agents::find(&db.pool, &approval.agent_id, now_millis())
-            .await?
-            .map(|agent| agent.owner_team);
+        let owner_team = store::agents::owner_team(&db.pool, &approval.agent_id).await?;
         if team.is_some() && team == owner_team {
             return Err(AppError::NotPermitted {
                 message: "You are on the agent's owner team; this route needs someone outside \

@@ -231,3 +231,14 @@ pub async fn key_holder<'e>(
     .fetch_optional(db)
     .await
 }
+
+/// The team that owns the agent, without the counts `find` computes.
+pub async fn owner_team<'e>(
+    db: impl Executor<'e, Database = Any>,
+    agent_id: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT owner_team FROM agents WHERE id = $1")
+        .bind(agent_id)
+        .fetch_optional(db)
+        .await
+}
