@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Property-based fuzzing from the OpenAPI document: Schemathesis (from PyPI, in a venv under
 # target/) generates requests for every documented operation against a fresh debug server, as
-# an admin's token and then as an agent's key, and fails on any 5xx or any response whose body,
-# content type or headers the document does not describe. Prints how many requests it sent.
+# an admin's token and then as an agent's key, and fails on any 5xx or any response whose status,
+# body, content type or headers the document does not describe. Prints how many requests it sent.
 #   scripts/fuzz.sh [EXAMPLES_PER_OPERATION]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +38,7 @@ token=$("$verdict" create-token --database-url "$database_url" --email fuzz@exam
 key=$("$verdict" agent create --database-url "$database_url" fuzz-bot)
 "$verdict" agent bind --database-url "$database_url" fuzz-bot refund_limit >/dev/null
 
-checks=not_a_server_error,response_schema_conformance,content_type_conformance,response_headers_conformance
+checks=not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance,response_headers_conformance
 fuzz() {
   # Schemathesis keeps a report folder in the working directory; keep it in the run's.
   (cd "$run_dir" && "$venv/bin/st" run "http://127.0.0.1:$port/api/v1/openapi.json" --checks "$checks" \

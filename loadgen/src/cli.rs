@@ -39,6 +39,11 @@ pub struct Args {
     #[arg(long, default_value = ".")]
     pub fsync_probe_dir: PathBuf,
 
+    /// Decisions per second across all agents, started at an even pace; 0 runs every agent as
+    /// fast as the server answers. A soak wants a steady rate, a throughput test the maximum.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub rate: f64,
+
     /// Write every acknowledged call here as `DECISION_ID STEP` (for the crash test).
     #[arg(long)]
     pub ack_log: Option<PathBuf>,
@@ -55,5 +60,59 @@ impl Args {
 
     pub fn warmup(&self) -> Duration {
         Duration::from_secs(self.warmup)
+    }
+
+    /// How often each agent starts a decision; `None` when running flat out.
+    pub fn pace(&self) -> Option<Duration> {
+        (self.rate > 0.0).then(|| Duration::from_secs_f64(f64::from(self.agents) / self.rate))
+    }
+}
+
+/// Bounds that keep each agent's pace a representable, non-zero duration.
+const MIN_RATE: f64 = 0.01;
+const MAX_RATE: f64 = 1_000_000.0;
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of decisions per second"))?;
+    if rate == 0.0 || (MIN_RATE..=MAX_RATE).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "the rate must be 0 (flat out) or {MIN_RATE} to {MAX_RATE} decisions per second, not {text}"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args_with(extra: &[&str]) -> Result<Args, clap::Error> {
+        let mut argv = vec!["loadgen", "--admin-token", "vp_x", "--agents", "8"];
+        argv.extend_from_slice(extra);
+        Args::try_parse_from(argv)
+    }
+
+    #[test]
+    fn a_rate_spreads_over_the_agents() {
+        let args = args_with(&["--rate", "200"]).expect("valid flags");
+
+        assert_eq!(args.pace(), Some(Duration::from_millis(40)));
+    }
+
+    #[test]
+    fn no_rate_means_flat_out() {
+        let args = args_with(&[]).expect("valid flags");
+
+        assert_eq!(args.pace(), None);
+    }
+
+    #[test]
+    fn a_negative_or_unreadable_rate_is_refused() {
+        for bad in ["-1", "fast", "NaN", "inf", "0.000001", "1e300"] {
+            assert!(args_with(&["--rate", bad]).is_err(), "{bad} was accepted");
+        }
     }
 }

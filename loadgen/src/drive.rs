@@ -11,7 +11,10 @@ use std::{
 };
 
 use serde_json::{json, Value};
-use tokio::task::{JoinError, JoinSet};
+use tokio::{
+    task::{JoinError, JoinSet},
+    time::{Interval, MissedTickBehavior},
+};
 
 use crate::{
     ack_log::AckLog,
@@ -42,18 +45,30 @@ pub async fn drive(
     api_keys: Vec<String>,
     warmup: Duration,
     measured: Duration,
+    pace: Option<Duration>,
     acks: Option<Arc<AckLog>>,
 ) -> Result<DriveResult, JoinError> {
-    let measure_from = Instant::now() + warmup;
+    let started = Instant::now();
+    let measure_from = started + warmup;
     let stop_at = measure_from + measured;
     let errors = Arc::new(ErrorLog::default());
     let mut agents = JoinSet::new();
-    for api_key in api_keys {
+    let agent_count = u32::try_from(api_keys.len()).unwrap_or(u32::MAX);
+    for (index, api_key) in (0..).zip(api_keys) {
+        // Agents start a share of the pace apart, so that a steady rate is steady per
+        // millisecond, not bursts of every agent at once.
+        let ticker = pace.map(|pace| {
+            let mut ticker =
+                tokio::time::interval_at((started + pace * index / agent_count).into(), pace);
+            ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            ticker
+        });
         agents.spawn(run_agent(
             api.clone(),
             api_key,
             measure_from,
             stop_at,
+            ticker,
             errors.clone(),
             acks.clone(),
         ));
@@ -73,6 +88,7 @@ async fn run_agent(
     api_key: String,
     measure_from: Instant,
     stop_at: Instant,
+    mut ticker: Option<Interval>,
     errors: Arc<ErrorLog>,
     acks: Option<Arc<AckLog>>,
 ) -> Stats {
@@ -81,6 +97,9 @@ async fn run_agent(
     let mut warmup = Stats::default();
     let mut rng = fastrand::Rng::new();
     loop {
+        if let Some(ticker) = ticker.as_mut() {
+            ticker.tick().await;
+        }
         let started = Instant::now();
         if started >= stop_at {
             return measured;

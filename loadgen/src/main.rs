@@ -61,7 +61,15 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         Some(path) => Some(Arc::new(ack_log::AckLog::create(path)?)),
         None => None,
     };
-    let result = drive::drive(api, api_keys, args.warmup(), args.measured(), acks).await?;
+    let result = drive::drive(
+        api,
+        api_keys,
+        args.warmup(),
+        args.measured(),
+        args.pace(),
+        acks,
+    )
+    .await?;
 
     print!(
         "{}",

@@ -10,6 +10,7 @@ pub mod services;
 pub mod session_store;
 pub mod state;
 pub mod store;
+pub mod wal_checkpoint;
 
 pub use state::{AppState, Settings};
 

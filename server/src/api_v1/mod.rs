@@ -10,6 +10,7 @@ mod approvals;
 mod decisions;
 mod error;
 mod json_body;
+mod layer_responses;
 mod me;
 pub mod openapi;
 mod path;
@@ -32,7 +33,7 @@ pub(crate) use json_body::rejection_error;
 
 /// The API's router and its OpenAPI document, built from the same route annotations.
 pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (router, mut document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(me::show))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::set_team))
@@ -65,7 +66,9 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(decisions::trace))
         .routes(routes!(decisions::wait))
         .routes(routes!(decisions::verify))
-        .split_for_parts()
+        .split_for_parts();
+    layer_responses::add_to(&mut document);
+    (router, document)
 }
 
 pub fn router() -> Router<AppState> {

@@ -20,8 +20,6 @@ use super::{
 
 /// At most this many commands share one transaction; more wait for the next.
 const MAX_BATCH: usize = 512;
-/// How often the SQLite WAL is checkpointed; the journal's own connection never does it.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 /// Commands waiting for the writer beyond this make callers wait (back-pressure).
 const QUEUE_DEPTH: usize = 8192;
 
@@ -55,7 +53,7 @@ impl Journal {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let (changes, _) = broadcast::channel(4096);
         if db.backend == Backend::Sqlite {
-            tokio::spawn(checkpoint_loop(db.pool.clone()));
+            tokio::spawn(crate::ssr::wal_checkpoint::run(db.pool.clone()));
         }
         tokio::spawn(write_loop(db, queue, changes.clone()));
         Self { jobs, changes }
@@ -84,23 +82,6 @@ impl Journal {
 fn stopped() -> AppError {
     tracing::error!("the decision journal has stopped");
     AppError::Internal
-}
-
-/// Copies the SQLite write-ahead log into the database file in the background. PASSIVE never
-/// blocks the journal; a checkpoint that cannot finish now (readers still need old pages) is
-/// finished by a later one.
-async fn checkpoint_loop(pool: sqlx::AnyPool) {
-    let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            tracing::warn!(%error, "WAL checkpoint failed; the next one will retry");
-        }
-    }
 }
 
 async fn write_loop(
