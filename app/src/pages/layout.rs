@@ -44,10 +44,11 @@ pub fn SignedInLayout() -> impl IntoView {
 
 /// The number of approval requests waiting for an answer, known only in the browser.
 ///
-/// It is deliberately not rendered on the server: a resource or suspense boundary in the
-/// navigation is created in a different order on the server than during hydration (the server
-/// resolves the navigation and the page concurrently), which made pages fail to hydrate now and
-/// then. A plain signal filled after hydration keeps both renders identical (no count at all).
+/// It is deliberately not rendered on the server. Every version that was (a resource awaited
+/// with the person, a `Transition` inside the link) made some pages fail to hydrate now and then:
+/// suspense boundaries and resources take hydration ids in creation order, and the server
+/// resolves the navigation and the page concurrently. A plain signal filled after hydration
+/// keeps both renders identical: no count at all until the browser asks.
 fn waiting_approvals() -> ReadSignal<Option<i64>> {
     let (waiting, set_waiting) = signal(None::<i64>);
     Effect::new(move |_| {
