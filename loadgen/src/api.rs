@@ -45,6 +45,9 @@ pub struct Api {
 impl Api {
     /// `concurrency` idle connections are kept so that no agent waits for a new TCP handshake.
     pub fn new(base_url: &str, concurrency: usize) -> Result<Self, ApiError> {
+        // reqwest's TLS is built without a crypto provider (the workspace picks ring); without
+        // one installed, building a client panics.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(concurrency)
             .tcp_nodelay(true)
