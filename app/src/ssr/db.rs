@@ -133,11 +133,11 @@ async fn sqlite_any_pool(
                 // Reads map the file (one copy of each page, shared by every connection)
                 // instead of copying pages into each connection's small private cache; the
                 // explorer's charts read hundreds of thousands of index entries. A log that
-                // starts over is cut back to 64 MiB (see `wal_checkpoint`).
+                // starts over is cut back to 256 MiB (see `wal_checkpoint`).
                 conn.execute(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                      PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824; \
-                     PRAGMA cache_size = -16384; PRAGMA journal_size_limit = 67108864;",
+                     PRAGMA cache_size = -16384; PRAGMA journal_size_limit = 268435456;",
                 )
                 .await?;
                 if !extra_pragmas.is_empty() {
