@@ -6,7 +6,7 @@ const { hydrated, signIn } = require("./helpers");
 
 const ROUNDS = 5;
 
-test("every signed-in page hydrates on repeated visits without a browser error", async ({ page }) => {
+test("every signed-in page hydrates on repeated visits without a browser error", async ({ page }, testInfo) => {
   const browserErrors = [];
   page.on("pageerror", (error) => browserErrors.push(`${page.url()}: ${error.message}`));
   page.on("console", (message) => {
@@ -17,16 +17,18 @@ test("every signed-in page hydrates on repeated visits without a browser error",
   await expect(page).toHaveURL(/\/$/);
   await page.goto("/policies");
   await hydrated(page);
-  await page.getByLabel(/Policy id/).fill("hydration-check");
+  // A retry creates its own draft: the first attempt's may exist already.
+  const policyId = `hydration-check-${testInfo.retry}`;
+  await page.getByLabel(/Policy id/).fill(policyId);
   await page.getByLabel("Start from").selectOption("refund_limit");
   await page.getByRole("button", { name: "Create draft" }).click();
-  await expect(page).toHaveURL(/\/policies\/hydration-check\/edit$/);
+  await expect(page).toHaveURL(new RegExp(`/policies/${policyId}/edit$`));
 
   const pages = [
     "/",
     "/policies",
-    "/policies/hydration-check/edit",
-    "/policies/hydration-check/versions",
+    `/policies/${policyId}/edit`,
+    `/policies/${policyId}/versions`,
     "/agents",
     "/approvals",
     "/approval-routes",

@@ -2,16 +2,10 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::{
-    api::{
-        approvals::pending_approval_count,
-        auth::{who_am_i, Logout},
-    },
+    api::auth::{who_am_i, Logout},
     components::{go_to, RoleBadge},
     model::{CurrentUser, Permission},
 };
-
-/// How often the navigation's count of waiting approval requests is refreshed.
-const COUNT_REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The signed-in person, loaded once per page and shared with every page below the layout.
 pub type UserResource = Resource<Result<Option<CurrentUser>, crate::error::AppError>>;
@@ -21,7 +15,6 @@ pub type UserResource = Resource<Result<Option<CurrentUser>, crate::error::AppEr
 pub fn SignedInLayout() -> impl IntoView {
     let user: UserResource = Resource::new(|| (), |_| who_am_i());
     provide_context(user);
-    let waiting = waiting_approvals();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="top-bar">
@@ -29,7 +22,7 @@ pub fn SignedInLayout() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match user.await {
-                        Ok(Some(person)) => view! { <TopNavigation person waiting /> }.into_any(),
+                        Ok(Some(person)) => view! { <TopNavigation person /> }.into_any(),
                         Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(error) => view! { <p class="notice notice-error">{error.to_string()}</p> }.into_any(),
                     }
@@ -42,33 +35,8 @@ pub fn SignedInLayout() -> impl IntoView {
     }
 }
 
-/// The number of approval requests waiting for an answer, known only in the browser.
-///
-/// It is deliberately not rendered on the server. Every version that was (a resource awaited
-/// with the person, a `Transition` inside the link) made some pages fail to hydrate now and then:
-/// suspense boundaries and resources take hydration ids in creation order, and the server
-/// resolves the navigation and the page concurrently. A plain signal filled after hydration
-/// keeps both renders identical: no count at all until the browser asks.
-fn waiting_approvals() -> ReadSignal<Option<i64>> {
-    let (waiting, set_waiting) = signal(None::<i64>);
-    Effect::new(move |_| {
-        let refresh = move || {
-            leptos::task::spawn_local(async move {
-                if let Ok(count) = pending_approval_count().await {
-                    set_waiting.set(Some(count));
-                }
-            });
-        };
-        refresh();
-        if let Ok(handle) = set_interval_with_handle(refresh, COUNT_REFRESH) {
-            on_cleanup(move || handle.clear());
-        }
-    });
-    waiting
-}
-
 #[component]
-fn TopNavigation(person: CurrentUser, waiting: ReadSignal<Option<i64>>) -> impl IntoView {
+fn TopNavigation(person: CurrentUser) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
@@ -84,9 +52,6 @@ fn TopNavigation(person: CurrentUser, waiting: ReadSignal<Option<i64>>) -> impl 
                 <li>
                     <A href="/approvals">
                         "Approvals"
-                        {move || waiting.get().filter(|count| *count > 0).map(|count| view! {
-                            " " <span class="badge nav-count" data-testid="nav-pending-count" aria-label=format!("{count} waiting")>{count}</span>
-                        })}
                     </A>
                 </li>
                 <li><A href="/traces">"Traces"</A></li>
