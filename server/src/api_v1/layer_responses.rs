@@ -13,15 +13,13 @@ const ANY_OPERATION: &[(&str, &str)] = &[
     ("401", "No valid credential: a missing, unknown, expired or revoked key or token, or one of the wrong kind."),
     ("403", "The credential is valid but may not do this (its role, or a frozen agent)."),
 ];
-const WITH_PARAMETERS: &[(&str, &str)] = &[
-    ("404", "Nothing with that id is visible to this credential."),
-    ("422", "A value is invalid; `field` names it."),
-];
+const WITH_PARAMETERS: &[(&str, &str)] =
+    &[("404", "Nothing with that id is visible to this credential.")];
+const WITH_INPUTS: &[(&str, &str)] = &[("422", "A value is invalid; `field` names it.")];
 const WITH_BODY: &[(&str, &str)] = &[
     ("408", "The body did not arrive within 30 seconds."),
     ("413", "The body is larger than the server's limit."),
     ("415", "The body is not `application/json`."),
-    ("422", "A value is invalid; `field` names it."),
 ];
 const AGENT_OPERATION: &[(&str, &str)] = &[(
     "429",
@@ -58,6 +56,7 @@ fn add_layer_responses(operation: &mut Operation) {
     let applicable = [
         (true, ANY_OPERATION),
         (has_parameters, WITH_PARAMETERS),
+        (has_parameters || has_body, WITH_INPUTS),
         (has_body, WITH_BODY),
         (is_agent, AGENT_OPERATION),
     ];
