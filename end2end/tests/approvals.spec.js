@@ -40,6 +40,8 @@ test("an exception is asked for, appears in the inbox, and is approved with a ra
   const row = inbox.getByRole("row", { name: /Refund 640 EUR for order 88/ });
   await expect(row).toBeVisible({ timeout: 15_000 });
   await expect(row).toContainText("exception-bot");
+  // The navigation counts it too, on its own slower refresh.
+  await expect(inbox.getByTestId("nav-pending-count")).toHaveText("1", { timeout: 20_000 });
   // A filter for another route hides it; the filter lives in the URL.
   await inbox.getByLabel("Route").fill("finance");
   await inbox.getByRole("button", { name: "Filter" }).click();

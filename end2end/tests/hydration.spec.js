@@ -1,12 +1,14 @@
 // Every signed-in page hydrates, again and again: a hydration mismatch is intermittent (it
 // depends on the order in which the server resolves things), so one visit per page would not
 // catch it. A panic in the browser, or a page that never finishes hydrating, fails the test.
+// A request waits for an answer throughout, so the navigation's count is rendered on every page.
 const { test, expect } = require("@playwright/test");
-const { hydrated, signIn } = require("./helpers");
+const { hydrated, signIn, provisionRefundAgent } = require("./helpers");
 
 const ROUNDS = 5;
 
-test("every signed-in page hydrates on repeated visits without a browser error", async ({ page }, testInfo) => {
+test("every signed-in page hydrates on repeated visits without a browser error", async ({ page, request }, testInfo) => {
+  page.on("dialog", (dialog) => dialog.accept());
   const browserErrors = [];
   page.on("pageerror", (error) => browserErrors.push(`${page.url()}: ${error.message}`));
   page.on("console", (message) => {
@@ -15,14 +17,25 @@ test("every signed-in page hydrates on repeated visits without a browser error",
 
   await signIn(page, "admin@example.com", "admin password 123");
   await expect(page).toHaveURL(/\/$/);
-  await page.goto("/policies");
-  await hydrated(page);
-  // A retry creates its own draft: the first attempt's may exist already.
+  // A retry makes its own policy and agent: the first attempt's may exist already.
   const policyId = `hydration-check-${testInfo.retry}`;
-  await page.getByLabel(/Policy id/).fill(policyId);
-  await page.getByLabel("Start from").selectOption("refund_limit");
-  await page.getByRole("button", { name: "Create draft" }).click();
-  await expect(page).toHaveURL(new RegExp(`/policies/${policyId}/edit$`));
+  const key = await provisionRefundAgent(page, policyId, `hydration-bot-${testInfo.retry}`);
+  const auth = { Authorization: `Bearer ${key}` };
+  const opened = await request.post("/api/v1/decisions", {
+    headers: auth,
+    data: { intent: "billing.refund.create", automation_mode: "autonomous" },
+  });
+  const { decision_id } = await opened.json();
+  await request.post(`/api/v1/decisions/${decision_id}/evaluate`, {
+    headers: auth,
+    data: { inputs: { amount: 900, currency: "EUR" } },
+  });
+  const asked = await request.post(`/api/v1/decisions/${decision_id}/approvals`, {
+    headers: auth,
+    data: { title: "Refund 900 EUR while pages hydrate", message: "Left waiting while every page is visited." },
+  });
+  expect(asked.status()).toBe(201);
+  const { approval_id } = await asked.json();
 
   const pages = [
     "/",
@@ -31,6 +44,8 @@ test("every signed-in page hydrates on repeated visits without a browser error",
     `/policies/${policyId}/versions`,
     "/agents",
     "/approvals",
+    `/approvals/${approval_id}`,
+    `/traces/${decision_id}`,
     "/approval-routes",
     "/traces",
     "/audit",
@@ -43,8 +58,12 @@ test("every signed-in page hydrates on repeated visits without a browser error",
       await page.goto(path);
       await hydrated(page);
       await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+      await expect(page.getByTestId("nav-pending-count")).toBeVisible();
     }
   }
 
+  // Withdrawn, so no later test finds it waiting.
+  const aborted = await request.post(`/api/v1/decisions/${decision_id}/close`, { headers: auth, data: { action: "abort" } });
+  expect(aborted.status()).toBe(200);
   expect(browserErrors).toEqual([]);
 });

@@ -2,19 +2,30 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::{
-    api::auth::{who_am_i, Logout},
+    api::{
+        approvals::pending_approval_count,
+        auth::{who_am_i, Logout},
+    },
     components::{go_to, RoleBadge},
+    error::AppError,
     model::{CurrentUser, Permission},
 };
 
+/// How often the navigation asks again how many approval requests wait.
+const COUNT_REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The signed-in person, loaded once per page and shared with every page below the layout.
-pub type UserResource = Resource<Result<Option<CurrentUser>, crate::error::AppError>>;
+pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
 
 /// Navigation and the signed-in person around every page but sign-in and setup.
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
     let user: UserResource = Resource::new(|| (), |_| who_am_i());
     provide_context(user);
+    // Made here with the person, before any suspense boundary: the server builds a boundary's
+    // children at a moment that depends on timing (sometimes more than once), so a resource made
+    // there would take a different hydration number on the server than in the browser.
+    let waiting = WaitingApprovals::new();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="top-bar">
@@ -22,7 +33,10 @@ pub fn SignedInLayout() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match user.await {
-                        Ok(Some(person)) => view! { <TopNavigation person /> }.into_any(),
+                        Ok(Some(person)) => {
+                            let rendered = waiting.rendered.await.ok();
+                            view! { <TopNavigation person waiting rendered /> }.into_any()
+                        }
                         Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(error) => view! { <p class="notice notice-error">{error.to_string()}</p> }.into_any(),
                     }
@@ -35,8 +49,53 @@ pub fn SignedInLayout() -> impl IntoView {
     }
 }
 
+/// How many approval requests wait for an answer: the server renders the count, then the browser
+/// asks again every few seconds.
+///
+/// The refreshed count lives in a plain signal rather than in the resource refetching: a
+/// resource loading again under the navigation's suspense boundary would blank the navigation
+/// while it loads, and a nested boundary to avoid that takes a hydration number on the server at
+/// a moment that depends on timing, shifting the numbers of the page's own resources.
+#[derive(Clone, Copy)]
+struct WaitingApprovals {
+    rendered: Resource<Result<i64, AppError>>,
+    refreshed: RwSignal<Option<i64>>,
+}
+
+impl WaitingApprovals {
+    fn new() -> Self {
+        let rendered = Resource::new(|| (), |_| pending_approval_count());
+        let refreshed = RwSignal::new(None);
+        // Effects run only in the browser, after hydration: both renders start from `rendered`.
+        Effect::new(move |_| {
+            let refresh = move || {
+                leptos::task::spawn_local(async move {
+                    if let Ok(count) = pending_approval_count().await {
+                        refreshed.set(Some(count));
+                    }
+                });
+            };
+            let handle = set_interval_with_handle(refresh, COUNT_REFRESH).ok();
+            on_cleanup(move || {
+                if let Some(handle) = handle {
+                    handle.clear();
+                }
+            });
+        });
+        Self {
+            rendered,
+            refreshed,
+        }
+    }
+}
+
 #[component]
-fn TopNavigation(person: CurrentUser) -> impl IntoView {
+fn TopNavigation(
+    person: CurrentUser,
+    waiting: WaitingApprovals,
+    rendered: Option<i64>,
+) -> impl IntoView {
+    let latest = move || waiting.refreshed.get().or(rendered);
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
@@ -52,6 +111,9 @@ fn TopNavigation(person: CurrentUser) -> impl IntoView {
                 <li>
                     <A href="/approvals">
                         "Approvals"
+                        {move || latest().filter(|count| *count > 0).map(|count| view! {
+                            " " <span class="badge nav-count" data-testid="nav-pending-count" aria-label=format!("{count} waiting")>{count}</span>
+                        })}
                     </A>
                 </li>
                 <li><A href="/traces">"Traces"</A></li>

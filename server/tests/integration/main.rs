@@ -17,6 +17,7 @@ mod hostile_catalogue;
 mod hostile_requests;
 mod mcp;
 mod openapi;
+mod page_hydration;
 mod personal_tokens;
 mod policies;
 mod role_matrix;

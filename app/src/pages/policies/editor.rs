@@ -5,25 +5,54 @@ use leptos_router::{components::A, hooks::use_params_map};
 use verdict_policy::{DryRunReport, Severity};
 
 use crate::{
-    api::policies::{dry_run, load_policy_draft, prepare_publish, PublishPolicy, SaveDraft},
+    api::policies::{
+        dry_run, load_policy_draft, prepare_publish, PublishPolicy, PublishPreview, SaveDraft,
+    },
     components::{confirm_first, last_error, DiffView, FieldError, FormError, PageHeader},
+    error::AppError,
     model::{Permission, PolicyDraft, PolicyStatus},
     pages::{forbidden::Refusal, layout::UserResource},
 };
 
 use super::{
-    backtest::BacktestPanel, editor_browser::caret_offset, preview::PreviewPanel,
-    recent::RecentEvaluations,
+    backtest::BacktestPanel,
+    editor_browser::caret_offset,
+    preview::PreviewPanel,
+    recent::{recent_evaluations_feed, RecentEvaluations},
 };
 
 /// How long typing must pause before the preview asks the server again.
 const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(150);
 
+/// The draft's saving and publishing, shared by the editor and its publish section.
+#[derive(Clone, Copy)]
+struct DraftActions {
+    save: ServerAction<SaveDraft>,
+    publish: ServerAction<PublishPolicy>,
+    publish_preview: Resource<Result<PublishPreview, AppError>>,
+}
+
 #[component]
 pub fn PolicyEditorPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
+    // Every resource of the page is made here, none below the suspense boundary: on the server
+    // the boundary may build its children more than once (one render in about fifteen, here),
+    // and a resource made there takes a new hydration number each time, so the browser read
+    // another resource's data and failed to hydrate.
     let draft = Resource::new(id, load_policy_draft);
+    let save = ServerAction::<SaveDraft>::new();
+    let publish = ServerAction::<PublishPolicy>::new();
+    let publish_preview = Resource::new(
+        move || (id(), save.version().get(), publish.version().get()),
+        |(id, ..)| prepare_publish(id),
+    );
+    let actions = DraftActions {
+        save,
+        publish,
+        publish_preview,
+    };
+    let evaluations = recent_evaluations_feed(id);
     let user = expect_context::<UserResource>();
     view! {
         <PageHeader title="Policy editor" summary="Edit the draft; the preview on the right checks, tests and dry-runs it as you type." />
@@ -31,10 +60,7 @@ pub fn PolicyEditorPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let can_edit = matches!(user.await, Ok(Some(person)) if person.role.allows(Permission::AuthorPolicies));
                 match draft.await {
-                    Ok(draft) => {
-                        let policy_id = draft.id.clone();
-                        view! { <Editor draft can_edit /> <RecentEvaluations policy_id /> }.into_any()
-                    }
+                    Ok(draft) => view! { <Editor draft can_edit actions /> <RecentEvaluations evaluations /> }.into_any(),
                     Err(error) => view! { <Refusal error /> }.into_any(),
                 }
             })}
@@ -43,7 +69,7 @@ pub fn PolicyEditorPage() -> impl IntoView {
 }
 
 #[component]
-fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
+fn Editor(draft: PolicyDraft, can_edit: bool, actions: DraftActions) -> impl IntoView {
     let id = draft.id.clone();
     let editable = can_edit && draft.status != PolicyStatus::Archived;
     let (source, set_source) = signal(draft.source.clone());
@@ -73,7 +99,7 @@ fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
         );
     });
 
-    let save = ServerAction::<SaveDraft>::new();
+    let save = actions.save;
     let save_error = last_error(save);
     let (saved_source, set_saved_source) = signal(draft.source.clone());
     Effect::new(move |_| {
@@ -164,7 +190,7 @@ fn Editor(draft: PolicyDraft, can_edit: bool) -> impl IntoView {
                     </Show>
                     {editable.then(|| view! { <button type="submit" class="button-primary">"Save draft"</button> })}
                 </ActionForm>
-                {editable.then(move || view! { <PublishSection id=publish_id revision save_version=save.version() /> })}
+                {editable.then(move || view! { <PublishSection id=publish_id revision actions /> })}
                 <BacktestPanel policy_id=backtest_id source />
             </div>
             <aside class="preview-pane" aria-label="Live preview">
@@ -228,18 +254,13 @@ fn remember_context(
 
 /// Publishing: the diff against the latest version and the test results, then a change note.
 #[component]
-fn PublishSection(
-    id: String,
-    revision: ReadSignal<i64>,
-    save_version: RwSignal<usize>,
-) -> impl IntoView {
-    let publish = ServerAction::<PublishPolicy>::new();
+fn PublishSection(id: String, revision: ReadSignal<i64>, actions: DraftActions) -> impl IntoView {
+    let DraftActions {
+        publish,
+        publish_preview: preview,
+        ..
+    } = actions;
     let error = last_error(publish);
-    let preview_id = id.clone();
-    let preview = Resource::new(
-        move || (save_version.get(), publish.version().get()),
-        move |_| prepare_publish(preview_id.clone()),
-    );
     let published = move || match publish.value().get() {
         Some(Ok(version)) => Some(format!(
             "Published version {} ({}…).",

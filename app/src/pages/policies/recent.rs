@@ -4,13 +4,23 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::{api::policies::recent_evaluations, components::UtcTime, pages::forbidden::Refusal};
+use crate::{
+    api::policies::recent_evaluations, components::UtcTime, error::AppError,
+    model::RecentEvaluation, pages::forbidden::Refusal,
+};
 
 /// How often an open policy page asks for new evaluations.
 const REFRESH: Duration = Duration::from_secs(5);
 
-#[component]
-pub fn RecentEvaluations(policy_id: String) -> impl IntoView {
+pub type RecentEvaluationsResource = Resource<Result<Vec<RecentEvaluation>, AppError>>;
+
+/// The policy's latest evaluations, asked for again every few seconds in the browser.
+///
+/// The page makes this before its suspense boundary rather than inside the section: see
+/// `PolicyEditorPage` for why.
+pub fn recent_evaluations_feed(
+    policy_id: impl Fn() -> String + Send + Sync + 'static,
+) -> RecentEvaluationsResource {
     let (tick, set_tick) = signal(0u64);
     // Effects run only in the browser, so the server renders once and the page then refreshes.
     Effect::new(move |_| {
@@ -21,10 +31,14 @@ pub fn RecentEvaluations(policy_id: String) -> impl IntoView {
             }
         });
     });
-    let evaluations = Resource::new(
-        move || (policy_id.clone(), tick.get()),
+    Resource::new(
+        move || (policy_id(), tick.get()),
         |(policy_id, _)| recent_evaluations(policy_id),
-    );
+    )
+}
+
+#[component]
+pub fn RecentEvaluations(evaluations: RecentEvaluationsResource) -> impl IntoView {
     view! {
         <section class="recent-evaluations" aria-labelledby="recent-evaluations-heading">
             <h2 id="recent-evaluations-heading">"Recent evaluations"</h2>
