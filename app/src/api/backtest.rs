@@ -29,18 +29,17 @@ pub async fn start_backtest(
             .parse()
             .map_err(|_| AppError::invalid("days", "Give the window as a whole number of days."))?,
     };
-    let state = app_state()?;
-    backtest::start(&state.db, &state.backtests, &id, &source, days).await
+    backtest::start(&app_state()?.db, &id, &source, days).await
 }
 
 #[server(endpoint = "poll_backtest")]
 pub async fn poll_backtest(run_id: String) -> Result<BacktestProgress, AppError> {
     require(Permission::Read).await?;
-    backtest::progress(&app_state()?.backtests, &run_id)
+    backtest::progress(&app_state()?.db, &run_id).await
 }
 
 #[server(endpoint = "cancel_backtest")]
 pub async fn cancel_backtest(run_id: String) -> Result<BacktestProgress, AppError> {
     require(Permission::Read).await?;
-    backtest::cancel(&app_state()?.backtests, &run_id)
+    backtest::cancel(&app_state()?.db, &run_id).await
 }

@@ -5,10 +5,7 @@ use leptos::config::LeptosOptions;
 
 use super::{
     db::Db,
-    services::{
-        backtest::BacktestRuns,
-        decisions::{journal::Journal, policy_cache::PolicyCache},
-    },
+    services::decisions::{journal::Journal, policy_cache::PolicyCache},
 };
 
 /// Settings that change how the server treats requests; loaded once at start-up.
@@ -112,7 +109,6 @@ pub struct AppState {
     pub journal: Journal,
     pub policy_cache: Arc<PolicyCache>,
     pub agent_limiter: Arc<AgentRateLimiter>,
-    pub backtests: Arc<BacktestRuns>,
 }
 
 impl AppState {
@@ -126,7 +122,6 @@ impl AppState {
             settings: Arc::new(settings),
             setup_token: Arc::default(),
             policy_cache: Arc::default(),
-            backtests: Arc::default(),
         }
     }
 }

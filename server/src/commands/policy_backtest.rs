@@ -1,10 +1,10 @@
-use std::{path::PathBuf, sync::Arc, time::Duration, time::Instant};
+use std::{path::PathBuf, time::Duration, time::Instant};
 
 use verdict_policy::{Outcome, Policy};
 
 use app::{
     model::{BacktestState, DEFAULT_BACKTEST_DAYS},
-    ssr::services::backtest::{self, BacktestRuns},
+    ssr::services::backtest,
 };
 
 use super::{open_db, CommandError};
@@ -41,11 +41,10 @@ pub async fn run(args: PolicyBacktestArgs) -> Result<(), CommandError> {
             ))
         })?;
     let db = open_db(&args.database.database_url).await?;
-    let runs = Arc::new(BacktestRuns::default());
     let clock = Instant::now();
-    let started = backtest::start(&db, &runs, &policy_id, &source, args.days).await?;
+    let started = backtest::start(&db, &policy_id, &source, args.days).await?;
     let progress = loop {
-        let progress = backtest::progress(&runs, &started.run_id)?;
+        let progress = backtest::progress(&db, &started.run_id).await?;
         if progress.state != BacktestState::Running {
             break progress;
         }

@@ -6,13 +6,10 @@ use crate::common;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use common::{Reply, TestApp, REFUND_POLICY};
+use common::{send_to, server_fn_request, Reply, TestApp, REFUND_POLICY};
 use serde_json::{json, Value};
 
-use app::{
-    model::{BacktestState, Role},
-    ssr::services::backtest,
-};
+use app::model::Role;
 
 /// Refunds up to 100 instead of 200 go through without a manager.
 fn stricter_draft() -> String {
@@ -187,34 +184,101 @@ async fn bad_drafts_and_windows_are_refused_naming_the_field() {
     assert_eq!(stranger.status, StatusCode::UNAUTHORIZED);
 }
 
+/// Copies the one recorded evaluation (its event and its row) `copies` times, so that a run has
+/// several pages of work.
+async fn copy_the_evaluation(app: &TestApp, copies: u32) {
+    let pool = &app.state.db.pool;
+    let numbers = format!(
+        "WITH RECURSIVE copy(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM copy WHERE n < {copies})"
+    );
+    sqlx::query(&format!(
+        "{numbers} INSERT INTO decision_events \
+           (decision_id, sequence, id, kind, at, actor, payload_json, prev_hash, hash) \
+         SELECT e.decision_id, 1000 + copy.n, e.id || '-' || CAST(copy.n AS TEXT), e.kind, e.at, \
+           e.actor, e.payload_json, e.prev_hash, e.hash \
+         FROM decision_events e JOIN policy_evaluations pe ON pe.event_id = e.id, copy"
+    ))
+    .execute(pool)
+    .await
+    .expect("copy the evaluation's event");
+    sqlx::query(&format!(
+        "{numbers} INSERT INTO policy_evaluations (event_id, decision_id, agent_id, policy_id, \
+           policy_version, policy_hash, outcome, matched_rules, at) \
+         SELECT pe.event_id || '-' || CAST(copy.n AS TEXT), pe.decision_id, pe.agent_id, \
+           pe.policy_id, pe.policy_version, pe.policy_hash, pe.outcome, pe.matched_rules, pe.at \
+         FROM policy_evaluations pe, copy"
+    ))
+    .execute(pool)
+    .await
+    .expect("copy the evaluation's row");
+}
+
 #[tokio::test]
-async fn a_cancelled_run_stops_and_says_so() {
+async fn a_run_is_followed_and_cancelled_through_another_server() {
     let app = TestApp::new().await;
     history(&app, &[json!({"amount": 50.0, "currency": "EUR"})]).await;
-    let state = &app.state;
+    copy_the_evaluation(&app, 12_000).await;
+    let cookie = app.signed_in(Role::Viewer).await;
+    let other = app.another_server().await;
+    let on_other = |name: &'static str, run_id: String| {
+        let cookie = cookie.clone();
+        let other = other.clone();
+        async move {
+            let reply = send_to(
+                &other,
+                server_fn_request(name, &[("run_id", &run_id)], Some(&cookie)),
+            )
+            .await;
+            assert_eq!(reply.status, StatusCode::OK, "{name}: {}", reply.text);
+            reply.body
+        }
+    };
 
-    // On the test's single-threaded runtime the run cannot start before the cancel lands.
-    let started = backtest::start(
-        &state.db,
-        &state.backtests,
-        "refund_limit",
-        &stricter_draft(),
-        30,
-    )
-    .await
-    .expect("start");
-    backtest::cancel(&state.backtests, &started.run_id).expect("cancel");
-    let mut progress = backtest::progress(&state.backtests, &started.run_id).unwrap();
-    for _ in 0..200 {
-        if progress.state != BacktestState::Running {
+    let started = start(&app, &cookie, &stricter_draft(), "").await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let run_id = started.body["run_id"].as_str().unwrap().to_owned();
+    on_other("cancel_backtest", run_id.clone()).await;
+    let mut progress = on_other("poll_backtest", run_id.clone()).await;
+    for _ in 0..500 {
+        if progress["state"] != "running" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
-        progress = backtest::progress(&state.backtests, &started.run_id).unwrap();
+        progress = on_other("poll_backtest", run_id.clone()).await;
     }
 
-    assert_eq!(progress.state, BacktestState::Cancelled);
-    assert_eq!(progress.total, 1);
-    assert_eq!(progress.processed, 0);
-    assert_eq!(progress.report.map(|report| report.evaluated), Some(0));
+    assert_eq!(progress["state"], "cancelled", "{progress}");
+    assert_eq!(progress["total"], 12_001);
+    let processed = progress["processed"].as_u64().unwrap();
+    assert!(processed < 12_001, "{progress}");
+    assert_eq!(progress["report"]["evaluated"].as_u64(), Some(processed));
+}
+
+#[tokio::test]
+async fn a_run_whose_server_went_silent_is_reported_failed() {
+    const ORPHANED_RUN: &str = "01900000-0000-7000-8000-000000000001";
+    let app = TestApp::new().await;
+    let cookie = app.signed_in(Role::Viewer).await;
+    // A run some server began and stopped writing about ten minutes ago.
+    let long_ago = app::ssr::now_millis() - 10 * 60 * 1000;
+    sqlx::query(
+        "INSERT INTO backtest_runs (id, policy_id, total, started_at, heartbeat_at) \
+         VALUES ($1, 'refund_limit', 40, $2, $2)",
+    )
+    .bind(ORPHANED_RUN)
+    .bind(long_ago)
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+
+    let polled = app
+        .server_fn("poll_backtest", &[("run_id", ORPHANED_RUN)], Some(&cookie))
+        .await;
+
+    assert_eq!(polled.status, StatusCode::OK, "{}", polled.text);
+    assert_eq!(polled.body["state"], "failed");
+    assert!(polled.body["failure"]
+        .as_str()
+        .unwrap()
+        .contains("stopped before it finished"));
 }

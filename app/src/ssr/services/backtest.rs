@@ -1,16 +1,11 @@
 //! Backtests: a draft re-evaluated on the recorded inputs of its policy's evaluations. A run
-//! works in the background so the editor can show its progress and cancel it; its report lives
-//! in this server's memory for a while and is never stored as a decision.
+//! works in the background on the server that started it, writing its progress to the database
+//! after each page, so the editor may follow or cancel it through any server; its report is kept
+//! for a while and is never stored as a decision.
 
-use std::{
-    collections::HashMap,
-    sync::{
-        atomic::{AtomicBool, AtomicU64, Ordering},
-        Arc, Mutex, MutexGuard,
-    },
-    time::{Duration, Instant},
-};
+use std::{collections::HashMap, sync::Arc};
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use verdict_policy::{Outcome, Policy};
 
@@ -25,63 +20,39 @@ use crate::{
         ids::new_id,
         now_millis,
         services::policies::check_source_size,
-        store::recorded_evaluations::{self, EvaluationCursor, RecordedEvaluationRow},
+        store::{
+            backtest_runs::{self, BacktestRunRow},
+            recorded_evaluations::{self, EvaluationCursor, RecordedEvaluationRow},
+        },
     },
 };
 
 /// Evaluations read and re-run per step; between steps a run notices a cancel.
 const PAGE_SIZE: i64 = 5_000;
-/// How long a finished run's report stays available to the page that started it.
-const KEPT_FOR: Duration = Duration::from_secs(15 * 60);
+/// How long a run and its report are kept for the page that started it.
+const KEPT_FOR_MILLIS: i64 = 15 * 60 * 1000;
+/// A run that has written no progress for this long lost its server (a page takes well under a
+/// second).
+const SILENT_FOR_MILLIS: i64 = 60 * 1000;
 const DAY_MILLIS: i64 = 24 * 60 * 60 * 1000;
 
-/// The backtest runs this server is doing or has recently done.
-#[derive(Debug, Default)]
-pub struct BacktestRuns(Mutex<HashMap<String, Arc<Run>>>);
-
-#[derive(Debug)]
-struct Run {
-    total: u64,
-    processed: AtomicU64,
-    cancelled: AtomicBool,
-    started: Instant,
-    outcome: Mutex<Option<Result<Finished, String>>>,
-}
-
-/// A run's report, and whether it covers the whole window or stopped at a cancel.
-#[derive(Debug, Clone)]
-struct Finished {
-    report: BacktestReport,
-    complete: bool,
-}
-
-impl BacktestRuns {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<Run>>> {
-        // A poisoned lock only means a request panicked while inserting or removing a run.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn find(&self, run_id: &str) -> AppResult<Arc<Run>> {
-        self.lock().get(run_id).cloned().ok_or_else(|| {
-            AppError::not_found("No such backtest run on this server; start it again.")
-        })
-    }
-
-    fn insert(&self, run: Arc<Run>) -> String {
-        let run_id = new_id();
-        let mut runs = self.lock();
-        runs.retain(|_, kept| kept.started.elapsed() < KEPT_FOR);
-        runs.insert(run_id.clone(), run);
-        run_id
-    }
+/// How a run ended, as kept with it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RunEnd {
+    /// The report, and whether it covers the whole window or stopped at a cancel.
+    Finished {
+        report: BacktestReport,
+        complete: bool,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 /// Checks the draft and the window, then starts re-evaluating in the background.
 pub async fn start(
     db: &Db,
-    runs: &Arc<BacktestRuns>,
     policy_id: &str,
     draft_source: &str,
     window_days: u32,
@@ -93,46 +64,53 @@ pub async fn start(
         ));
     }
     let draft = parse_draft(policy_id, draft_source)?;
-    let since = now_millis() - i64::from(window_days) * DAY_MILLIS;
+    let now = now_millis();
+    let since = now - i64::from(window_days) * DAY_MILLIS;
     let total = recorded_evaluations::count_since(&db.pool, policy_id, since).await?;
-    let run = Arc::new(Run {
-        total: u64::try_from(total).unwrap_or(0),
-        processed: AtomicU64::new(0),
-        cancelled: AtomicBool::new(false),
-        started: Instant::now(),
-        outcome: Mutex::new(None),
-    });
-    let run_id = runs.insert(run.clone());
+    backtest_runs::delete_started_before(&db.pool, now - KEPT_FOR_MILLIS).await?;
+    let run_id = new_id();
+    backtest_runs::insert(&db.pool, &run_id, policy_id, total, now).await?;
     let job = Job {
         db: db.clone(),
+        run_id: run_id.clone(),
         policy_id: policy_id.to_owned(),
         since,
         window_days,
         draft: Arc::new(draft),
     };
-    tokio::spawn({
-        let run = run.clone();
-        async move {
-            let finished = job.run(&run).await.map_err(|error| {
-                tracing::error!(%error, "backtest failed");
-                "The backtest stopped on an error on our side; it has been logged.".to_owned()
-            });
-            *lock_outcome(&run) = Some(finished);
-        }
-    });
-    Ok(progress_of(&run_id, &run))
+    tokio::spawn(job.run_to_end());
+    progress(db, &run_id).await
 }
 
-pub fn progress(runs: &BacktestRuns, run_id: &str) -> AppResult<BacktestProgress> {
-    let run = runs.find(run_id)?;
-    Ok(progress_of(run_id, &run))
+pub async fn progress(db: &Db, run_id: &str) -> AppResult<BacktestProgress> {
+    let run_id = RunId::parse(run_id)?;
+    let run = backtest_runs::find(&db.pool, run_id.0)
+        .await?
+        .ok_or_else(no_such_run)?;
+    Ok(progress_of(run_id.0, run, now_millis()))
 }
 
 /// Asks a run to stop after the page it is on; a finished run keeps its report.
-pub fn cancel(runs: &BacktestRuns, run_id: &str) -> AppResult<BacktestProgress> {
-    let run = runs.find(run_id)?;
-    run.cancelled.store(true, Ordering::Relaxed);
-    Ok(progress_of(run_id, &run))
+pub async fn cancel(db: &Db, run_id: &str) -> AppResult<BacktestProgress> {
+    if !backtest_runs::request_cancel(&db.pool, RunId::parse(run_id)?.0).await? {
+        return Err(no_such_run());
+    }
+    progress(db, run_id).await
+}
+
+/// A run id as `start` makes them (a UUID); anything else names no run and is not looked up.
+struct RunId<'a>(&'a str);
+
+impl<'a> RunId<'a> {
+    fn parse(text: &'a str) -> AppResult<Self> {
+        uuid::Uuid::try_parse(text)
+            .map(|_| Self(text))
+            .map_err(|_| no_such_run())
+    }
+}
+
+fn no_such_run() -> AppError {
+    AppError::not_found("No such backtest run; start it again.")
 }
 
 fn parse_draft(policy_id: &str, source: &str) -> AppResult<Policy> {
@@ -161,27 +139,39 @@ fn parse_draft(policy_id: &str, source: &str) -> AppResult<Policy> {
     Ok(draft)
 }
 
-fn lock_outcome(run: &Run) -> MutexGuard<'_, Option<Result<Finished, String>>> {
-    run.outcome
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn progress_of(run_id: &str, run: &Run) -> BacktestProgress {
-    let outcome = lock_outcome(run).clone();
-    let (state, report, failure) = match outcome {
-        None => (BacktestState::Running, None, None),
-        Some(Ok(finished)) if finished.complete => {
-            (BacktestState::Finished, Some(finished.report), None)
+fn progress_of(run_id: &str, run: BacktestRunRow, now: i64) -> BacktestProgress {
+    let end = match run
+        .outcome_json
+        .as_deref()
+        .map(serde_json::from_str::<RunEnd>)
+    {
+        None if now - run.heartbeat_at > SILENT_FOR_MILLIS => Some(RunEnd::Failed {
+            reason: "The server running this backtest stopped before it finished; start it again."
+                .to_owned(),
+        }),
+        None => None,
+        Some(Ok(end)) => Some(end),
+        Some(Err(error)) => {
+            tracing::error!(%error, run_id, "a backtest run's stored end does not parse");
+            Some(RunEnd::Failed {
+                reason: "The backtest's result could not be read; start it again.".to_owned(),
+            })
         }
-        Some(Ok(finished)) => (BacktestState::Cancelled, Some(finished.report), None),
-        Some(Err(failure)) => (BacktestState::Failed, None, Some(failure)),
+    };
+    let (state, report, failure) = match end {
+        None => (BacktestState::Running, None, None),
+        Some(RunEnd::Finished {
+            report,
+            complete: true,
+        }) => (BacktestState::Finished, Some(report), None),
+        Some(RunEnd::Finished { report, .. }) => (BacktestState::Cancelled, Some(report), None),
+        Some(RunEnd::Failed { reason }) => (BacktestState::Failed, None, Some(reason)),
     };
     BacktestProgress {
         run_id: run_id.to_owned(),
         state,
-        processed: run.processed.load(Ordering::Relaxed),
-        total: run.total,
+        processed: u64::try_from(run.processed).unwrap_or(0),
+        total: u64::try_from(run.total).unwrap_or(0),
         report,
         failure,
     }
@@ -189,14 +179,15 @@ fn progress_of(run_id: &str, run: &Run) -> BacktestProgress {
 
 #[derive(Debug, thiserror::Error)]
 enum RunError {
-    #[error("reading the recorded evaluations: {0}")]
-    Read(#[from] sqlx::Error),
+    #[error("backtest storage: {0}")]
+    Database(#[from] sqlx::Error),
     #[error("the re-evaluation task panicked")]
     Crashed,
 }
 
 struct Job {
     db: Db,
+    run_id: String,
     policy_id: String,
     since: i64,
     window_days: u32,
@@ -204,16 +195,56 @@ struct Job {
 }
 
 impl Job {
-    /// Pages through the window; a cancelled run reports what it had counted so far.
-    async fn run(self, run: &Run) -> Result<Finished, RunError> {
+    /// Runs and keeps how the run ended; a run that cannot even keep that is reported failed by
+    /// its silence.
+    async fn run_to_end(self) {
+        let (end, processed) = match self.run().await {
+            Ok((end, processed)) => (end, processed),
+            Err((error, processed)) => {
+                tracing::error!(%error, run_id = %self.run_id, "backtest failed");
+                let reason =
+                    "The backtest stopped on an error on our side; it has been logged.".to_owned();
+                (RunEnd::Failed { reason }, processed)
+            }
+        };
+        let stored = serde_json::to_string(&end).unwrap_or_default();
+        if let Err(error) = backtest_runs::finish(
+            &self.db.pool,
+            &self.run_id,
+            processed,
+            &stored,
+            now_millis(),
+        )
+        .await
+        {
+            tracing::error!(%error, run_id = %self.run_id, "a backtest's end was not kept");
+        }
+    }
+
+    /// Pages through the window, checking for a cancel before each page and once more at the
+    /// end; a cancelled run reports what it had counted so far.
+    async fn run(&self) -> Result<(RunEnd, i64), (RunError, i64)> {
         let mut tally = Tally::default();
+        let mut processed = 0_i64;
         let mut cursor = EvaluationCursor {
             at: i64::MIN,
             event_id: String::new(),
         };
+        let mut exhausted = false;
         let complete = loop {
-            if run.cancelled.load(Ordering::Relaxed) {
+            let cancel_requested = backtest_runs::record_progress(
+                &self.db.pool,
+                &self.run_id,
+                processed,
+                now_millis(),
+            )
+            .await
+            .map_err(|error| (RunError::from(error), processed))?;
+            if cancel_requested {
                 break false;
+            }
+            if exhausted {
+                break true;
             }
             let rows = recorded_evaluations::page_since(
                 &self.db.pool,
@@ -222,15 +253,17 @@ impl Job {
                 &cursor,
                 PAGE_SIZE,
             )
-            .await?;
+            .await
+            .map_err(|error| (RunError::from(error), processed))?;
+            exhausted = rows.len() < PAGE_SIZE as usize;
             let Some(last) = rows.last() else {
-                break true;
+                continue;
             };
             cursor = EvaluationCursor {
                 at: last.at,
                 event_id: last.event_id.clone(),
             };
-            let page_len = rows.len() as u64;
+            let page_len = rows.len() as i64;
             let draft = self.draft.clone();
             // Evaluation is CPU work: off the request workers.
             tally = tokio::task::spawn_blocking(move || {
@@ -240,16 +273,11 @@ impl Job {
                 tally
             })
             .await
-            .map_err(|_| RunError::Crashed)?;
-            run.processed.fetch_add(page_len, Ordering::Relaxed);
-            if page_len < PAGE_SIZE as u64 {
-                break true;
-            }
+            .map_err(|_| (RunError::Crashed, processed))?;
+            processed += page_len;
         };
-        Ok(Finished {
-            report: tally.into_report(self.policy_id, self.window_days),
-            complete,
-        })
+        let report = tally.into_report(self.policy_id.clone(), self.window_days);
+        Ok((RunEnd::Finished { report, complete }, processed))
     }
 }
 

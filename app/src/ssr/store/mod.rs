@@ -6,6 +6,7 @@ pub mod answer_links;
 pub mod approval_routes;
 pub mod approvals;
 pub mod audit;
+pub mod backtest_runs;
 pub mod bindings;
 pub mod decisions;
 pub mod deliveries;

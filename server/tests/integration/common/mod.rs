@@ -109,15 +109,7 @@ impl TestApp {
         fields: &[(&str, &str)],
         cookie: Option<&str>,
     ) -> Reply {
-        let body = serde_urlencoded(fields);
-        let mut request = Request::post(format!("/api/{name}"))
-            .header(header::HOST, HOST)
-            .header(header::ORIGIN, ORIGIN)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::from(body)).unwrap()).await
+        self.send(server_fn_request(name, fields, cookie)).await
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
@@ -131,6 +123,23 @@ impl TestApp {
     pub async fn send(&self, request: Request<Body>) -> Reply {
         send_to(&self.router, request).await
     }
+}
+
+/// A server function call as the browser's form post makes it, for any server of the test.
+pub fn server_fn_request(
+    name: &str,
+    fields: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> Request<Body> {
+    let body = serde_urlencoded(fields);
+    let mut request = Request::post(format!("/api/{name}"))
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body)).unwrap()
 }
 
 fn serde_urlencoded(fields: &[(&str, &str)]) -> String {
