@@ -7,6 +7,7 @@
 #   scripts/crash-test.sh [sqlite|postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/throwaway-database.sh
 
 backend=${1:-sqlite}
 kills=${KILLS:-10}
@@ -18,21 +19,13 @@ pg_database=""
 
 cleanup() {
   [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null || true
-  if [ -n "$pg_database" ]; then
-    psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" || true
-  fi
+  drop_database
   rm -rf "$run_dir"
 }
 trap cleanup EXIT
 
 case "$backend" in
-  sqlite) database_url="sqlite:$run_dir/verdict.db" ;;
-  postgres)
-    TEST_DATABASE_URL=${TEST_DATABASE_URL:-$(scripts/postgres-for-tests.sh)}
-    pg_database="verdict_crash_$(date +%s)_$$"
-    psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $pg_database"
-    database_url="${TEST_DATABASE_URL%/*}/$pg_database"
-    ;;
+  sqlite | postgres) new_database "$backend" "$run_dir" "verdict_crash_$(date +%s)_$$" ;;
   *) echo "usage: scripts/crash-test.sh [sqlite|postgres]" >&2; exit 2 ;;
 esac
 
@@ -54,9 +47,7 @@ start_server() {
 }
 
 start_server
-echo 'crash-test-passphrase' | "$verdict" create-user --database-url "$database_url" \
-  --email crash@example.com --name Crash --role admin >/dev/null
-token=$("$verdict" create-token --database-url "$database_url" --email crash@example.com --name crash)
+token=$(admin_token "$verdict" crash@example.com)
 
 duration=$((kills * 3 + 15))
 "$target_dir/debug/loadgen" --url "http://127.0.0.1:$port" --admin-token "$token" --agents 4 \

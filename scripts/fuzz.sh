@@ -6,6 +6,7 @@
 #   scripts/fuzz.sh [EXAMPLES_PER_OPERATION]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/throwaway-database.sh
 
 examples=${1:-50}
 target_dir=${CARGO_TARGET_DIR:-target}
@@ -26,14 +27,12 @@ if [ ! -x "$venv/bin/st" ]; then
 fi
 cargo build -p server --bin verdict
 verdict="$target_dir/debug/verdict"
-database_url="sqlite:$run_dir/verdict.db"
+new_database sqlite "$run_dir"
 "$verdict" serve --addr "127.0.0.1:$port" --database-url "$database_url" --agent-rate-limit 0 \
   >"$run_dir/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
-echo 'fuzzing passphrase' | "$verdict" create-user --database-url "$database_url" \
-  --email fuzz@example.com --name Fuzz --role admin >/dev/null
-token=$("$verdict" create-token --database-url "$database_url" --email fuzz@example.com --name fuzz)
+token=$(admin_token "$verdict" fuzz@example.com)
 "$verdict" policy publish --database-url "$database_url" app/src/policies/templates/refund_limit.yaml >/dev/null
 key=$("$verdict" agent create --database-url "$database_url" fuzz-bot)
 "$verdict" agent bind --database-url "$database_url" fuzz-bot refund_limit >/dev/null

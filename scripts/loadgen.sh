@@ -8,6 +8,7 @@
 # scripts/postgres-for-tests.sh), dropped at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/throwaway-database.sh
 
 backend=${1:-sqlite}
 if [ $# -gt 0 ]; then shift; fi
@@ -22,9 +23,7 @@ cleanup() {
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  if [ -n "$pg_database" ]; then
-    psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" || true
-  fi
+  drop_database
   rm -rf "$run_dir"
 }
 trap cleanup EXIT
@@ -36,20 +35,11 @@ fail_with_server_log() {
 }
 
 case "$backend" in
-  sqlite)
-    database_url="sqlite:$run_dir/verdict.db"
-    fsync_probe_dir=$run_dir
-    ;;
-  postgres)
-    TEST_DATABASE_URL=${TEST_DATABASE_URL:-$(scripts/postgres-for-tests.sh)}
-    pg_database="verdict_load_$(date +%s)_$$"
-    psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $pg_database"
-    # The same server and credentials, another database: swap the URL's last path segment.
-    database_url="${TEST_DATABASE_URL%/*}/$pg_database"
-    fsync_probe_dir=.
-    ;;
+  sqlite) fsync_probe_dir=$run_dir ;;
+  postgres) fsync_probe_dir=. ;;
   *) echo "usage: scripts/loadgen.sh [sqlite|postgres] [loadgen flags…]" >&2; exit 2 ;;
 esac
+new_database "$backend" "$run_dir" "verdict_load_$(date +%s)_$$"
 
 cargo build --release -p server --bin verdict -p loadgen --bin loadgen
 verdict="$target_dir/release/verdict"
@@ -65,11 +55,7 @@ for _ in $(seq 1 60); do
 done
 $ready || { echo "the server did not become ready" >&2; fail_with_server_log; }
 
-# The password is never used: the database is thrown away after the run.
-echo 'load-test-passphrase' | "$verdict" create-user --database-url "$database_url" \
-  --email load@example.com --name Load --role admin >/dev/null
-admin_token=$("$verdict" create-token --database-url "$database_url" \
-  --email load@example.com --name load)
+admin_token=$(admin_token "$verdict" load@example.com)
 
 "$target_dir/release/loadgen" --url "http://127.0.0.1:$port" --admin-token "$admin_token" \
   --label "$backend" --fsync-probe-dir "$fsync_probe_dir" "$@" || fail_with_server_log

@@ -5,21 +5,19 @@
 #   TEST_DATABASE_URL=postgres://… scripts/multi-server-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/throwaway-database.sh
 
 target_dir=${CARGO_TARGET_DIR:-target}
-TEST_DATABASE_URL=${TEST_DATABASE_URL:-$(scripts/postgres-for-tests.sh)}
-database="verdict_multi_$(date +%s)_$$"
 run_dir=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" || true
+  drop_database
   rm -rf "$run_dir"
 }
 trap cleanup EXIT
 
-psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $database"
-database_url="${TEST_DATABASE_URL%/*}/$database"
+new_database postgres "$run_dir" "verdict_multi_$(date +%s)_$$"
 cargo build -p server --bin verdict
 verdict="$target_dir/debug/verdict"
 echo 'several servers passphrase' | "$verdict" create-user --database-url "$database_url" \

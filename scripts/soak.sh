@@ -6,6 +6,7 @@
 #   scripts/soak.sh [sqlite|postgres] [MINUTES] [AGENTS] [RATE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/throwaway-database.sh
 
 backend=${1:-sqlite}
 minutes=${2:-30}
@@ -19,21 +20,13 @@ pg_database=""
 
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  if [ -n "$pg_database" ]; then
-    psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" || true
-  fi
+  drop_database
   rm -rf "$run_dir"
 }
 trap cleanup EXIT
 
 case "$backend" in
-  sqlite) database_url="sqlite:$run_dir/verdict.db" ;;
-  postgres)
-    TEST_DATABASE_URL=${TEST_DATABASE_URL:-$(scripts/postgres-for-tests.sh)}
-    pg_database="verdict_soak_$(date +%s)_$$"
-    psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $pg_database"
-    database_url="${TEST_DATABASE_URL%/*}/$pg_database"
-    ;;
+  sqlite | postgres) new_database "$backend" "$run_dir" "verdict_soak_$(date +%s)_$$" ;;
   *) echo "usage: scripts/soak.sh [sqlite|postgres] [MINUTES] [AGENTS] [RATE]" >&2; exit 2 ;;
 esac
 
@@ -50,9 +43,7 @@ verdict="$binaries/verdict"
   --site-root target/site >"$run_dir/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
-echo 'soak-test-passphrase' | "$verdict" create-user --database-url "$database_url" \
-  --email soak@example.com --name Soak --role admin >/dev/null
-token=$("$verdict" create-token --database-url "$database_url" --email soak@example.com --name soak)
+token=$(admin_token "$verdict" soak@example.com)
 
 database_size() {
   case "$backend" in

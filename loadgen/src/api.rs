@@ -45,10 +45,7 @@ pub struct Api {
 impl Api {
     /// `concurrency` idle connections are kept so that no agent waits for a new TCP handshake.
     pub fn new(base_url: &str, concurrency: usize) -> Result<Self, ApiError> {
-        // reqwest's TLS is built without a crypto provider (the workspace picks ring); without
-        // one installed, building a client panics.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let client = loadgen::http_client_builder()
             .pool_max_idle_per_host(concurrency)
             .tcp_nodelay(true)
             // A hung request would otherwise stall its agent silently until the run ends.

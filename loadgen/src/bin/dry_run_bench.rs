@@ -57,10 +57,7 @@ fn fifty_rule_policy() -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let args = Args::parse();
-    // reqwest's TLS is built without a crypto provider (the workspace picks ring); without
-    // one installed, building a client panics.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
+    let client = loadgen::http_client_builder()
         .pool_max_idle_per_host(args.clients)
         .build()?;
     let body = json!({

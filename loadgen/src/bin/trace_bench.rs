@@ -39,10 +39,7 @@ struct Session {
 
 impl Session {
     async fn sign_in(base: &str, email: &str, password: &str) -> Result<Self, BoxError> {
-        // reqwest's TLS is built without a crypto provider (the workspace picks ring); without
-        // one installed, building a client panics.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder().build()?;
+        let client = loadgen::http_client_builder().build()?;
         let reply = client
             .post(format!("{base}/api/login"))
             .header("origin", base)
