@@ -268,9 +268,15 @@ pub async fn approval_time_counts<'e>(
     let mut values: Vec<SqlValue> = Vec::new();
     let mut conditions = conditions(backend, filter, &mut values);
     conditions.push("ap.resolved_at IS NOT NULL".to_owned());
-    // `|| ''` keeps the planner from walking every answered request by status: the decisions'
-    // time range is what narrows this, and with bound parameters SQLite cannot see that.
-    conditions.push("(ap.status || '') IN ('approved', 'rejected')".to_owned());
+    conditions.push(match backend {
+        // `|| ''` keeps SQLite from walking every answered request by status: the decisions'
+        // time range is what narrows this, and with bound parameters SQLite cannot see that.
+        Backend::Sqlite => "(ap.status || '') IN ('approved', 'rejected')".to_owned(),
+        // PostgreSQL estimates the plain column well; hidden behind `|| ''` it guessed a few
+        // hundred answered requests, scanned them all and probed each one's decision
+        // (0.7–0.9 s at a million decisions, against 0.1–0.25 s driven by the decisions).
+        Backend::Postgres => "ap.status IN ('approved', 'rejected')".to_owned(),
+    });
     let cases: String = APPROVAL_TIME_BOUNDS
         .iter()
         .enumerate()
