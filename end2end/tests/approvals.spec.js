@@ -69,6 +69,8 @@ test("an exception is asked for, appears in the inbox, and is approved with a ra
   await inbox.getByRole("button", { name: "Send answer" }).click();
   await expect(inbox.getByTestId("approval-status")).toContainText("approved by approver@example.com");
   await expect(inbox.getByTestId("approval-status")).toContainText("carrier confirmed the loss");
+  // Nothing waits any more: the navigation's count goes away.
+  await expect(inbox.getByTestId("nav-pending-count")).toHaveCount(0);
 
   // The agent's wait answers at once, and its commit goes through.
   const waited = await request.get(`/api/v1/decisions/${decision_id}/wait?timeout=5`, { headers: auth });

@@ -26,6 +26,7 @@ pub fn SignedInLayout() -> impl IntoView {
     // children at a moment that depends on timing (sometimes more than once), so a resource made
     // there would take a different hydration number on the server than in the browser.
     let waiting = WaitingApprovals::new();
+    provide_context(waiting);
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="top-bar">
@@ -57,7 +58,7 @@ pub fn SignedInLayout() -> impl IntoView {
 /// while it loads, and a nested boundary to avoid that takes a hydration number on the server at
 /// a moment that depends on timing, shifting the numbers of the page's own resources.
 #[derive(Clone, Copy)]
-struct WaitingApprovals {
+pub struct WaitingApprovals {
     rendered: Resource<Result<i64, AppError>>,
     refreshed: RwSignal<Option<i64>>,
 }
@@ -66,26 +67,29 @@ impl WaitingApprovals {
     fn new() -> Self {
         let rendered = Resource::new(|| (), |_| pending_approval_count());
         let refreshed = RwSignal::new(None);
+        let waiting = Self {
+            rendered,
+            refreshed,
+        };
         // Effects run only in the browser, after hydration: both renders start from `rendered`.
         Effect::new(move |_| {
-            let refresh = move || {
-                leptos::task::spawn_local(async move {
-                    if let Ok(count) = pending_approval_count().await {
-                        refreshed.set(Some(count));
-                    }
-                });
-            };
-            let handle = set_interval_with_handle(refresh, COUNT_REFRESH).ok();
+            let handle = set_interval_with_handle(move || waiting.refresh(), COUNT_REFRESH).ok();
             on_cleanup(move || {
                 if let Some(handle) = handle {
                     handle.clear();
                 }
             });
         });
-        Self {
-            rendered,
-            refreshed,
-        }
+        waiting
+    }
+
+    /// Asks for the count now, e.g. right after this person answered a request.
+    pub fn refresh(self) {
+        leptos::task::spawn_local(async move {
+            if let Ok(count) = pending_approval_count().await {
+                self.refreshed.set(Some(count));
+            }
+        });
     }
 }
 

@@ -9,6 +9,7 @@ use crate::{
     error::AppError,
     model::{ApprovalInbox, ApprovalItem},
     pages::{
+        layout::WaitingApprovals,
         traces::format_duration,
         url_query::{query_text, ListError},
     },
@@ -28,7 +29,13 @@ pub fn ApprovalsPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    let answered = Callback::new(move |()| inbox.refetch());
+    let waiting = use_context::<WaitingApprovals>();
+    let answered = Callback::new(move |()| {
+        inbox.refetch();
+        if let Some(waiting) = waiting {
+            waiting.refresh();
+        }
+    });
     // Outside the refreshing list, so ticks and a typed rationale survive each refresh.
     let bulk = BulkState::default();
     view! {

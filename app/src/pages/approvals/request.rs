@@ -7,7 +7,7 @@ use crate::{
         last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime, UtcTime,
     },
     model::{ApprovalItem, ApprovalRequestView, ApprovalStatus, TraceEvaluation},
-    pages::{forbidden::Refusal, traces::TimelineEvent},
+    pages::{forbidden::Refusal, layout::WaitingApprovals, traces::TimelineEvent},
 };
 
 use super::delivery::DeliverySection;
@@ -19,6 +19,12 @@ pub fn ApprovalRequestPage() -> impl IntoView {
     let params = use_params_map();
     let answer = ServerAction::<ResolveApproval>::new();
     let redeliver = ServerAction::<RedeliverApproval>::new();
+    let waiting = use_context::<WaitingApprovals>();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(waiting)) = (answer.value().get(), waiting) {
+            waiting.refresh();
+        }
+    });
     let request = Resource::new(
         move || {
             (
