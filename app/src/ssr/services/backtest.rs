@@ -79,7 +79,14 @@ pub async fn start(
         draft: Arc::new(draft),
     };
     tokio::spawn(job.run_to_end());
-    progress(db, &run_id).await
+    Ok(BacktestProgress {
+        run_id,
+        state: BacktestState::Running,
+        processed: 0,
+        total: u64::try_from(total).unwrap_or(0),
+        report: None,
+        failure: None,
+    })
 }
 
 pub async fn progress(db: &Db, run_id: &str) -> AppResult<BacktestProgress> {
@@ -92,10 +99,11 @@ pub async fn progress(db: &Db, run_id: &str) -> AppResult<BacktestProgress> {
 
 /// Asks a run to stop after the page it is on; a finished run keeps its report.
 pub async fn cancel(db: &Db, run_id: &str) -> AppResult<BacktestProgress> {
-    if !backtest_runs::request_cancel(&db.pool, RunId::parse(run_id)?.0).await? {
-        return Err(no_such_run());
-    }
-    progress(db, run_id).await
+    let run_id = RunId::parse(run_id)?;
+    let run = backtest_runs::request_cancel(&db.pool, run_id.0)
+        .await?
+        .ok_or_else(no_such_run)?;
+    Ok(progress_of(run_id.0, run, now_millis()))
 }
 
 /// A run id as `start` makes them (a UUID); anything else names no run and is not looked up.
@@ -198,15 +206,13 @@ impl Job {
     /// Runs and keeps how the run ended; a run that cannot even keep that is reported failed by
     /// its silence.
     async fn run_to_end(self) {
-        let (end, processed) = match self.run().await {
-            Ok((end, processed)) => (end, processed),
-            Err((error, processed)) => {
-                tracing::error!(%error, run_id = %self.run_id, "backtest failed");
-                let reason =
-                    "The backtest stopped on an error on our side; it has been logged.".to_owned();
-                (RunEnd::Failed { reason }, processed)
-            }
-        };
+        let mut processed = 0;
+        let end = self.run(&mut processed).await.unwrap_or_else(|error| {
+            tracing::error!(%error, run_id = %self.run_id, "backtest failed");
+            let reason =
+                "The backtest stopped on an error on our side; it has been logged.".to_owned();
+            RunEnd::Failed { reason }
+        });
         let stored = serde_json::to_string(&end).unwrap_or_default();
         if let Err(error) = backtest_runs::finish(
             &self.db.pool,
@@ -221,11 +227,10 @@ impl Job {
         }
     }
 
-    /// Pages through the window, checking for a cancel before each page and once more at the
-    /// end; a cancelled run reports what it had counted so far.
-    async fn run(&self) -> Result<(RunEnd, i64), (RunError, i64)> {
+    /// Pages through the window, counting into `processed`, checking for a cancel before each
+    /// page and once more at the end; a cancelled run reports what it had counted so far.
+    async fn run(&self, processed: &mut i64) -> Result<RunEnd, RunError> {
         let mut tally = Tally::default();
-        let mut processed = 0_i64;
         let mut cursor = EvaluationCursor {
             at: i64::MIN,
             event_id: String::new(),
@@ -235,11 +240,10 @@ impl Job {
             let cancel_requested = backtest_runs::record_progress(
                 &self.db.pool,
                 &self.run_id,
-                processed,
+                *processed,
                 now_millis(),
             )
-            .await
-            .map_err(|error| (RunError::from(error), processed))?;
+            .await?;
             if cancel_requested {
                 break false;
             }
@@ -253,8 +257,7 @@ impl Job {
                 &cursor,
                 PAGE_SIZE,
             )
-            .await
-            .map_err(|error| (RunError::from(error), processed))?;
+            .await?;
             exhausted = rows.len() < PAGE_SIZE as usize;
             let Some(last) = rows.last() else {
                 continue;
@@ -273,11 +276,11 @@ impl Job {
                 tally
             })
             .await
-            .map_err(|_| (RunError::Crashed, processed))?;
-            processed += page_len;
+            .map_err(|_| RunError::Crashed)?;
+            *processed += page_len;
         };
         let report = tally.into_report(self.policy_id.clone(), self.window_days);
-        Ok((RunEnd::Finished { report, complete }, processed))
+        Ok(RunEnd::Finished { report, complete })
     }
 }
 

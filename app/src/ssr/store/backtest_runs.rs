@@ -63,16 +63,18 @@ pub async fn record_progress<'e>(
     Ok(cancel_requested.is_none_or(|requested| requested != 0))
 }
 
-/// Asks a run to stop; answers whether the run exists.
+/// Asks a run to stop and answers where it stands; `None` when there is no such run.
 pub async fn request_cancel<'e>(
     db: impl Executor<'e, Database = Any>,
     id: &str,
-) -> sqlx::Result<bool> {
-    sqlx::query("UPDATE backtest_runs SET cancel_requested = 1 WHERE id = $1")
-        .bind(id)
-        .execute(db)
-        .await
-        .map(|done| done.rows_affected() == 1)
+) -> sqlx::Result<Option<BacktestRunRow>> {
+    sqlx::query_as(
+        "UPDATE backtest_runs SET cancel_requested = 1 WHERE id = $1 \
+         RETURNING total, processed, outcome_json, heartbeat_at",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn finish<'e>(
