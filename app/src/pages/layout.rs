@@ -6,7 +6,7 @@ use crate::{
         approvals::pending_approval_count,
         auth::{who_am_i, Logout},
     },
-    components::{go_to, RoleBadge},
+    components::{every_while_shown, go_to, RoleBadge},
     error::AppError,
     model::{CurrentUser, Permission},
 };
@@ -71,15 +71,8 @@ impl WaitingApprovals {
             rendered,
             refreshed,
         };
-        // Effects run only in the browser, after hydration: both renders start from `rendered`.
-        Effect::new(move |_| {
-            let handle = set_interval_with_handle(move || waiting.refresh(), COUNT_REFRESH).ok();
-            on_cleanup(move || {
-                if let Some(handle) = handle {
-                    handle.clear();
-                }
-            });
-        });
+        // Only in the browser, after hydration: both renders start from `rendered`.
+        every_while_shown(COUNT_REFRESH, move || waiting.refresh());
         waiting
     }
 

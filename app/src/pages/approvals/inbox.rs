@@ -5,7 +5,7 @@ use leptos_router::{components::A, hooks::use_query_map, params::ParamsMap};
 
 use crate::{
     api::approvals::{load_approval_inbox, resolve_approvals, BulkAnswer},
-    components::{PageHeader, RelativeTime, UtcTime},
+    components::{every_while_shown, PageHeader, RelativeTime, UtcTime},
     error::AppError,
     model::{ApprovalInbox, ApprovalItem},
     pages::{
@@ -24,11 +24,7 @@ const REFRESH_EVERY: Duration = Duration::from_secs(3);
 pub fn ApprovalsPage() -> impl IntoView {
     let query = use_query_map();
     let inbox = Resource::new(move || query_text(&query.read()), load_approval_inbox);
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || inbox.refetch(), REFRESH_EVERY) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    every_while_shown(REFRESH_EVERY, move || inbox.refetch());
     let waiting = use_context::<WaitingApprovals>();
     let answered = Callback::new(move |()| {
         inbox.refetch();

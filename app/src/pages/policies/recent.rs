@@ -5,8 +5,11 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::{
-    api::policies::recent_evaluations, components::UtcTime, error::AppError,
-    model::RecentEvaluation, pages::forbidden::Refusal,
+    api::policies::recent_evaluations,
+    components::{every_while_shown, UtcTime},
+    error::AppError,
+    model::RecentEvaluation,
+    pages::forbidden::Refusal,
 };
 
 /// How often an open policy page asks for new evaluations.
@@ -21,20 +24,9 @@ pub type RecentEvaluationsResource = Resource<Result<Vec<RecentEvaluation>, AppE
 pub fn recent_evaluations_feed(
     policy_id: impl Fn() -> String + Send + Sync + 'static,
 ) -> RecentEvaluationsResource {
-    let (tick, set_tick) = signal(0u64);
-    // Effects run only in the browser, so the server renders once and the page then refreshes.
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(move || set_tick.update(|n| *n += 1), REFRESH).ok();
-        on_cleanup(move || {
-            if let Some(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
-    Resource::new(
-        move || (policy_id(), tick.get()),
-        |(policy_id, _)| recent_evaluations(policy_id),
-    )
+    let evaluations = Resource::new(policy_id, recent_evaluations);
+    every_while_shown(REFRESH, move || evaluations.refetch());
+    evaluations
 }
 
 #[component]
