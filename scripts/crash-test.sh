@@ -15,7 +15,6 @@ target_dir=${CARGO_TARGET_DIR:-target}
 port=${CRASH_TEST_PORT:-3250}
 run_dir=$(mktemp -d)
 server_pid=""
-pg_database=""
 
 cleanup() {
   [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null || true

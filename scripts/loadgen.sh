@@ -15,7 +15,6 @@ if [ $# -gt 0 ]; then shift; fi
 target_dir=${CARGO_TARGET_DIR:-target}
 port=${LOADGEN_PORT:-3200}
 run_dir=$(mktemp -d)
-pg_database=""
 server_pid=""
 
 cleanup() {

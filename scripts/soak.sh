@@ -16,7 +16,6 @@ target_dir=${CARGO_TARGET_DIR:-target}
 port=${SOAK_PORT:-3260}
 run_dir=$(mktemp -d)
 server_pid=""
-pg_database=""
 
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true

@@ -2,7 +2,7 @@
 // without reloading, opens it, is told a rationale is required, approves with one; the agent's
 // wait answers "approved" and its commit goes through.
 const { test, expect } = require("@playwright/test");
-const { hydrated, checkPage, signIn, provisionRefundAgent } = require("./helpers");
+const { hydrated, checkPage, signIn, provisionRefundAgent, askForException } = require("./helpers");
 
 test("an exception is asked for, appears in the inbox, and is approved with a rationale", async ({ browser, page, request }) => {
   page.on("dialog", (dialog) => dialog.accept());
@@ -19,22 +19,11 @@ test("an exception is asked for, appears in the inbox, and is approved with a ra
   await hydrated(inbox);
 
   // The agent's refund is above its limit: the policy says requires_exception.
-  const auth = { Authorization: `Bearer ${key}` };
-  const opened = await request.post("/api/v1/decisions", {
-    headers: auth,
-    data: { intent: "billing.refund.create", automation_mode: "autonomous" },
+  const { auth, decision_id } = await askForException(request, key, 640, {
+    title: "Refund 640 EUR for order 88",
+    message: "The parcel was lost in transit.",
+    require_rationale: true,
   });
-  const { decision_id } = await opened.json();
-  const evaluated = await request.post(`/api/v1/decisions/${decision_id}/evaluate`, {
-    headers: auth,
-    data: { inputs: { amount: 640, currency: "EUR" } },
-  });
-  expect((await evaluated.json()).outcome).toBe("requires_exception");
-  const asked = await request.post(`/api/v1/decisions/${decision_id}/approvals`, {
-    headers: auth,
-    data: { title: "Refund 640 EUR for order 88", message: "The parcel was lost in transit.", require_rationale: true },
-  });
-  expect(asked.status()).toBe(201);
 
   // It appears without a reload.
   const row = inbox.getByRole("row", { name: /Refund 640 EUR for order 88/ });

@@ -61,4 +61,26 @@ async function provisionRefundAgent(page, policyId, agentName) {
   return key;
 }
 
-module.exports = { hydrated, checkPage, signIn, provisionRefundAgent };
+/**
+ * The agent with `key` (driven over the API) opens a refund decision of `amount` EUR, which its
+ * policy sends for an exception, and asks for approval with `approval` (title, message, …).
+ */
+async function askForException(request, key, amount, approval) {
+  const auth = { Authorization: `Bearer ${key}` };
+  const opened = await request.post("/api/v1/decisions", {
+    headers: auth,
+    data: { intent: "billing.refund.create", automation_mode: "autonomous" },
+  });
+  const { decision_id } = await opened.json();
+  const evaluated = await request.post(`/api/v1/decisions/${decision_id}/evaluate`, {
+    headers: auth,
+    data: { inputs: { amount, currency: "EUR" } },
+  });
+  expect((await evaluated.json()).outcome).toBe("requires_exception");
+  const asked = await request.post(`/api/v1/decisions/${decision_id}/approvals`, { headers: auth, data: approval });
+  expect(asked.status()).toBe(201);
+  const { approval_id } = await asked.json();
+  return { auth, decision_id, approval_id };
+}
+
+module.exports = { hydrated, checkPage, signIn, provisionRefundAgent, askForException };

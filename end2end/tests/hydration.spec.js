@@ -3,7 +3,7 @@
 // catch it. A panic in the browser, or a page that never finishes hydrating, fails the test.
 // A request waits for an answer throughout, so the navigation's count is rendered on every page.
 const { test, expect } = require("@playwright/test");
-const { hydrated, signIn, provisionRefundAgent } = require("./helpers");
+const { hydrated, signIn, provisionRefundAgent, askForException } = require("./helpers");
 
 const ROUNDS = 5;
 
@@ -20,22 +20,10 @@ test("every signed-in page hydrates on repeated visits without a browser error",
   // A retry makes its own policy and agent: the first attempt's may exist already.
   const policyId = `hydration-check-${testInfo.retry}`;
   const key = await provisionRefundAgent(page, policyId, `hydration-bot-${testInfo.retry}`);
-  const auth = { Authorization: `Bearer ${key}` };
-  const opened = await request.post("/api/v1/decisions", {
-    headers: auth,
-    data: { intent: "billing.refund.create", automation_mode: "autonomous" },
+  const { auth, decision_id, approval_id } = await askForException(request, key, 900, {
+    title: "Refund 900 EUR while pages hydrate",
+    message: "Left waiting while every page is visited.",
   });
-  const { decision_id } = await opened.json();
-  await request.post(`/api/v1/decisions/${decision_id}/evaluate`, {
-    headers: auth,
-    data: { inputs: { amount: 900, currency: "EUR" } },
-  });
-  const asked = await request.post(`/api/v1/decisions/${decision_id}/approvals`, {
-    headers: auth,
-    data: { title: "Refund 900 EUR while pages hydrate", message: "Left waiting while every page is visited." },
-  });
-  expect(asked.status()).toBe(201);
-  const { approval_id } = await asked.json();
 
   const pages = [
     "/",

@@ -43,14 +43,7 @@ async fn numberings_of(app: &TestApp, path: &str, cookie: &str) -> BTreeSet<Stri
 async fn every_signed_in_page_numbers_its_resources_the_same_on_every_render() {
     let app = TestApp::new().await;
     let admin = app.signed_in(Role::Admin).await;
-    let created = app
-        .server_fn(
-            "create_policy",
-            &[("id", "numbered"), ("template", "refund_limit")],
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    app.create_draft(&admin, "numbered", "refund_limit").await;
     let admin_token = app.token_for("second-admin@example.com", Role::Admin).await;
     app.agent(&admin_token, "numbered-bot", &[]).await;
     let pages = [

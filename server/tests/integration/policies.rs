@@ -144,18 +144,6 @@ async fn dry_run_refuses_an_oversized_body_with_413() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
-async fn create(app: &TestApp, cookie: &str, id: &str, template: &str) -> i64 {
-    let reply = app
-        .server_fn(
-            "create_policy",
-            &[("id", id), ("template", template)],
-            Some(cookie),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    reply.body["revision"].as_i64().unwrap()
-}
-
 async fn save(app: &TestApp, cookie: &str, id: &str, source: &str, base: i64) -> common::Reply {
     app.server_fn(
         "save_draft",
@@ -186,7 +174,7 @@ async fn publish(app: &TestApp, cookie: &str, id: &str, base: i64, note: &str) -
 async fn publishing_makes_immutable_numbered_versions_and_refuses_bad_drafts() {
     let app = TestApp::new().await;
     let author = app.signed_in(Role::Author).await;
-    let revision = create(&app, &author, "refunds", "refund_limit").await;
+    let revision = app.create_draft(&author, "refunds", "refund_limit").await;
 
     let first = publish(&app, &author, "refunds", revision, "first cut").await;
     let unchanged = publish(&app, &author, "refunds", revision, "again").await;
@@ -267,7 +255,7 @@ async fn publishing_makes_immutable_numbered_versions_and_refuses_bad_drafts() {
 async fn a_save_based_on_an_older_draft_is_a_conflict_not_an_overwrite() {
     let app = TestApp::new().await;
     let ana = app.signed_in(Role::Author).await;
-    let revision = create(&app, &ana, "caps", "").await;
+    let revision = app.create_draft(&ana, "caps", "").await;
     let source = app
         .server_fn("load_policy_draft", &[("id", "caps")], Some(&ana))
         .await
@@ -292,7 +280,7 @@ async fn a_save_based_on_an_older_draft_is_a_conflict_not_an_overwrite() {
 async fn publish_and_archive_are_audited_and_archived_policies_stay_read_only() {
     let app = TestApp::new().await;
     let author = app.signed_in(Role::Author).await;
-    let revision = create(&app, &author, "pii", "pii_access").await;
+    let revision = app.create_draft(&author, "pii", "pii_access").await;
     let published = publish(&app, &author, "pii", revision, "initial").await;
 
     let archived = app
@@ -333,7 +321,7 @@ async fn publish_and_archive_are_audited_and_archived_policies_stay_read_only() 
 async fn policy_ids_and_duplicates_are_checked() {
     let app = TestApp::new().await;
     let author = app.signed_in(Role::Author).await;
-    create(&app, &author, "caps", "").await;
+    app.create_draft(&author, "caps", "").await;
 
     let duplicate = app
         .server_fn(

@@ -112,6 +112,19 @@ impl TestApp {
         self.send(server_fn_request(name, fields, cookie)).await
     }
 
+    /// Creates policy `id`'s draft from `template` (empty: a blank draft); returns its revision.
+    pub async fn create_draft(&self, cookie: &str, id: &str, template: &str) -> i64 {
+        let reply = self
+            .server_fn(
+                "create_policy",
+                &[("id", id), ("template", template)],
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.body["revision"].as_i64().unwrap()
+    }
+
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
         let mut request = Request::get(path).header(header::HOST, HOST);
         if let Some(cookie) = cookie {
