@@ -27,7 +27,9 @@ token=$("$verdict" create-token --database-url "$database_url" --email multi@exa
 urls=()
 for port in 3281 3282 3283; do
   # Waiters re-read only every 10 minutes: a waiter woken in time was woken by NOTIFY.
+  # The check's webhook receiver listens on 127.0.0.1, an address deliveries refuse by default.
   "$verdict" serve --addr "127.0.0.1:$port" --database-url "$database_url" --agent-rate-limit 0 \
+    --outbound-allow-hosts 127.0.0.1 \
     --wait-recheck-seconds 600 --public-url "http://127.0.0.1:$port" >"$run_dir/$port.log" 2>&1 &
   pids+=("$!")
   urls+=("http://127.0.0.1:$port")

@@ -37,6 +37,13 @@ pub enum AppError {
     Frozen { message: String },
     #[error("Too many requests for this key; retry in {retry_after_seconds} s.")]
     RateLimited { retry_after_seconds: u64 },
+    /// A passing condition (the database busy, restarting or out of space; every evaluation
+    /// slot taken): nothing was changed, and the same request may succeed after the wait.
+    #[error("{message}")]
+    Unavailable {
+        message: String,
+        retry_after_seconds: u64,
+    },
     #[error("Something went wrong on our side; it has been logged.")]
     Internal,
 }
@@ -52,6 +59,27 @@ impl AppError {
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::NotFound {
             message: message.into(),
+        }
+    }
+
+    pub fn unavailable(message: impl Into<String>, retry_after_seconds: u64) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            retry_after_seconds,
+        }
+    }
+
+    /// How long a caller should wait before trying again, for the refusals that pass.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited {
+                retry_after_seconds,
+            }
+            | Self::Unavailable {
+                retry_after_seconds,
+                ..
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 
@@ -84,6 +112,7 @@ impl AppError {
             Self::MethodNotAllowed { .. } => 405,
             Self::Frozen { .. } => 423,
             Self::RateLimited { .. } => 429,
+            Self::Unavailable { .. } => 503,
             Self::Internal => 500,
         }
     }
@@ -103,6 +132,7 @@ impl AppError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Frozen { .. } => "frozen",
             Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable { .. } => "unavailable",
             Self::Internal => "internal",
         }
     }
@@ -133,8 +163,16 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        tracing::error!(%error, "database error");
-        Self::Internal
+        match crate::ssr::db_faults::classify(&error) {
+            Some(fault) => {
+                tracing::warn!(%error, cause = fault.cause(), "database unavailable; answered 503");
+                fault.into()
+            }
+            None => {
+                tracing::error!(%error, "database error");
+                Self::Internal
+            }
+        }
     }
 }
 

@@ -107,6 +107,32 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Any call: the status and body whatever they are, or what kept a reply from coming.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> Result<(StatusCode, String), String> {
+        let response = self
+            .client
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .map_err(|error| ApiError::Transport(error).to_string())?;
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|error| ApiError::Transport(error).to_string())?;
+        Ok((status, body))
+    }
+}
+
 /// The string at `field` of a JSON reply, or an error quoting the whole reply.
 pub fn string_field<'reply>(reply: &'reply Value, field: &str) -> Result<&'reply str, ApiError> {
     reply[field]

@@ -44,6 +44,12 @@ pub struct Args {
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
     pub rate: f64,
 
+    /// People's writes beside the agents: this many admins each loop over creating an agent,
+    /// binding, freezing, unfreezing, rotating its key, defining a route and publishing a
+    /// policy, with their own latency table (0: agents only).
+    #[arg(long, default_value_t = 0, num_args = 0..=1, default_missing_value = "2")]
+    pub mixed: u32,
+
     /// Write every acknowledged call here as `DECISION_ID STEP` (for the crash test).
     #[arg(long)]
     pub ack_log: Option<PathBuf>,
@@ -100,6 +106,13 @@ mod tests {
         let args = args_with(&["--rate", "200"]).expect("valid flags");
 
         assert_eq!(args.pace(), Some(Duration::from_millis(40)));
+    }
+
+    #[test]
+    fn mixed_alone_means_two_people() {
+        assert_eq!(args_with(&["--mixed"]).expect("valid flags").mixed, 2);
+        assert_eq!(args_with(&["--mixed", "5"]).expect("valid flags").mixed, 5);
+        assert_eq!(args_with(&[]).expect("valid flags").mixed, 0);
     }
 
     #[test]

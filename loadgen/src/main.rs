@@ -5,6 +5,7 @@ mod api;
 mod cli;
 mod drive;
 mod fsync_probe;
+mod people;
 mod provision;
 mod report;
 mod stats;
@@ -61,6 +62,17 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         Some(path) => Some(Arc::new(ack_log::AckLog::create(path)?)),
         None => None,
     };
+    let measure_from = std::time::Instant::now() + args.warmup();
+    let people = (args.mixed > 0).then(|| {
+        tokio::spawn(people::drive(
+            api.clone(),
+            args.admin_token.clone(),
+            run_id.clone(),
+            args.mixed,
+            measure_from,
+            measure_from + args.measured(),
+        ))
+    });
     let result = drive::drive(
         api,
         api_keys,
@@ -70,6 +82,10 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         acks,
     )
     .await?;
+    let people = match people {
+        Some(task) => Some(task.await??),
+        None => None,
+    };
 
     print!(
         "{}",
@@ -84,8 +100,19 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
             fsync_probe_dir: &args.fsync_probe_dir,
             stats: &result.stats,
             measured_elapsed: result.measured_elapsed,
+            people: people.as_ref(),
         })
     );
+    if let Some(people) = &people {
+        if people.server_errors > 0 {
+            eprintln!(
+                "loadgen: {} of {} people's calls answered 5xx",
+                people.server_errors,
+                people.calls()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    }
 
     let error_rate = result.stats.decision_error_rate();
     if error_rate > MAX_ERROR_RATE {

@@ -4,7 +4,10 @@ use std::{fmt::Write as _, path::Path, time::Duration};
 
 use hdrhistogram::Histogram;
 
-use crate::stats::{CallKind, Stats};
+use crate::{
+    people::PeopleStats,
+    stats::{CallKind, Stats},
+};
 
 pub struct Summary<'run> {
     pub label: &'run str,
@@ -17,6 +20,8 @@ pub struct Summary<'run> {
     pub fsync_probe_dir: &'run Path,
     pub stats: &'run Stats,
     pub measured_elapsed: Duration,
+    /// With `--mixed`: the people's writes made beside the agents.
+    pub people: Option<&'run PeopleStats>,
 }
 
 pub fn render(summary: &Summary) -> String {
@@ -58,6 +63,29 @@ fn write_report(out: &mut String, summary: &Summary) -> std::fmt::Result {
             quantile_ms(latency, 0.99),
             quantile_ms(latency, 1.0),
         )?;
+    }
+    if let Some(people) = summary.people {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "| people's writes | applied | refused 4xx | 5xx | no reply | p50 ms | p99 ms | max ms |"
+        )?;
+        writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
+        let latency = &people.latency_micros;
+        writeln!(
+            out,
+            "| admin calls | {} | {} | {} | {} | {} | {} | {} |",
+            latency.len(),
+            people.refused,
+            people.server_errors,
+            people.transport_errors,
+            quantile_ms(latency, 0.50),
+            quantile_ms(latency, 0.99),
+            quantile_ms(latency, 1.0),
+        )?;
+        for example in &people.examples {
+            writeln!(out, "- failed: {example}")?;
+        }
     }
     writeln!(out)?;
     let decisions = summary.stats.of(CallKind::Decision).latency_micros.len();
@@ -116,6 +144,7 @@ mod tests {
             fsync_probe_dir: Path::new("/tmp/run"),
             stats,
             measured_elapsed: Duration::from_secs(10),
+            people: None,
         }
     }
 
@@ -142,6 +171,20 @@ mod tests {
             row(&report, "evaluate"),
             "| evaluate | 100 | 1 | 50.02 | 90.05 | 99.01 | 100.03 |"
         );
+    }
+
+    #[test]
+    fn mixed_runs_add_a_row_for_peoples_writes() {
+        let stats = Stats::default();
+        let report = render(&Summary {
+            people: Some(&PeopleStats::default()),
+            ..summary_of(&stats)
+        });
+        assert_eq!(
+            row(&report, "admin calls"),
+            "| admin calls | 0 | 0 | 0 | 0 | - | - | - |"
+        );
+        assert!(!render(&summary_of(&stats)).contains("admin calls"));
     }
 
     #[test]

@@ -128,6 +128,13 @@ fn check_one<'v>(spec: &InputSpec, value: &'v Value) -> Result<&'v Value, Evalua
             ),
         });
     }
+    if let Err(message) = within_bounds(spec, value) {
+        return Err(EvaluationError {
+            kind: ErrorKind::InputTooLarge,
+            subject: spec.name.clone(),
+            message,
+        });
+    }
     if let Some(allowed) = &spec.allowed {
         if !allowed.iter().any(|a| same_value(a, value)) {
             return Err(EvaluationError {
@@ -142,6 +149,80 @@ fn check_one<'v>(spec: &InputSpec, value: &'v Value) -> Result<&'v Value, Evalua
         }
     }
     Ok(value)
+}
+
+/// Checks an input against its `max_items` and `max_length` (declared or
+/// default): what the static cost estimate assumed. Items are counted at
+/// every depth, and every string (object keys included) is measured.
+pub(crate) fn within_bounds(spec: &InputSpec, value: &Value) -> Result<(), String> {
+    let limits = Limits {
+        items: spec.max_items(),
+        length: spec.max_length(),
+    };
+    let mut items = 0u64;
+    match measure(value, &limits, &mut items) {
+        Ok(()) => Ok(()),
+        Err(Over::Items) => Err(format!(
+            "input `{}` holds more than {} items, counted at every depth (its `max_items`{})",
+            spec.name,
+            limits.items,
+            default_note(spec.max_items.is_none())
+        )),
+        Err(Over::Length) => Err(format!(
+            "input `{}` is or holds a string longer than {} characters (its `max_length`{})",
+            spec.name,
+            limits.length,
+            default_note(spec.max_length.is_none())
+        )),
+    }
+}
+
+struct Limits {
+    items: u64,
+    length: u64,
+}
+
+enum Over {
+    Items,
+    Length,
+}
+
+/// Walks `value` without allocating: this runs on every evaluation.
+fn measure(value: &Value, limits: &Limits, items: &mut u64) -> Result<(), Over> {
+    // Bytes bound characters from above, so counting is rarely needed.
+    let too_long =
+        |s: &str| s.len() as u64 > limits.length && s.chars().count() as u64 > limits.length;
+    match value {
+        Value::String(s) if too_long(s) => Err(Over::Length),
+        Value::Array(list) => {
+            *items += list.len() as u64;
+            if *items > limits.items {
+                return Err(Over::Items);
+            }
+            list.iter().try_for_each(|v| measure(v, limits, items))
+        }
+        Value::Object(map) => {
+            *items += map.len() as u64;
+            if *items > limits.items {
+                return Err(Over::Items);
+            }
+            map.iter().try_for_each(|(k, v)| {
+                if too_long(k) {
+                    return Err(Over::Length);
+                }
+                measure(v, limits, items)
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn default_note(undeclared: bool) -> &'static str {
+    if undeclared {
+        ", the default when none is declared"
+    } else {
+        ""
+    }
 }
 
 /// The CEL value of a fast-path value; strings borrow from the inputs.

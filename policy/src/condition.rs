@@ -47,6 +47,30 @@ impl Condition {
         }
     }
 
+    /// The worst-case cost: every part may run.
+    pub(crate) fn cost(&self) -> u64 {
+        match self {
+            Condition::Expr { expr, .. } => expr.estimate().cost,
+            Condition::All(parts) | Condition::Any(parts) => {
+                parts.iter().fold(0, |sum, p| sum.saturating_add(p.cost()))
+            }
+            Condition::Not(inner) => inner.cost(),
+        }
+    }
+
+    /// The cost of the costliest single expression in the condition.
+    pub(crate) fn costliest_part(&self) -> u64 {
+        match self {
+            Condition::Expr { expr, .. } => expr.estimate().cost,
+            Condition::All(parts) | Condition::Any(parts) => parts
+                .iter()
+                .map(Condition::costliest_part)
+                .max()
+                .unwrap_or(0),
+            Condition::Not(inner) => inner.costliest_part(),
+        }
+    }
+
     pub(crate) fn for_each_reference(&self, f: &mut impl FnMut(&Reference)) {
         match self {
             Condition::Expr { expr, .. } => expr.references().iter().for_each(f),

@@ -47,6 +47,16 @@ pub enum Code {
     UnreachableRule,
     MissingApprovalRoute,
     UnusedInput,
+    /// A `max_items` or `max_length` that is not a positive integer, or on
+    /// an input type it does not apply to.
+    InvalidBound,
+    /// A rule (or the whole policy) may cost more than the limit at its
+    /// inputs' bounds.
+    CostLimit,
+    /// Nested comprehensions over an input without a declared `max_items`.
+    UnboundedInput,
+    /// A rule's worst-case cost is more than half the limit.
+    NearCostLimit,
 }
 
 impl fmt::Display for Code {

@@ -80,6 +80,11 @@ pub enum ErrorKind {
     InvalidInput,
     /// A rule's condition failed at run time.
     RuleError,
+    /// An input larger than its `max_items` or `max_length` (declared or
+    /// default).
+    InputTooLarge,
+    /// A rule ran out of the evaluation's step budget.
+    BudgetExhausted,
 }
 
 impl Policy {
@@ -94,6 +99,22 @@ impl Policy {
                 message: "inputs must be a JSON object".to_string(),
             }),
         }
+    }
+
+    /// The first declared input larger than its `max_items` or `max_length`
+    /// (declared or default), if any: servers refuse such inputs before
+    /// evaluating (evaluating them fails closed too).
+    pub fn oversized_input(&self, inputs: &Map<String, Value>) -> Option<EvaluationError> {
+        self.inputs.iter().find_map(|spec| {
+            let value = inputs.get(&spec.name)?;
+            crate::bind::within_bounds(spec, value)
+                .err()
+                .map(|message| EvaluationError {
+                    kind: ErrorKind::InputTooLarge,
+                    subject: spec.name.clone(),
+                    message,
+                })
+        })
     }
 
     /// Evaluates the policy against an input object.
@@ -111,13 +132,29 @@ impl Policy {
         let bound = OnceCell::new();
         let scope = Scope::new(&roots, &self.inputs, &values, &bound);
         let mut explanation = Vec::with_capacity(self.rules.len());
-        let mut decider: Option<(&Rule, Option<String>)> = None;
+        let mut decider: Option<(&Rule, Option<Failure>)> = None;
+        crate::budget::start();
         for (index, rule) in self.rules.iter().enumerate() {
-            let result = rule.condition.eval(&scope);
+            let result = match rule.condition.eval(&scope) {
+                // Even when `||` or `any` absorbed it, a spent budget fails
+                // the rule: what was skipped might have matched.
+                _ if crate::budget::exhausted() => Err(Failure {
+                    kind: ErrorKind::BudgetExhausted,
+                    message: format!(
+                        "the evaluation budget of {} steps ran out",
+                        crate::budget::STEP_BUDGET
+                    ),
+                }),
+                Ok(matched) => Ok(matched),
+                Err(message) => Err(Failure {
+                    kind: ErrorKind::RuleError,
+                    message,
+                }),
+            };
             let (status, detail) = match &result {
                 Ok(true) => (RuleStatus::Matched, None),
                 Ok(false) => (RuleStatus::NotMatched, None),
-                Err(message) => (RuleStatus::Error, Some(message.clone())),
+                Err(failure) => (RuleStatus::Error, Some(failure.message.clone())),
             };
             explanation.push(explain(rule, status, detail));
             let decides = match (&result, &decider) {
@@ -151,7 +188,7 @@ impl Policy {
         &self,
         inputs: &Map<String, Value>,
         explanation: Vec<RuleExplanation>,
-        decider: Option<(&Rule, Option<String>)>,
+        decider: Option<(&Rule, Option<Failure>)>,
     ) -> Evaluation {
         let matched_rules = explanation
             .iter()
@@ -166,7 +203,7 @@ impl Policy {
                 None,
                 None,
             ),
-            Some((rule, Some(message))) => (
+            Some((rule, Some(Failure { kind, message }))) => (
                 Outcome::Deny,
                 format!(
                     "rule `{}` failed, so the policy fails closed: {message}",
@@ -175,7 +212,7 @@ impl Policy {
                 Some(rule.name.clone()),
                 None,
                 Some(EvaluationError {
-                    kind: ErrorKind::RuleError,
+                    kind,
                     subject: rule.name.to_string(),
                     message,
                 }),
@@ -223,6 +260,13 @@ impl Policy {
             error: Some(error),
         }
     }
+}
+
+/// Why a rule failed.
+#[derive(Debug, Clone)]
+struct Failure {
+    kind: ErrorKind,
+    message: String,
 }
 
 fn explain(rule: &Rule, status: RuleStatus, detail: Option<String>) -> RuleExplanation {

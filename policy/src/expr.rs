@@ -8,11 +8,23 @@ use cel::common::types::CelBool;
 use cel::{Context, Env, IdedExpr, Program, Value};
 
 use crate::bind::Scope;
+use crate::cost::{self, Estimate};
 use crate::fast::Fast;
+use crate::model::InputSpec;
 
 /// Longer expressions are rejected: nothing legitimate needs more, and it
 /// bounds the parser's work on hostile input.
 const MAX_LEN: usize = 4096;
+
+/// Deeper expressions are rejected: the interpreter recurses once per level
+/// (with frames of kilobytes), and a stack overflow would abort the whole
+/// server. Chains such as `a && b && c` count one level per operator.
+const MAX_DEPTH: usize = 32;
+
+/// More deeply nested brackets are rejected before parsing: the `cel`
+/// parser recurses per bracket with large frames and no limit of its own
+/// on this path, so a few dozen `(` would overflow the stack.
+const MAX_NESTING: usize = 8;
 
 /// Names an expression may use without declaring them as inputs: CEL's type
 /// denotations (`type(x) == int`) and the `optional` function namespace.
@@ -73,7 +85,11 @@ pub(crate) fn is_valid_input_name(name: &str) -> bool {
 /// standard function, far too costly to repeat per evaluation.
 fn env() -> &'static Arc<Env> {
     static ENV: OnceLock<Arc<Env>> = OnceLock::new();
-    ENV.get_or_init(|| Arc::new(Env::stdlib()))
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        crate::budget::register(&mut env);
+        Arc::new(env)
+    })
 }
 
 /// A fresh evaluation context over the standard environment.
@@ -100,8 +116,12 @@ pub(crate) struct Reference {
 #[derive(Debug)]
 pub(crate) struct Expr {
     program: Program,
+    /// The expression as run on CEL: every comprehension step counted
+    /// against the budget (see `budget.rs`).
+    counted: IdedExpr,
     references: Vec<Reference>,
     fast: Option<Fast>,
+    estimate: Estimate,
 }
 
 impl Expr {
@@ -118,6 +138,16 @@ impl Expr {
                 line: 1,
                 column: 1,
                 message: "expression is empty".to_string(),
+            }]);
+        }
+        if let Some((line, column)) = too_nested(text) {
+            return Err(vec![ExprError {
+                line,
+                column,
+                message: format!(
+                    "brackets nest deeper than {MAX_NESTING} levels; split the expression into \
+                     several conditions under `all:` or `any:`"
+                ),
             }]);
         }
         let program = env().compile(text).map_err(|errors| {
@@ -140,6 +170,17 @@ impl Expr {
                 })
                 .collect::<Vec<_>>()
         })?;
+        let counted = crate::budget::instrument(program.expression());
+        if crate::budget::depth(&counted) > MAX_DEPTH {
+            return Err(vec![ExprError {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "expression nests deeper than {MAX_DEPTH} levels (every operator, call and \
+                     macro counts); split it into several conditions under `all:` or `any:`"
+                ),
+            }]);
+        }
         let mut roots = Vec::new();
         collect_roots(program.expression(), &mut Vec::new(), &mut roots);
         let references = roots
@@ -151,17 +192,34 @@ impl Expr {
             })
             .collect();
         Ok(Expr {
+            counted,
             program,
             references,
             fast: None,
+            estimate: Estimate::default(),
         })
     }
 
-    /// Prepares the fast path, once the declared inputs (in declaration
-    /// order) are known.
-    pub(crate) fn with_inputs(mut self, inputs: &[&str]) -> Expr {
-        self.fast = Fast::compile(self.program.expression(), inputs);
+    /// Prepares the fast path and estimates the worst-case cost, once the
+    /// declared inputs are known.
+    pub(crate) fn with_inputs(mut self, specs: &[InputSpec]) -> Expr {
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        self.fast = Fast::compile(self.program.expression(), &names);
+        self.estimate = cost::estimate(self.program.expression(), specs);
         self
+    }
+
+    pub(crate) fn estimate(&self) -> &Estimate {
+        &self.estimate
+    }
+
+    /// The 1-based line and column in `text` (this expression's source) of
+    /// the subexpression `id`; the start when it has no recorded position.
+    pub(crate) fn position(&self, text: &str, id: Option<u64>) -> (u32, u32) {
+        let offset = id
+            .and_then(|id| self.program.source_info().offset_for(id))
+            .map_or(0, |(start, _)| start);
+        line_column(text, offset)
     }
 
     /// The inputs the expression refers to, each occurrence in source order.
@@ -189,8 +247,7 @@ impl Expr {
     }
 
     pub(crate) fn eval_cel(&self, context: &Context<'_, '_>) -> Result<bool, String> {
-        let value =
-            Value::resolve_val(self.program.expression(), context).map_err(|e| e.to_string())?;
+        let value = Value::resolve_val(&self.counted, context).map_err(|e| e.to_string())?;
         match value.downcast_ref::<CelBool>() {
             Some(b) => Ok(*b.inner()),
             None => Err(format!(
@@ -199,6 +256,49 @@ impl Expr {
             )),
         }
     }
+}
+
+/// Where brackets (outside string literals) first nest deeper than
+/// [`MAX_NESTING`], if they do. Unclosed quotes count as strings to the end:
+/// the parser refuses those anyway.
+fn too_nested(text: &str) -> Option<(u32, u32)> {
+    let mut depth = 0usize;
+    let mut quote: Option<(char, bool)> = None;
+    let mut escaped = false;
+    let mut previous = ' ';
+    let (mut line, mut column) = (1u32, 0u32);
+    for c in text.chars() {
+        if c == '\n' {
+            line = line.saturating_add(1);
+            column = 0;
+        } else {
+            column = column.saturating_add(1);
+        }
+        match quote {
+            Some((q, raw)) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && !raw {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' => quote = Some((c, matches!(previous, 'r' | 'R'))),
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Some((line, column));
+                    }
+                }
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = c;
+    }
+    None
 }
 
 fn clamp_position(n: isize) -> u32 {

@@ -64,7 +64,9 @@
 //! ```
 
 mod bind;
+mod budget;
 mod condition;
+mod cost;
 mod diagnostic;
 mod evaluate;
 mod expr;
@@ -81,6 +83,8 @@ mod template;
 mod tests_runner;
 mod yaml;
 
+pub use budget::STEP_BUDGET;
+pub use cost::{DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, MAX_POLICY_COST, MAX_RULE_COST};
 pub use diagnostic::{render_diagnostic, Code, Diagnostic, Severity};
 pub use evaluate::{ErrorKind, Evaluation, EvaluationError, RuleExplanation, RuleStatus};
 pub use hash::content_hash;

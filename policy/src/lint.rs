@@ -1,6 +1,7 @@
 //! Warnings about valid policies that probably do not say what their author
 //! meant. They never block publishing.
 
+use crate::cost::{MAX_RULE_COST, WARN_COST};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Policy, Rule};
 use crate::outcome::{Combine, Outcome};
@@ -15,6 +16,18 @@ impl Policy {
                     rule,
                     Code::UnreachableRule,
                     format!("rule `{}` can never decide: {reason}", rule.name),
+                ));
+            }
+            if rule.cost > WARN_COST {
+                warnings.push(warn(
+                    rule,
+                    Code::NearCostLimit,
+                    format!(
+                        "rule `{}` may cost up to {} at its inputs' bounds, more than half the \
+                         limit of {MAX_RULE_COST}: lower the inputs' `max_items` / \
+                         `max_length` or simplify it before it grows past the limit",
+                        rule.name, rule.cost
+                    ),
                 ));
             }
             if rule.outcome == Outcome::RequiresException && rule.approval_route.is_none() {

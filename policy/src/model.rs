@@ -86,6 +86,11 @@ pub struct InputSpec {
     pub(crate) input_type: InputType,
     pub(crate) required: bool,
     pub(crate) allowed: Option<Vec<Value>>,
+    /// Declared `max_items` (lists and objects); `None` when undeclared.
+    pub(crate) max_items: Option<u64>,
+    /// Declared `max_length` (strings, and the strings inside lists and
+    /// objects); `None` when undeclared.
+    pub(crate) max_length: Option<u64>,
     pub(crate) pos: Pos,
 }
 
@@ -106,6 +111,18 @@ impl InputSpec {
     pub fn allowed_values(&self) -> Option<&[Value]> {
         self.allowed.as_deref()
     }
+
+    /// The most items a list or object input may hold, counted at every
+    /// depth: declared, or [`crate::DEFAULT_MAX_ITEMS`].
+    pub fn max_items(&self) -> u64 {
+        self.max_items.unwrap_or(crate::cost::DEFAULT_MAX_ITEMS)
+    }
+
+    /// The longest string (in characters) the input may be or hold:
+    /// declared, or [`crate::DEFAULT_MAX_LENGTH`].
+    pub fn max_length(&self) -> u64 {
+        self.max_length.unwrap_or(crate::cost::DEFAULT_MAX_LENGTH)
+    }
 }
 
 /// One rule.
@@ -118,6 +135,8 @@ pub struct Rule {
     pub(crate) condition: Condition,
     /// `condition.describe()`, computed once: every explanation carries it.
     pub(crate) condition_text: Arc<str>,
+    /// The condition's worst-case cost at the inputs' bounds.
+    pub(crate) cost: u64,
     pub(crate) pos: Pos,
 }
 
@@ -142,6 +161,12 @@ impl Rule {
     /// The condition in canonical one-line form, e.g. `all(a > 1, b == 'x')`.
     pub fn condition(&self) -> &str {
         &self.condition_text
+    }
+
+    /// The condition's worst-case cost with every input at its bounds, in
+    /// the units of [`crate::MAX_RULE_COST`].
+    pub fn worst_case_cost(&self) -> u64 {
+        self.cost
     }
 }
 

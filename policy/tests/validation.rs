@@ -188,7 +188,7 @@ fn builtins_and_comprehension_variables_are_not_inputs() {
     let src = r#"
 policy: p
 inputs:
-  tags: { type: list }
+  tags: { type: list, max_items: 20 }
   name: { type: string }
   o: { type: object }
 rules:

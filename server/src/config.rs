@@ -80,6 +80,42 @@ pub struct ServeArgs {
     /// at once).
     #[arg(long, env = "VERDICT_WAIT_RECHECK_SECONDS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub wait_recheck_seconds: u64,
+
+    /// A request's line and headers must arrive within this many seconds of the server waiting
+    /// for them (also how long an unused keep-alive connection stays open).
+    #[arg(long, env = "VERDICT_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_read_timeout_seconds: u64,
+
+    /// A connection on which no request is being answered and nothing was read or written for
+    /// this many seconds is closed.
+    #[arg(long, env = "VERDICT_IDLE_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout_seconds: u64,
+
+    /// Connections served at once; more are answered 503 and closed. Keep it well below the
+    /// process's descriptor limit (`ulimit -n`).
+    #[arg(long, env = "VERDICT_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+
+    /// Long-polls (`GET …/wait`) one agent may hold open at once; more are answered 429. 0
+    /// turns the cap off.
+    #[arg(long, env = "VERDICT_MAX_WAITS_PER_AGENT", default_value_t = 32)]
+    pub max_waits_per_agent: usize,
+
+    /// Hosts approval-route deliveries may reach although they are, or resolve to, loopback,
+    /// private, link-local or other internal addresses (comma-separated names or addresses).
+    /// Without them, such destinations are refused.
+    #[arg(long, env = "VERDICT_OUTBOUND_ALLOW_HOSTS", value_delimiter = ',')]
+    pub outbound_allow_hosts: Vec<String>,
+
+    /// Password hashes (sign-ins) computed at once; each takes about 19 MiB while it runs.
+    /// Defaults to the number of CPUs.
+    #[arg(long, env = "VERDICT_PASSWORD_HASHES", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub password_hashes: Option<u64>,
+
+    /// Sign-ins that may wait for a hash to finish; beyond them sign-in answers 503 with
+    /// Retry-After.
+    #[arg(long, env = "VERDICT_PASSWORD_HASH_QUEUE", default_value_t = 32)]
+    pub password_hash_queue: usize,
 }
 
 impl ServeArgs {
@@ -91,7 +127,16 @@ impl ServeArgs {
             .to_owned()
     }
 
+    pub fn transport_limits(&self) -> crate::transport::Limits {
+        crate::transport::Limits {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_seconds),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_seconds),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
+
     pub fn settings(&self) -> Settings {
+        let defaults = Settings::default();
         Settings {
             secure_cookies: self.secure_cookies,
             public_origin: self
@@ -113,7 +158,14 @@ impl ServeArgs {
                 from: self.smtp_from.clone(),
                 credentials: self.smtp_username.clone().zip(self.smtp_password.clone()),
             }),
-            ..Settings::default()
+            max_waits_per_agent: self.max_waits_per_agent,
+            outbound_allow_hosts: self.outbound_allow_hosts.clone(),
+            password_hashes: self
+                .password_hashes
+                .and_then(|count| usize::try_from(count).ok())
+                .unwrap_or(defaults.password_hashes),
+            password_hash_queue: self.password_hash_queue,
+            ..defaults
         }
     }
 }

@@ -17,7 +17,14 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>)
     }
 }
 
-/// Ready for traffic: the router only exists once migrations have run, so answering is enough.
-pub async fn readyz() -> Json<Value> {
-    Json(json!({"status": "ready"}))
+/// Ready for traffic: the router only exists once migrations have run, and the database must
+/// answer, so a balancer stops sending requests while it is gone and resumes when it is back.
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "database unreachable"})),
+        ),
+    }
 }

@@ -9,4 +9,5 @@ pub mod mcp;
 mod middleware;
 pub mod router;
 pub mod telemetry;
+pub mod transport;
 pub mod worker;

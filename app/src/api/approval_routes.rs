@@ -75,5 +75,6 @@ pub async fn define_approval_route(
         owner_team_may_approve: Some(owner_team_may_approve.is_some()),
         rotate_secret: rotate_secret.is_some(),
     };
-    approval_routes::define(&app_state()?.db, &admin.email, definition).await
+    let state = app_state()?;
+    approval_routes::define(&state.db, &state.outbound, &admin.email, definition).await
 }

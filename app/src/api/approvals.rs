@@ -10,7 +10,7 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{InboxFilter, Permission},
+    model::{EventWindow, InboxFilter, Permission},
     ssr::{
         auth::{require, session::app_state},
         now_millis,
@@ -39,21 +39,25 @@ pub async fn load_approval_request(id: String) -> Result<ApprovalRequestView, Ap
     let state = app_state()?;
     let db = state.db.clone();
     let item = approvals::find(&db, &id).await?;
-    let detail = traces::detail(&db, &item.decision_id).await?;
+    // The newest screen of events: an approver answers on the latest state of the decision.
+    let detail = traces::detail(&db, &item.decision_id, EventWindow::Latest).await?;
     // From the events shown, not a second read: the answer binds to exactly what was on screen.
     let evidence_hash = detail
         .events
         .last()
         .map(|event| event.hash.clone())
         .unwrap_or_default();
+    let earlier_events = detail.events_total - detail.events.len() as i64;
     Ok(ApprovalRequestView {
         item,
         evaluations: detail.evaluations,
         events: detail.events,
+        earlier_events,
         evidence_hash,
         can_resolve: me.role.allows(Permission::Approve),
         approved_by: approvals::approved_by(&db, &id).await?,
-        delivery: delivery::of_approval(&state, &id).await?,
+        delivery: delivery::of_approval(&state, &id, me.role.allows(Permission::Administer))
+            .await?,
         now: now_millis(),
     })
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
-    model::{ReplayReport, TraceCharts, TraceDetail, TracePage, Verification},
+    model::{EventWindow, ReplayReport, TraceCharts, TraceDetail, TracePage, Verification},
 };
 
 #[cfg(feature = "ssr")]
@@ -47,11 +47,16 @@ pub async fn load_trace_charts(query: String) -> Result<TraceCharts, AppError> {
     trace_charts::charts(&app_state()?.db, &query.filter, now_millis()).await
 }
 
+/// A decision's page: `after` picks the screen of events (none: the first).
 #[server(endpoint = "load_decision_trace")]
-pub async fn load_decision_trace(id: String) -> Result<DecisionTrace, AppError> {
+pub async fn load_decision_trace(
+    id: String,
+    after: Option<i64>,
+) -> Result<DecisionTrace, AppError> {
     require(Permission::Read).await?;
     let state = app_state()?;
-    let detail = traces::detail(&state.db, &id).await?;
+    let window = EventWindow::After(after.unwrap_or(0));
+    let detail = traces::detail(&state.db, &id, window).await?;
     let verification = decisions::verify(&state, None, &id).await?;
     let replay = traces::replay(&state.db, &id).await?;
     Ok(DecisionTrace {

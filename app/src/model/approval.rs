@@ -51,7 +51,10 @@ pub struct ApprovalInbox {
 pub struct ApprovalRequestView {
     pub item: ApprovalItem,
     pub evaluations: Vec<TraceEvaluation>,
+    /// The newest screen of the decision's events, ending at its chain head.
     pub events: Vec<TraceEvent>,
+    /// Older events not shown here (the decision's page shows them all, a screen at a time).
+    pub earlier_events: i64,
     /// The decision's latest event hash as shown; an answer carrying another is refused.
     pub evidence_hash: String,
     pub can_resolve: bool,

@@ -77,6 +77,7 @@ named_values!(
         ApprovalRequested => "approval_requested",
         ApprovalVote => "approval_vote",
         ApprovalResolved => "approval_resolved",
+        ApprovalVoided => "approval_voided",
         Write => "write",
         Snapshot => "snapshot",
         DecisionCommitted => "decision_committed",

@@ -30,9 +30,9 @@ pub use policy::{
 pub use role::{Permission, Role};
 pub use time_format::{format_relative, format_utc};
 pub use trace::{
-    ChainBreak, PolicyUse, ReplayDifference, ReplayReport, ReplayedEvaluation, TraceApproval,
-    TraceApprovalRecord, TraceCharts, TraceCursor, TraceDetail, TraceEvaluation, TraceEvent,
-    TraceExportLine, TraceFilter, TracePage, TraceQuery, TraceSummary, Verification, VolumeBucket,
-    WaitBucket, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    ChainBreak, EventWindow, PolicyUse, ReplayDifference, ReplayReport, ReplayedEvaluation,
+    TraceApproval, TraceApprovalRecord, TraceCharts, TraceCursor, TraceDetail, TraceEvaluation,
+    TraceEvent, TraceExportLine, TraceFilter, TracePage, TraceQuery, TraceSummary, Verification,
+    VolumeBucket, WaitBucket, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 pub use user::{CurrentUser, DisplayName, Email, Password, TokenSummary, UserId, UserSummary};

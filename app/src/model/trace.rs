@@ -423,9 +423,29 @@ pub struct TraceDetail {
     pub decision: TraceSummary,
     /// On whose behalf the agent acted, as the agent said.
     pub actor: Option<String>,
+    /// One screen of events in chain order (see `events_total` and `next_after`).
     pub events: Vec<TraceEvent>,
+    /// Every evaluation recorded, whichever screen of events is shown.
     pub evaluations: Vec<TraceEvaluation>,
     pub approvals: Vec<TraceApprovalRecord>,
+    /// How many events the decision holds.
+    pub events_total: i64,
+    /// Pass as `after` for the next screen of events; `None` on the last screen.
+    pub next_after: Option<i64>,
+}
+
+/// Which screen of a decision's events to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventWindow {
+    /// The first screen after this sequence number (0: from the start).
+    After(i64),
+    /// The newest screen, ending at the chain head: what an approver answers on.
+    Latest,
+}
+
+impl EventWindow {
+    /// Events on one screen of the decision and approval pages and of the API.
+    pub const SCREEN: i64 = 100;
 }
 
 /// One line of an NDJSON export.

@@ -4,6 +4,8 @@ pub mod access_cache;
 pub mod api_document;
 pub mod auth;
 pub mod db;
+pub mod db_faults;
+pub mod gates;
 pub mod ids;
 pub mod security_policy;
 pub mod services;

@@ -5,7 +5,11 @@ use leptos::config::LeptosOptions;
 
 use super::{
     db::Db,
-    services::decisions::{journal::Journal, policy_cache::PolicyCache},
+    gates::{HashGate, WaitSlots},
+    services::{
+        decisions::{journal::Journal, policy_cache::PolicyCache},
+        outbound::Outbound,
+    },
 };
 
 /// Settings that change how the server treats requests; loaded once at start-up.
@@ -30,6 +34,13 @@ pub struct Settings {
     pub smtp: Option<SmtpSettings>,
     /// How often a waiting agent's decision is re-read in case a change went unannounced.
     pub wait_recheck: std::time::Duration,
+    /// Long-polls one agent may hold open at once; 0: no cap.
+    pub max_waits_per_agent: usize,
+    /// Hosts route deliveries may reach although they are (or resolve to) internal addresses.
+    pub outbound_allow_hosts: Vec<String>,
+    /// Password hashes (sign-ins) running at once, and sign-ins waiting for one to finish.
+    pub password_hashes: usize,
+    pub password_hash_queue: usize,
 }
 
 /// How Verdict sends email.
@@ -65,6 +76,10 @@ impl Default for Settings {
             link_origin: String::new(),
             smtp: None,
             wait_recheck: std::time::Duration::from_secs(2),
+            max_waits_per_agent: 32,
+            outbound_allow_hosts: Vec::new(),
+            password_hashes: std::thread::available_parallelism().map_or(2, usize::from),
+            password_hash_queue: 32,
         }
     }
 }
@@ -109,6 +124,10 @@ pub struct AppState {
     pub journal: Journal,
     pub policy_cache: Arc<PolicyCache>,
     pub agent_limiter: Arc<AgentRateLimiter>,
+    pub wait_slots: Arc<WaitSlots>,
+    pub password_hashes: Arc<HashGate>,
+    /// The client route deliveries are sent with, and where it may connect.
+    pub outbound: Outbound,
 }
 
 impl AppState {
@@ -117,6 +136,12 @@ impl AppState {
         Self {
             journal: Journal::start(db.clone()),
             agent_limiter: Arc::new(AgentRateLimiter::new(settings.agent_rate_limit)),
+            wait_slots: Arc::new(WaitSlots::new(settings.max_waits_per_agent)),
+            password_hashes: Arc::new(HashGate::new(
+                settings.password_hashes,
+                settings.password_hash_queue,
+            )),
+            outbound: Outbound::new(&settings.outbound_allow_hosts),
             db,
             leptos_options,
             settings: Arc::new(settings),

@@ -11,7 +11,18 @@ use super::fields::{boolean, entries, list, mapping, text};
 use super::value::resolve;
 use super::Cx;
 
-const KEYS: &[&str] = &["type", "required", "enum", "description"];
+const KEYS: &[&str] = &[
+    "type",
+    "required",
+    "enum",
+    "description",
+    "max_items",
+    "max_length",
+];
+
+/// The largest bound one may declare: larger ones would only ever be
+/// refused by the cost limit, and keep the arithmetic far from overflow.
+const MAX_BOUND: u64 = 1_000_000_000;
 
 pub(super) fn parse(cx: &mut Cx<'_>, node: &Node) -> Vec<InputSpec> {
     let Some(entries) = entries(cx, node, "inputs") else {
@@ -57,6 +68,17 @@ fn input(cx: &mut Cx<'_>, name: &str, node: &Node, key: &Node) -> Option<InputSp
     }
     // Every other field was checked above, so returning early here loses
     // no diagnostics.
+    let max_items = fields.get("max_items").map(|n| {
+        let fits = matches!(input_type, Some(InputType::List | InputType::Object) | None);
+        bound(cx, n, "max_items", name, fits, "list and object")
+    });
+    let max_length = fields.get("max_length").map(|n| {
+        let fits = !matches!(
+            input_type,
+            Some(InputType::Number | InputType::Integer | InputType::Boolean)
+        );
+        bound(cx, n, "max_length", name, fits, "string, list and object")
+    });
     let allowed = match (fields.get("enum"), input_type) {
         (Some(n), Some(t)) => Some(allowed_values(cx, n, t, name)?),
         _ => None,
@@ -66,8 +88,43 @@ fn input(cx: &mut Cx<'_>, name: &str, node: &Node, key: &Node) -> Option<InputSp
         input_type: input_type?,
         required: required?,
         allowed,
+        max_items: max_items.map_or(Some(None), |b| b.map(Some))?,
+        max_length: max_length.map_or(Some(None), |b| b.map(Some))?,
         pos: key.pos,
     })
+}
+
+/// A `max_items` or `max_length`: a positive integer, on an input type it
+/// applies to.
+fn bound(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    key: &str,
+    name: &str,
+    fits: bool,
+    types: &str,
+) -> Option<u64> {
+    if !fits {
+        cx.error(
+            node.pos,
+            Code::InvalidBound,
+            format!("input `{name}`: `{key}` applies to {types} inputs only"),
+        );
+        return None;
+    }
+    let value = node
+        .as_scalar()
+        .filter(|s| s.is_plain())
+        .and_then(|s| s.text.parse::<u64>().ok())
+        .filter(|n| (1..=MAX_BOUND).contains(n));
+    if value.is_none() {
+        cx.error(
+            node.pos,
+            Code::InvalidBound,
+            format!("input `{name}`: `{key}` must be an integer from 1 to {MAX_BOUND}"),
+        );
+    }
+    value
 }
 
 fn allowed_values(cx: &mut Cx<'_>, node: &Node, t: InputType, name: &str) -> Option<Vec<Value>> {

@@ -7,6 +7,7 @@ mod inputs;
 mod rules;
 mod value;
 
+use crate::cost::MAX_POLICY_COST;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::hash::content_hash;
 use crate::ids::PolicyId;
@@ -119,6 +120,9 @@ fn policy(cx: &mut Cx<'_>, root: &Node) -> Option<Policy> {
         .get("rules")
         .map(|n| rules::parse(cx, n, &inputs))
         .unwrap_or_default();
+    if let Some(node) = fields.get("rules") {
+        policy_cost(cx, node, &rules);
+    }
     let tests = fields
         .get("tests")
         .map(|n| cases::parse(cx, n, &rules))
@@ -135,6 +139,21 @@ fn policy(cx: &mut Cx<'_>, root: &Node) -> Option<Policy> {
         tests,
         content_hash: content_hash(cx.source),
     })
+}
+
+/// One evaluation runs every rule, so together they are bounded too.
+fn policy_cost(cx: &mut Cx<'_>, node: &Node, rules: &[crate::model::Rule]) {
+    let total = rules.iter().fold(0u64, |sum, r| sum.saturating_add(r.cost));
+    if total > MAX_POLICY_COST {
+        cx.error(
+            node.pos,
+            Code::CostLimit,
+            format!(
+                "the rules together may cost up to {total} at their inputs' bounds, over the \
+                 limit of {MAX_POLICY_COST} per policy; declare smaller bounds or simplify them"
+            ),
+        );
+    }
 }
 
 /// `Some(None)` when the scope names no intents (every intent applies).

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use crate::condition::Condition;
+use crate::cost::{Estimate, MAX_RULE_COST};
 use crate::diagnostic::Code;
 use crate::expr::Expr;
 use crate::ids::RuleName;
-use crate::model::{InputSpec, Rule};
+use crate::model::{InputSpec, InputType, Rule};
 use crate::outcome::Outcome;
 use crate::template::Template;
 use crate::yaml::{Kind, Node};
@@ -35,7 +36,6 @@ pub(super) fn parse(cx: &mut Cx<'_>, node: &Node, inputs: &[InputSpec]) -> Vec<R
             "`rules` must list at least one rule".to_string(),
         );
     }
-    let declared: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
     let mut first_line: HashMap<String, u32> = HashMap::new();
     let mut rules = Vec::new();
     for item in items {
@@ -57,14 +57,16 @@ pub(super) fn parse(cx: &mut Cx<'_>, node: &Node, inputs: &[InputSpec]) -> Vec<R
                 first_line.insert(name.clone(), node.pos.line);
             }
         }
-        if let Some(rule) = rule(cx, item, &declared) {
+        if let Some(rule) = rule(cx, item, inputs) {
             rules.push(rule);
         }
     }
     rules
 }
 
-fn rule(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Rule> {
+fn rule(cx: &mut Cx<'_>, node: &Node, inputs: &[InputSpec]) -> Option<Rule> {
+    let declared: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+    let declared = declared.as_slice();
     let fields = mapping(cx, node, "a rule", KEYS, &["name", "when", "outcome"])?;
     let name = fields.get("name").and_then(|n| {
         let written = text(cx, n, "rule `name`")?;
@@ -73,7 +75,8 @@ fn rule(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Rule> {
             .ok()
     });
     let outcome = fields.get("outcome").and_then(|n| outcome(cx, n));
-    let condition = fields.get("when").and_then(|n| condition(cx, n, declared));
+    let when = fields.get("when");
+    let condition = when.and_then(|n| condition(cx, n, inputs));
     let approval_route = fields
         .get("approval_route")
         .and_then(|n| text(cx, n, "`approval_route`"))
@@ -86,7 +89,22 @@ fn rule(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Rule> {
         None => None,
     };
     let condition = condition?;
+    let cost = condition.cost();
+    // A single part over the limit was reported where it is costliest.
+    if cost > MAX_RULE_COST && condition.costliest_part() <= MAX_RULE_COST {
+        if let Some(n) = when {
+            cx.error(
+                n.pos,
+                Code::CostLimit,
+                format!(
+                    "this condition may cost up to {cost} at its inputs' bounds, over the \
+                     limit of {MAX_RULE_COST} per rule; split it or simplify its parts"
+                ),
+            );
+        }
+    }
     Some(Rule {
+        cost,
         name: name?,
         outcome: outcome?,
         approval_route,
@@ -105,7 +123,7 @@ pub(super) fn outcome(cx: &mut Cx<'_>, node: &Node) -> Option<Outcome> {
         .ok()
 }
 
-fn condition(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Condition> {
+fn condition(cx: &mut Cx<'_>, node: &Node, declared: &[InputSpec]) -> Option<Condition> {
     match &node.kind {
         Kind::Scalar(_) => leaf(cx, node, declared),
         Kind::Map(entries) => {
@@ -158,7 +176,8 @@ fn condition(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Conditio
     }
 }
 
-fn leaf(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Condition> {
+fn leaf(cx: &mut Cx<'_>, node: &Node, inputs: &[InputSpec]) -> Option<Condition> {
+    let declared: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
     let scalar = node.as_scalar()?;
     let expr = match Expr::compile(&scalar.text) {
         Ok(expr) => expr,
@@ -192,10 +211,106 @@ fn leaf(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Condition> {
             format!("`{name}` is not a declared input (declare it under `inputs:`)"),
         );
     }
-    ok.then(|| Condition::Expr {
-        text: scalar.text.clone(),
-        expr: Box::new(expr.with_inputs(declared)),
+    if !ok {
+        return None;
+    }
+    let expr = expr.with_inputs(inputs);
+    let text = &scalar.text;
+    if !report_cost(cx, node, text, &expr, inputs) {
+        return None;
+    }
+    Some(Condition::Expr {
+        text: text.clone(),
+        expr: Box::new(expr),
     })
+}
+
+/// Reports nested comprehensions over inputs without a declared
+/// `max_items`, and a cost over the limit; whether there was neither.
+fn report_cost(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    text: &str,
+    expr: &Expr,
+    inputs: &[InputSpec],
+) -> bool {
+    let estimate = expr.estimate();
+    let mut reported: Vec<usize> = Vec::new();
+    for (id, undeclared) in &estimate.unbounded {
+        for &index in undeclared {
+            if reported.contains(&index) {
+                continue;
+            }
+            reported.push(index);
+            let input = &inputs[index];
+            let (line, column) = expr.position(text, Some(*id));
+            cx.error_in_scalar(
+                node,
+                line,
+                column,
+                Code::UnboundedInput,
+                format!(
+                    "nested comprehensions iterate over `{name}`, which declares no \
+                     `max_items`: their cost multiplies, so declare the most items `{name}` \
+                     may hold, e.g. `{name}: {{ type: {ty}, max_items: 20 }}`",
+                    name = input.name,
+                    ty = input.input_type,
+                ),
+            );
+        }
+    }
+    if !reported.is_empty() {
+        return false;
+    }
+    if estimate.cost <= MAX_RULE_COST {
+        return true;
+    }
+    let (line, column) = expr.position(text, estimate.hot_spot);
+    cx.error_in_scalar(
+        node,
+        line,
+        column,
+        Code::CostLimit,
+        format!(
+            "this expression may cost up to {} at its inputs' bounds, over the limit of \
+             {MAX_RULE_COST} per rule; it depends on {}: declare smaller bounds or simplify it",
+            estimate.cost,
+            describe_bounds(estimate, inputs)
+        ),
+    );
+    false
+}
+
+/// The bounds an estimate used, e.g. "`l` (max_items 256 by default)".
+fn describe_bounds(estimate: &Estimate, inputs: &[InputSpec]) -> String {
+    let described: Vec<String> = estimate
+        .inputs
+        .iter()
+        .filter_map(|&index| {
+            let input = &inputs[index];
+            let items = matches!(input.input_type, InputType::List | InputType::Object)
+                .then(|| bound("max_items", input.max_items, input.max_items()));
+            let length = matches!(
+                input.input_type,
+                InputType::String | InputType::List | InputType::Object
+            )
+            .then(|| bound("max_length", input.max_length, input.max_length()));
+            let parts: Vec<String> = items.into_iter().chain(length).collect();
+            (!parts.is_empty()).then(|| format!("`{}` ({})", input.name, parts.join(", ")))
+        })
+        .collect();
+    if described.is_empty() {
+        "the expression itself".to_string()
+    } else {
+        described.join(", ")
+    }
+}
+
+fn bound(key: &str, declared: Option<u64>, effective: u64) -> String {
+    match declared {
+        Some(_) => format!("{key} {effective}"),
+        None => format!("{key} {effective} by default"),
+    }
 }
 
 fn rationale(cx: &mut Cx<'_>, node: &Node, declared: &[&str]) -> Option<Template> {

@@ -4,7 +4,7 @@
 
 use axum::{
     body::{Body, Bytes},
-    extract::{Query, State},
+    extract::{Query, RawQuery, State},
     http::{header, Uri},
     response::{IntoResponse, Response},
     Json,
@@ -16,7 +16,8 @@ use utoipa::IntoParams;
 use app::{
     error::AppError,
     model::{
-        Permission, ReplayReport, TraceCursor, TraceDetail, TraceExportLine, TracePage, TraceQuery,
+        EventWindow, Permission, ReplayReport, TraceCursor, TraceDetail, TraceExportLine,
+        TracePage, TraceQuery,
     },
     ssr::{
         auth::session::user_of_session,
@@ -201,21 +202,40 @@ fn export_stream(
 
 #[utoipa::path(
     get, path = "/admin/decisions/{id}", tag = "traces",
-    params(("id" = String, Path, description = "The decision's id")),
+    params(
+        ("id" = String, Path, description = "The decision's id"),
+        ("after" = Option<i64>, Query, description = "Show the events after this sequence number (the previous answer's `next_after`); default 0, the first events"),
+    ),
     responses(
-        (status = 200, description = "The decision with every event, evaluation and approval request.", body = TraceDetail),
+        (status = 200, description = "The decision with one screen of events (100 at most), every evaluation and approval request.", body = TraceDetail),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
     ),
     security(("personal_token" = []))
 )]
-/// One decision, whole: its events in chain order, its evaluations and its approval requests.
+/// One decision: a screen of its events in chain order, its evaluations and approval requests.
 pub async fn show(
     State(state): State<AppState>,
     person: ApiPerson,
     ApiPath(id): ApiPath<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<TraceDetail>, ApiError> {
     person.require(Permission::Read)?;
-    Ok(Json(traces::detail(&state.db, &id).await?))
+    let mut after = 0;
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if key == "after" {
+            after = value
+                .parse::<i64>()
+                .ok()
+                .filter(|after| *after >= 0)
+                .ok_or_else(|| {
+                    AppError::invalid("after", "after must be a sequence number (0 or more).")
+                })?;
+        }
+    }
+    Ok(Json(
+        traces::detail(&state.db, &id, EventWindow::After(after)).await?,
+    ))
 }
 
 #[utoipa::path(

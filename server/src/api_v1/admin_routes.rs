@@ -75,6 +75,7 @@ pub async fn define(
     let admin = person.require(Permission::Administer)?;
     let defined = approval_routes::define(
         &state.db,
+        &state.outbound,
         &admin.email,
         RouteDefinition {
             name: body.name,

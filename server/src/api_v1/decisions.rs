@@ -249,6 +249,7 @@ pub struct WaitParams {
     responses(
         (status = 200, description = "The status changed (changed: true) or the timeout passed (changed: false).", body = WaitResult),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, description = "The agent already holds as many waits open as the server allows (`--max-waits-per-agent`), or is over its rate.", body = ErrorBody),
     ),
     security(("agent_key" = []))
 )]
@@ -265,6 +266,8 @@ pub async fn wait(
         })
     })?;
     let timeout = Duration::from_secs(params.timeout.unwrap_or(30));
+    // Held until the answer is sent or the agent hangs up (the future is dropped).
+    let _slot = state.wait_slots.enter(&agent.agent_id)?;
     Ok(Json(
         decisions::wait(&state, &agent, &id, params.since, timeout).await?,
     ))

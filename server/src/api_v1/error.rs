@@ -38,15 +38,11 @@ impl IntoResponse for ApiError {
                     header::HeaderValue::from_static("Bearer"),
                 );
             }
-            AppError::RateLimited {
-                retry_after_seconds,
-            } => {
-                headers.insert(
-                    header::RETRY_AFTER,
-                    header::HeaderValue::from(*retry_after_seconds),
-                );
+            error => {
+                if let Some(seconds) = error.retry_after_seconds() {
+                    headers.insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+                }
             }
-            _ => {}
         }
         response
     }
@@ -73,7 +69,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Machine-readable: invalid, unauthenticated, forbidden, not_found, conflict, frozen,
-    /// rate_limited, too_large, unsupported_media_type, bad_request, bad_signature,
+    /// rate_limited, unavailable, too_large, unsupported_media_type, bad_request, bad_signature,
     /// method_not_allowed, internal.
     code: String,
     /// For people: what went wrong and what to do.

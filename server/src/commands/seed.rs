@@ -414,7 +414,7 @@ const APPROVAL_COLUMNS: [&str; 13] = [
 
 impl Batch {
     async fn write(self, db: &Db) -> Result<(), CommandError> {
-        let mut tx = db.pool.begin().await.map_err(AppError::from)?;
+        let mut tx = db.begin_write().await.map_err(AppError::from)?;
         insert_rows(&mut tx, "decisions", &DECISION_COLUMNS, self.decisions)
             .await
             .map_err(AppError::from)?;

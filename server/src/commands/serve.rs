@@ -5,9 +5,10 @@ use tower_sessions::ExpiredDeletion;
 use app::ssr::store;
 
 use super::{open_state, CommandError};
-use crate::{config::ServeArgs, router, worker};
+use crate::{config::ServeArgs, router, transport, worker};
 
 const EXPIRED_SESSION_SWEEP: Duration = Duration::from_secs(3600);
+const LOGIN_FAILURE_SWEEP: Duration = Duration::from_secs(600);
 
 pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
     let (state, sessions) = open_state(
@@ -40,13 +41,31 @@ pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
     tokio::spawn(worker::sweep_expired_approvals(state.clone()));
     tokio::spawn(worker::deliver_approval_requests(state.clone()));
 
+    tokio::spawn(prune_login_failures(state.clone()));
+
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(addr = %args.addr, url = %args.public_url(), "Verdict is listening");
-    axum::serve(listener, router::build(state, sessions))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    transport::serve(
+        listener,
+        router::build(state, sessions),
+        args.transport_limits(),
+        shutdown_signal(),
+    )
+    .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Deletes sign-in failures past their window now and then; every server does it, and a
+/// delete that finds nothing costs nothing.
+async fn prune_login_failures(state: app::ssr::AppState) {
+    let mut every = tokio::time::interval(LOGIN_FAILURE_SWEEP);
+    loop {
+        every.tick().await;
+        if let Err(error) = app::ssr::services::sign_in::prune_failures(&state).await {
+            tracing::warn!(%error, "could not prune old sign-in failures");
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish, then exit.

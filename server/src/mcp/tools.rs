@@ -228,6 +228,7 @@ impl Tool {
                 // The same default as REST's `/wait`; the service caps it.
                 let timeout = Duration::from_secs(arguments.timeout.unwrap_or(30));
                 let id = &arguments.decision_id;
+                let _slot = state.wait_slots.enter(&agent.agent_id)?;
                 answer(decisions::wait(state, agent, id, arguments.since, timeout).await?)
             }
         }

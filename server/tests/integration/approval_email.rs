@@ -130,7 +130,7 @@ async fn an_emailed_link_asks_to_confirm_counts_once_and_a_confirmation_follows(
         "{approve_link}"
     );
     let approve = token_of(&approve_link);
-    let delivered = delivery::of_approval(&app.state, &approval)
+    let delivered = delivery::of_approval(&app.state, &approval, true)
         .await
         .unwrap()
         .unwrap();
@@ -240,7 +240,7 @@ async fn without_a_mail_server_the_delivery_fails_and_the_request_waits() {
 
     assert_eq!(missing_approvers.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(missing_approvers.body["error"]["field"], "approver_emails");
-    let queued = delivery::of_approval(&app.state, &approval)
+    let queued = delivery::of_approval(&app.state, &approval, true)
         .await
         .unwrap()
         .unwrap();

@@ -318,7 +318,7 @@ async fn a_webhook_is_signed_retried_after_failures_and_every_attempt_kept() {
             .unwrap()
             .ends_with(&format!("/api/v1/approvals/{approval}/resolve")));
     }
-    let delivery = delivery::of_approval(&s.app.state, &approval)
+    let delivery = delivery::of_approval(&s.app.state, &approval, true)
         .await
         .unwrap()
         .unwrap();
@@ -348,7 +348,7 @@ async fn an_unreachable_receiver_gives_up_but_the_request_waits_and_can_be_redel
     let exhausted = delivery::run_once(&s.app.state, now).await.unwrap();
 
     assert_eq!(exhausted, 0);
-    let failed = delivery::of_approval(&s.app.state, &approval)
+    let failed = delivery::of_approval(&s.app.state, &approval, true)
         .await
         .unwrap()
         .unwrap();

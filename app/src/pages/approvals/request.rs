@@ -64,6 +64,7 @@ fn RequestView(
         .map(|event| event.at)
         .unwrap_or(item.requested_at);
     let answerable = item.status == ApprovalStatus::Pending && request.can_resolve;
+    let decision_href = format!("/traces/{}", item.decision_id);
     view! {
         <h2>{item.title.clone()}</h2>
         <p class="approval-message">{item.message.clone()}</p>
@@ -101,6 +102,13 @@ fn RequestView(
         </section>
         <section aria-labelledby="events-heading">
             <h2 id="events-heading">"The decision so far"</h2>
+            {(request.earlier_events > 0).then(|| view! {
+                <p class="muted" data-testid="earlier-events">
+                    {format!("{} earlier events are not shown here; ", request.earlier_events)}
+                    <A href=decision_href>"see the whole decision"</A>
+                    "."
+                </p>
+            })}
             <ol class="timeline">
                 {request.events.into_iter().map(|event| view! { <TimelineEvent event opened_at /> }).collect_view()}
             </ol>

@@ -1,5 +1,8 @@
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
 
 use super::{format_duration, policy_version_href};
 use crate::{
@@ -14,9 +17,16 @@ use crate::{
 #[component]
 pub fn DecisionTracePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let trace = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        load_decision_trace,
+        move || {
+            let after = query
+                .read()
+                .get("after")
+                .and_then(|after| after.parse::<i64>().ok());
+            (params.read().get("id").unwrap_or_default(), after)
+        },
+        |(id, after)| load_decision_trace(id, after),
     );
     view! {
         <PageHeader title="Decision" summary="Every step this decision took, in order, with proof that none was altered.">
@@ -41,6 +51,7 @@ fn DecisionTraceView(trace: DecisionTrace) -> impl IntoView {
         replay,
     } = trace;
     let opened_at = detail.decision.created_at;
+    let decision_id = detail.decision.id.clone();
     view! {
         <Summary decision=detail.decision.clone() actor=detail.actor.clone() />
         <section class="proofs" aria-label="Proofs">
@@ -50,11 +61,44 @@ fn DecisionTraceView(trace: DecisionTrace) -> impl IntoView {
         <PoliciesUsed decision=detail.decision />
         <section aria-labelledby="timeline-heading">
             <h2 id="timeline-heading">"Timeline"</h2>
+            <EventScreen
+                decision_id
+                shown=detail.events.iter().map(|event| event.sequence).collect()
+                total=detail.events_total
+                next_after=detail.next_after
+            />
             <ol class="timeline">
                 {detail.events.into_iter().map(|event| view! { <TimelineEvent event opened_at /> }).collect_view()}
             </ol>
         </section>
     }
+}
+
+/// Which events this screen shows, with links to the first and the next screen when the
+/// decision holds more than one.
+#[component]
+fn EventScreen(
+    decision_id: String,
+    shown: Vec<i64>,
+    total: i64,
+    next_after: Option<i64>,
+) -> impl IntoView {
+    let (Some(first), Some(last)) = (shown.first().copied(), shown.last().copied()) else {
+        return ().into_any();
+    };
+    if first == 1 && next_after.is_none() {
+        return ().into_any();
+    }
+    view! {
+        <p class="muted" data-testid="event-screen">
+            {format!("Events {first} to {last} of {total}. ")}
+            {(first > 1).then(|| view! { <A href=format!("/traces/{decision_id}")>"First events"</A> " "})}
+            {next_after.map(|after| view! {
+                <A href=format!("/traces/{decision_id}?after={after}")>"Next events"</A>
+            })}
+        </p>
+    }
+    .into_any()
 }
 
 #[component]

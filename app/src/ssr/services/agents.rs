@@ -131,7 +131,7 @@ pub async fn create(db: &Db, actor: &str, input: NewAgentInput<'_>) -> AppResult
     let name = parse_name(input.name)?;
     let description = bounded("description", input.description, 500)?;
     let owner_team = bounded("owner_team", input.owner_team, 100)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     if store::agents::name_taken(&mut *tx, &name).await? {
         return Err(AppError::invalid(
             "name",
@@ -215,7 +215,7 @@ pub async fn rotate_key(
             "The grace period may be at most 30 days.",
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let agent = existing(&mut tx, id_or_name).await?;
     let now = now_millis();
     let grace_millis = i64::try_from(grace_seconds).unwrap_or(0) * 1000;
@@ -239,7 +239,7 @@ pub async fn rotate_key(
 
 /// Revokes every key of the agent at once; it cannot call the API until a key is rotated in.
 pub async fn revoke_keys(db: &Db, actor: &str, id_or_name: &str) -> AppResult<AgentSummary> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let agent = existing(&mut tx, id_or_name).await?;
     let now = now_millis();
     let revoked = store::agents::revoke_keys(&mut *tx, &agent.id, now).await?;
@@ -266,7 +266,7 @@ pub async fn bind(
     policy_id: &str,
     pinned_version: Option<i64>,
 ) -> AppResult<Binding> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let agent = existing(&mut tx, id_or_name).await?;
     let policy = store::policies::find(&mut *tx, policy_id)
         .await?
@@ -323,7 +323,7 @@ pub async fn bind(
 }
 
 pub async fn unbind(db: &Db, actor: &str, id_or_name: &str, policy_id: &str) -> AppResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let agent = existing(&mut tx, id_or_name).await?;
     if !store::bindings::delete(&mut *tx, &agent.id, policy_id).await? {
         return Err(AppError::not_found(format!(
@@ -354,7 +354,7 @@ pub async fn set_freeze(
     reason: Option<&str>,
 ) -> AppResult<AgentSummary> {
     let reason = freeze_reason(reason)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let agent = existing(&mut tx, id_or_name).await?;
     let now = now_millis();
     store::agents::set_freeze(
@@ -394,7 +394,7 @@ pub async fn set_global_freeze(
     reason: Option<&str>,
 ) -> AppResult<Option<Freeze>> {
     let reason = freeze_reason(reason)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let before = global_freeze_on(&mut tx).await?;
     let now = now_millis();
     match &reason {

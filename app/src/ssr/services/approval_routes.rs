@@ -11,6 +11,7 @@ use crate::{
     ssr::{
         db::Db,
         now_millis,
+        services::outbound::Outbound,
         store::{
             self,
             approval_routes::RouteRow,
@@ -54,7 +55,14 @@ pub fn parse_name(raw: &str) -> AppResult<String> {
     }
 }
 
-pub async fn define(db: &Db, actor: &str, definition: RouteDefinition) -> AppResult<DefinedRoute> {
+/// Defines a route; a webhook or chat destination must be a public address unless `outbound`
+/// allows its host (see `outbound`).
+pub async fn define(
+    db: &Db,
+    outbound: &Outbound,
+    actor: &str,
+    definition: RouteDefinition,
+) -> AppResult<DefinedRoute> {
     let name = parse_name(&definition.name)?;
     let integration = Integration::parse(definition.integration.trim()).ok_or_else(|| {
         AppError::invalid(
@@ -63,6 +71,14 @@ pub async fn define(db: &Db, actor: &str, definition: RouteDefinition) -> AppRes
         )
     })?;
     let destination = destination(integration, definition.destination.as_deref())?;
+    if let Some(url) = &destination {
+        let url = reqwest::Url::parse(url)
+            .map_err(|_| AppError::invalid("destination", "destination is not a URL."))?;
+        outbound
+            .check(&url)
+            .await
+            .map_err(|refusal| AppError::invalid("destination", refusal))?;
+    }
     let approver_emails = approvers(&definition.approver_emails)?;
     if integration == Integration::Email && approver_emails.is_empty() {
         return Err(AppError::invalid(
@@ -93,7 +109,7 @@ pub async fn define(db: &Db, actor: &str, definition: RouteDefinition) -> AppRes
         ));
     }
 
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let previous = store::approval_routes::latest(&mut *tx, &name).await?;
     let carried_secret = previous
         .as_ref()

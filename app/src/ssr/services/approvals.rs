@@ -177,35 +177,41 @@ async fn submit_answer(
 }
 
 /// The route an approval used decides who may answer it: only the people it names, if it
-/// names any, and nobody of the agent's owner team unless it allows that. Routes and their
+/// names any, and nobody of the agent's owner team unless it allows that. A request without a
+/// route, or whose route is named by the policy but not defined, follows the default route's
+/// rules: anyone who may answer approvals, except the agent's owner team. Routes and their
 /// versions never change, so this may be checked before the journal's transaction.
 async fn check_may_answer(db: &Db, approver: &CurrentUser, approval_id: &str) -> AppResult<()> {
     let approval = store::approvals::find(&db.pool, approval_id)
         .await?
         .ok_or_else(|| AppError::not_found("No such approval request."))?;
-    let (Some(name), Some(version)) = (approval.approval_route.as_deref(), approval.route_version)
-    else {
-        return Ok(());
+    let route = match (approval.approval_route.as_deref(), approval.route_version) {
+        (Some(name), Some(version)) => store::approval_routes::version(&db.pool, name, version)
+            .await?
+            .map(approval_routes::route_of),
+        _ => None,
     };
-    let Some(route) = store::approval_routes::version(&db.pool, name, version).await? else {
-        return Ok(());
-    };
-    let route = approval_routes::route_of(route);
-    if !route.approver_emails.is_empty() && !route.approver_emails.contains(&approver.email) {
-        return Err(AppError::NotPermitted {
-            message: format!(
-                "Route {name} names who may approve its requests, and you are not among them."
-            ),
-        });
+    if let Some(route) = &route {
+        if !route.approver_emails.is_empty() && !route.approver_emails.contains(&approver.email) {
+            return Err(AppError::NotPermitted {
+                message: format!(
+                    "Route {} names who may approve its requests, and you are not among them.",
+                    route.name
+                ),
+            });
+        }
     }
-    if !route.owner_team_may_approve {
+    let owner_team_may_approve = route
+        .as_ref()
+        .is_some_and(|route| route.owner_team_may_approve);
+    if !owner_team_may_approve {
         let team = store::users::find_by_id(&db.pool, &approver.id.0)
             .await?
             .and_then(|row| row.team);
         let owner_team = store::agents::owner_team(&db.pool, &approval.agent_id).await?;
         if team.is_some() && team == owner_team {
             return Err(AppError::NotPermitted {
-                message: "You are on the agent's owner team; this route needs someone outside \
+                message: "You are on the agent's owner team; this request needs someone outside \
                           it to approve."
                     .to_owned(),
             });

@@ -3,10 +3,7 @@
 //! posts them, keeps every attempt and retries with exponential backoff. A delivery that runs
 //! out of attempts leaves the request pending in the inbox, where it can be redelivered.
 
-use std::{
-    sync::OnceLock,
-    time::{Duration, Instant},
-};
+use std::time::Instant;
 
 use serde_json::{json, Value};
 
@@ -28,6 +25,7 @@ use super::{
     answer_links,
     approval_routes::route_of,
     mail::{self, Mail},
+    outbound::{Outbound, SEND_TIMEOUT},
 };
 
 /// Attempts before a delivery gives up (about four minutes of retries in all).
@@ -35,7 +33,10 @@ pub const ATTEMPTS_ALLOWED: i64 = 8;
 /// A claimed delivery is this server's for this long; a server that dies mid-send releases it.
 const CLAIM_MILLIS: i64 = 30_000;
 const CLAIM_BATCH: i64 = 16;
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// What people who do not administer Verdict read for a failed attempt: the exact error,
+/// status and time it took tell an admin why, and would tell anyone else which hosts and ports
+/// answer (the log was a port scanner's oracle).
+const FAILED_FOR_VIEWERS: &str = "not delivered (an admin sees why)";
 const LONGEST_BACKOFF_MILLIS: i64 = 5 * 60 * 1000;
 
 /// Queues new deliveries and sends those due at `now`; returns how many were attempted.
@@ -52,8 +53,13 @@ pub async fn run_once(state: &AppState, now: i64) -> AppResult<usize> {
     Ok(attempted)
 }
 
-/// The delivery of `approval_id` with its attempts, if its route delivers anywhere.
-pub async fn of_approval(state: &AppState, approval_id: &str) -> AppResult<Option<Delivery>> {
+/// The delivery of `approval_id` with its attempts, if its route delivers anywhere. Without
+/// `detailed` (for anyone but admins), a failed attempt says only that it failed.
+pub async fn of_approval(
+    state: &AppState,
+    approval_id: &str,
+    detailed: bool,
+) -> AppResult<Option<Delivery>> {
     let Some(row) = store::deliveries::find(&state.db.pool, approval_id).await? else {
         return Ok(None);
     };
@@ -65,12 +71,21 @@ pub async fn of_approval(state: &AppState, approval_id: &str) -> AppResult<Optio
         next_attempt_at: row.next_attempt_at,
         attempts: attempts
             .into_iter()
-            .map(|attempt| DeliveryAttempt {
-                attempt: attempt.attempt,
-                at: attempt.at,
-                status_code: attempt.status_code,
-                error: attempt.error,
-                latency_ms: attempt.latency_ms,
+            .map(|attempt| match attempt.error {
+                Some(_) if !detailed => DeliveryAttempt {
+                    attempt: attempt.attempt,
+                    at: attempt.at,
+                    status_code: None,
+                    error: Some(FAILED_FOR_VIEWERS.to_owned()),
+                    latency_ms: 0,
+                },
+                error => DeliveryAttempt {
+                    attempt: attempt.attempt,
+                    at: attempt.at,
+                    status_code: attempt.status_code,
+                    error,
+                    latency_ms: attempt.latency_ms,
+                },
             })
             .collect(),
     }))
@@ -132,7 +147,15 @@ async fn attempt(state: &AppState, delivery: DeliveryRow, now: i64) -> AppResult
                 chat_body(&approval, &links)
             }
             .to_string();
-            match send(&route, secret.as_deref(), &approval.id, &body).await {
+            match send(
+                &state.outbound,
+                &route,
+                secret.as_deref(),
+                &approval.id,
+                &body,
+            )
+            .await
+            {
                 Ok(status) if (200..300).contains(&status) => (Some(i64::from(status)), None),
                 Ok(status) => (
                     Some(i64::from(status)),
@@ -288,31 +311,57 @@ fn chat_body(approval: &InboxRow, links: &Links) -> Value {
     let text = format!(
         "*Approval needed: {title}*\nAgent `{agent}` asks for `{intent}`.\n{message}\n\
          <{page}?answer=approve|Approve> · <{page}?answer=reject|Reject> · <{page}|Open the request>",
-        title = approval.title,
-        agent = approval.agent_name,
-        intent = approval.intent,
-        message = approval.message,
+        title = escape_mrkdwn(&approval.title),
+        agent = escape_mrkdwn(&approval.agent_name),
+        intent = escape_mrkdwn(&approval.intent),
+        message = escape_mrkdwn(&approval.message),
         page = links.page,
     );
     json!({ "text": text, "approval_id": approval.id })
 }
 
-fn client() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        // Another part of the process may have installed a provider already; either is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::builder()
-            .timeout(SEND_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default()
-    })
+/// Agent-supplied text is data in a chat message, never markup: Slack's mrkdwn forms links and
+/// mentions (`<https://…|Approve>`, `<!channel>`, `<@U…>`) only from `<…>`, and its documented
+/// escaping is `&`, `<` and `>` as entities, so a title can no longer put a link or a mention
+/// beside the real Approve and Reject links.
+pub(crate) fn escape_mrkdwn(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod chat_text_tests {
+    use super::escape_mrkdwn;
+
+    #[test]
+    fn agent_text_cannot_form_links_or_mentions_in_chat() {
+        let escaped =
+            escape_mrkdwn("<https://evil.example/phish|Approve> *urgent* <!channel> <@U123> & co");
+        assert!(
+            !escaped.contains('<') && !escaped.contains('>'),
+            "{escaped}"
+        );
+        assert_eq!(
+            escaped,
+            "&lt;https://evil.example/phish|Approve&gt; *urgent* &lt;!channel&gt; &lt;@U123&gt; \
+             &amp; co"
+        );
+    }
 }
 
 /// Posts `body`; a webhook is signed per Standard Webhooks with the route's secret. The HTTP
-/// status, or why nothing was answered.
+/// status, or why nothing was answered. The destination is checked again here, not only when
+/// the route was defined: its name may resolve elsewhere now.
 async fn send(
+    outbound: &Outbound,
     route: &ApprovalRoute,
     secret: Option<&str>,
     approval_id: &str,
@@ -322,8 +371,12 @@ async fn send(
         .destination
         .as_deref()
         .ok_or("the route has no destination")?;
-    let mut request = client()
-        .post(destination)
+    let url = reqwest::Url::parse(destination)
+        .map_err(|_| "the route's destination is not a URL".to_owned())?;
+    outbound.check(&url).await?;
+    let mut request = outbound
+        .client()?
+        .post(url)
         .header("content-type", "application/json")
         .body(body.to_owned());
     if route.integration == Integration::Webhook {
@@ -342,7 +395,9 @@ async fn send(
     }
     match request.send().await {
         Ok(response) => Ok(response.status().as_u16()),
-        Err(error) if error.is_timeout() => Err("no answer within 10 s".to_owned()),
+        Err(error) if error.is_timeout() => {
+            Err(format!("no answer within {} s", SEND_TIMEOUT.as_secs()))
+        }
         Err(error) if error.is_connect() => Err("could not connect to the receiver".to_owned()),
         Err(_) => Err("the request could not be sent".to_owned()),
     }

@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod dry_run;
 pub mod mail;
 pub mod names;
+pub mod outbound;
 pub mod policies;
 pub mod policy_diff;
 pub mod sign_in;

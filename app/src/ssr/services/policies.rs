@@ -60,7 +60,7 @@ async fn create_with_source(
     source: &str,
     origin: serde_json::Value,
 ) -> AppResult<PolicyDraft> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     if store::policies::find(&mut *tx, id).await?.is_some() {
         return Err(AppError::invalid(
             "id",
@@ -137,7 +137,7 @@ pub async fn save_draft(
     base_revision: i64,
 ) -> AppResult<PolicyDraft> {
     check_source_size(source)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let current = existing(&mut tx, id).await?;
     refuse_archived(&current)?;
     let now = now_millis();
@@ -165,7 +165,7 @@ pub async fn publish(
             "Say what changed and why (1 to 2000 characters).",
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = existing(&mut tx, id).await?;
     refuse_archived(&row)?;
     if row.draft_revision != base_revision {
@@ -223,7 +223,7 @@ pub async fn publish(
 }
 
 pub async fn archive(db: &Db, actor: &str, id: &str) -> AppResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = existing(&mut tx, id).await?;
     refuse_archived(&row)?;
     let now = now_millis();

@@ -34,7 +34,9 @@ pub async fn sign_in(
 
     let row = store::users::find_by_email(&state.db.pool, &email).await?;
     let stored_hash = row.as_ref().map(|row| row.password_hash.clone());
+    let hashing = state.password_hashes.enter().await?;
     let password_matches = password::verify(stored_hash, candidate).await;
+    drop(hashing);
     let user = row
         .filter(|row| password_matches && row.is_active())
         .and_then(|row| row.current_user().map(|user| (row, user)));
@@ -51,4 +53,11 @@ pub async fn sign_in(
             Err(AppError::invalid("password", WRONG_CREDENTIALS))
         }
     }
+}
+
+/// Deletes failures older than the lock-out window: they no longer count, and emails tried
+/// once (a guessing run through made-up addresses) would otherwise stay forever.
+pub async fn prune_failures(state: &AppState) -> AppResult<u64> {
+    let before = now_millis() - state.settings.lockout_window_millis;
+    Ok(store::login_failures::delete_before(&state.db.pool, before).await?)
 }

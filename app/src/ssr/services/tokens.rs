@@ -56,7 +56,7 @@ pub async fn create(
     let id = new_id();
     let now = now_millis();
     let expires_at = expires_in_days.map(|days| now + days * 86_400_000);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     store::tokens::insert(
         &mut *tx,
         NewToken {
@@ -107,7 +107,7 @@ pub async fn list(db: &Db, owner: &CurrentUser) -> AppResult<Vec<TokenSummary>> 
 
 pub async fn revoke(db: &Db, owner: &CurrentUser, token_id: &str) -> AppResult<()> {
     let now = now_millis();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     if !store::tokens::revoke(&mut *tx, &owner.id.0, token_id, now).await? {
         return Err(AppError::not_found("No such active token."));
     }

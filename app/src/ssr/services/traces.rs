@@ -10,10 +10,10 @@ use verdict_policy::Policy;
 use crate::{
     error::{AppError, AppResult},
     model::{
-        ApprovalStatus, AutomationMode, DecisionStatus, EventKind, ReplayDifference, ReplayReport,
-        ReplayedEvaluation, TraceApproval, TraceApprovalRecord, TraceCursor, TraceDetail,
-        TraceEvaluation, TraceEvent, TraceExportLine, TraceFilter, TracePage, TraceQuery,
-        TraceSummary,
+        ApprovalStatus, AutomationMode, DecisionStatus, EventKind, EventWindow, ReplayDifference,
+        ReplayReport, ReplayedEvaluation, TraceApproval, TraceApprovalRecord, TraceCursor,
+        TraceDetail, TraceEvaluation, TraceEvent, TraceExportLine, TraceFilter, TracePage,
+        TraceQuery, TraceSummary,
     },
     ssr::{
         db::Db,
@@ -232,10 +232,21 @@ async fn existing(db: &Db, decision_id: &str) -> AppResult<ListedDecision> {
         .ok_or_else(|| AppError::not_found("No such decision."))
 }
 
-/// A decision with every event, evaluation and approval request.
-pub async fn detail(db: &Db, decision_id: &str) -> AppResult<TraceDetail> {
+/// A decision with one screen of its events, every evaluation and every approval request.
+/// Screens keep a large decision's pages and answers small: a decision may hold up to
+/// `decisions::limits::MAX_EVENTS` events and 4 MiB of payload.
+pub async fn detail(db: &Db, decision_id: &str, window: EventWindow) -> AppResult<TraceDetail> {
     let row = existing(db, decision_id).await?;
-    let events = store::decisions::events(&db.pool, decision_id).await?;
+    let total = store::traces::event_count(&db.pool, decision_id).await?;
+    let after = match window {
+        EventWindow::After(after) => after.max(0),
+        EventWindow::Latest => (total - EventWindow::SCREEN).max(0),
+    };
+    let events =
+        store::decisions::events_after(&db.pool, decision_id, after, EventWindow::SCREEN).await?;
+    let evaluations =
+        store::decisions::events_of_kind(&db.pool, decision_id, EventKind::PolicyEval.as_str())
+            .await?;
     let mut conn = db.pool.acquire().await?;
     let approvals = store::traces::approvals_of(&mut conn, &[decision_id]).await?;
     let latest = approvals.last().map(|approval| {
@@ -244,12 +255,18 @@ pub async fn detail(db: &Db, decision_id: &str) -> AppResult<TraceDetail> {
             approval.resolved_by.clone(),
         )
     });
+    let next_after = events
+        .last()
+        .map(|event| event.sequence)
+        .filter(|last| *last < total);
     Ok(TraceDetail {
         decision: summary(&row, latest.as_ref()),
         actor: row.actor.clone(),
-        evaluations: events.iter().filter_map(recorded_evaluation).collect(),
+        evaluations: evaluations.iter().filter_map(recorded_evaluation).collect(),
         events: events.iter().map(trace_event).collect(),
         approvals: approvals.into_iter().map(approval_record).collect(),
+        events_total: total,
+        next_after,
     })
 }
 

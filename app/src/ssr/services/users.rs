@@ -28,7 +28,7 @@ pub struct NewPerson {
 /// Adds a person; `actor` names who did it in the audit log.
 pub async fn create(db: &Db, actor: &str, person: NewPerson) -> AppResult<UserSummary> {
     let password_hash = password::hash(&person.password).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = insert_person(&mut tx, &person, &password_hash).await?;
     store::audit::record(
         &mut *tx,
@@ -58,7 +58,7 @@ pub async fn create_first_admin(
         ));
     }
     let password_hash = password::hash(&person.password).await?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     if store::users::count(&mut *tx).await? > 0 {
         return Err(AppError::not_found("Setup is complete: sign in instead."));
     }
@@ -130,7 +130,7 @@ pub async fn change_role(
     user_id: &str,
     role: Role,
 ) -> AppResult<UserSummary> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let before = existing(&mut tx, user_id).await?;
     if before.role == Role::Admin.as_str() && role != Role::Admin {
         refuse_losing_last_admin(&mut tx).await?;
@@ -161,10 +161,12 @@ pub async fn reset_password(
     new_password: &Password,
 ) -> AppResult<()> {
     let password_hash = password::hash(new_password).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     existing(&mut tx, user_id).await?;
     let now = now_millis();
     store::users::set_password(&mut *tx, user_id, &password_hash, now).await?;
+    // A reset answers a lost or leaked password: tokens made with the old one end too.
+    let tokens_revoked = store::tokens::revoke_all_of_user(&mut *tx, user_id, now).await?;
     store::audit::record(
         &mut *tx,
         AuditEntry {
@@ -172,7 +174,7 @@ pub async fn reset_password(
             action: "user.reset_password",
             target: user_id,
             before: None,
-            after: None,
+            after: Some(json!({"tokens_revoked": tokens_revoked})),
         },
         now,
     )
@@ -191,7 +193,7 @@ pub async fn reactivate(db: &Db, actor: &str, user_id: &str) -> AppResult<UserSu
 }
 
 async fn set_active(db: &Db, actor: &str, user_id: &str, active: bool) -> AppResult<UserSummary> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let before = existing(&mut tx, user_id).await?;
     if !active && before.role == Role::Admin.as_str() && before.is_active() {
         refuse_losing_last_admin(&mut tx).await?;
@@ -199,6 +201,13 @@ async fn set_active(db: &Db, actor: &str, user_id: &str, active: bool) -> AppRes
     let status = if active { ACTIVE } else { DEACTIVATED };
     let now = now_millis();
     store::users::set_status(&mut *tx, user_id, status, now).await?;
+    // Tokens end with the deactivation for good: reactivating a person must not bring back
+    // credentials they may have left behind; they make new ones.
+    let tokens_revoked = if active {
+        0
+    } else {
+        store::tokens::revoke_all_of_user(&mut *tx, user_id, now).await?
+    };
     store::audit::record(
         &mut *tx,
         AuditEntry {
@@ -210,7 +219,7 @@ async fn set_active(db: &Db, actor: &str, user_id: &str, active: bool) -> AppRes
             },
             target: user_id,
             before: Some(json!({"status": before.status})),
-            after: Some(json!({"status": status})),
+            after: Some(json!({"status": status, "tokens_revoked": tokens_revoked})),
         },
         now,
     )
@@ -235,7 +244,7 @@ pub async fn set_team(
             "team may be at most 100 characters, without control characters.",
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let before = existing(&mut tx, user_id).await?;
     let now = now_millis();
     store::users::set_team(&mut *tx, user_id, team, now).await?;

@@ -27,6 +27,10 @@ pub struct DecisionRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub closed_at: Option<i64>,
+    /// The bytes of every event payload recorded so far (bounded by `decisions::limits`).
+    pub payload_bytes: i64,
+    /// A digest of the latest evaluation's inputs; an approval covers exactly those.
+    pub latest_inputs_hash: Option<String>,
 }
 
 impl DecisionRow {
@@ -80,14 +84,14 @@ pub struct EvaluationRow {
 
 const DECISION_COLUMNS: &str = "id, agent_id, intent, automation_mode, actor, status, \
     latest_outcome, latest_route, approval_granted, policies_used, last_sequence, last_hash, \
-    created_at, updated_at, closed_at";
+    created_at, updated_at, closed_at, payload_bytes, latest_inputs_hash";
 
 /// Inserts new decisions, many rows per statement.
 pub fn insert_many<'q>(script: &mut Script<'q>, rows: &[&'q DecisionRow]) {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {}",
-            script.rows(chunk.len(), 15)
+            script.rows(chunk.len(), 17)
         );
         let (_, mut statement) = script.statement(&sql);
         for row in chunk {
@@ -106,7 +110,9 @@ pub fn insert_many<'q>(script: &mut Script<'q>, rows: &[&'q DecisionRow]) {
                 .bind(&row.last_hash)
                 .bind(row.created_at)
                 .bind(row.updated_at)
-                .bind(row.closed_at);
+                .bind(row.closed_at)
+                .bind(row.payload_bytes)
+                .bind(&row.latest_inputs_hash);
         }
     }
 }
@@ -125,16 +131,17 @@ pub fn advance_many<'q>(script: &mut Script<'q>, moves: &[HeadMove<'q>]) -> Vec<
         // A named VALUES list joined by UPDATE … FROM reads the same on SQLite and PostgreSQL.
         let sql = format!(
             "WITH moved (id, expected_sequence, status, latest_outcome, latest_route, \
-             approval_granted, policies_used, last_sequence, last_hash, updated_at, closed_at) \
-             AS (VALUES {}) \
+             approval_granted, policies_used, last_sequence, last_hash, updated_at, closed_at, \
+             payload_bytes, latest_inputs_hash) AS (VALUES {}) \
              UPDATE decisions SET status = moved.status, latest_outcome = moved.latest_outcome, \
              latest_route = moved.latest_route, approval_granted = moved.approval_granted, \
              policies_used = moved.policies_used, last_sequence = moved.last_sequence, \
              last_hash = moved.last_hash, updated_at = moved.updated_at, \
-             closed_at = moved.closed_at FROM moved \
+             closed_at = moved.closed_at, payload_bytes = moved.payload_bytes, \
+             latest_inputs_hash = moved.latest_inputs_hash FROM moved \
              WHERE decisions.id = moved.id \
              AND decisions.last_sequence = moved.expected_sequence",
-            script.rows(chunk.len(), 11)
+            script.rows(chunk.len(), 13)
         );
         let (id, mut statement) = script.statement(&sql);
         for head in chunk {
@@ -150,7 +157,9 @@ pub fn advance_many<'q>(script: &mut Script<'q>, moves: &[HeadMove<'q>]) -> Vec<
                 .bind(row.last_sequence)
                 .bind(&row.last_hash)
                 .bind(row.updated_at)
-                .bind(row.closed_at);
+                .bind(row.closed_at)
+                .bind(row.payload_bytes)
+                .bind(&row.latest_inputs_hash);
         }
         statements.push(id);
     }
@@ -240,6 +249,41 @@ pub async fn events<'e>(
          FROM decision_events WHERE decision_id = $1 ORDER BY sequence",
     )
     .bind(decision_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Up to `limit` events after `after`, in chain order.
+pub async fn events_after<'e>(
+    db: impl Executor<'e, Database = Any>,
+    decision_id: &str,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as(
+        "SELECT decision_id, sequence, id, kind, at, actor, payload_json, prev_hash, hash \
+         FROM decision_events WHERE decision_id = $1 AND sequence > $2 \
+         ORDER BY sequence LIMIT $3",
+    )
+    .bind(decision_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// A decision's events of one kind, in chain order.
+pub async fn events_of_kind<'e>(
+    db: impl Executor<'e, Database = Any>,
+    decision_id: &str,
+    kind: &str,
+) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as(
+        "SELECT decision_id, sequence, id, kind, at, actor, payload_json, prev_hash, hash \
+         FROM decision_events WHERE decision_id = $1 AND kind = $2 ORDER BY sequence",
+    )
+    .bind(decision_id)
+    .bind(kind)
     .fetch_all(db)
     .await
 }

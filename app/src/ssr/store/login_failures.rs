@@ -37,3 +37,15 @@ pub async fn clear<'e>(db: impl Executor<'e, Database = Any>, email: &Email) -> 
         .await
         .map(|_| ())
 }
+
+/// Deletes every failure older than `before`; how many were deleted.
+pub async fn delete_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
+        .bind(before)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected())
+}

@@ -120,3 +120,20 @@ pub async fn revoke<'e>(
     .await
     .map(|done| done.rows_affected() == 1)
 }
+
+/// Revokes every live token of `user_id`; returns how many.
+pub async fn revoke_all_of_user<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE personal_access_tokens SET revoked_at = $1 \
+         WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected())
+}

@@ -398,6 +398,15 @@ pub async fn find<'e>(
     .await
 }
 
+/// How many events a decision holds: its chain head's sequence number (0 when it is absent).
+pub async fn event_count<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> sqlx::Result<i64> {
+    let count: Option<(i64,)> = sqlx::query_as("SELECT last_sequence FROM decisions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(count.map_or(0, |(count,)| count))
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct ApprovalRecordRow {
     pub id: String,

@@ -41,7 +41,15 @@ impl TestApp {
         Self::with_settings(Settings::default()).await
     }
 
-    pub async fn with_settings(settings: Settings) -> Self {
+    /// `settings`, with deliveries allowed to reach 127.0.0.1, where tests run their receivers
+    /// (a server refuses internal destinations unless told otherwise).
+    pub async fn with_settings(mut settings: Settings) -> Self {
+        settings.outbound_allow_hosts.push("127.0.0.1".to_owned());
+        Self::with_exact_settings(settings).await
+    }
+
+    /// `settings` as given: no internal destination is allowed unless they say so.
+    pub async fn with_exact_settings(settings: Settings) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = match std::env::var("TEST_DATABASE_URL") {
             Ok(server) if !server.is_empty() => fresh_postgres_database(&server).await,

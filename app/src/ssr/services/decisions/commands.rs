@@ -22,7 +22,8 @@ use crate::{
 
 use super::{
     batch::{Batch, Resolution},
-    chain::{link, Head, GENESIS},
+    chain::{canonical_json, link, Head, GENESIS},
+    limits,
     rules::{check, Standing, Step},
     views::DecisionView,
 };
@@ -212,6 +213,7 @@ pub async fn apply(
                 Step::AddNote
             };
             check(step, &standing(&decision))?;
+            limits::check_room(&decision, 1, canonical_json(payload).len())?;
             let mut change = Change::new(decision, now);
             change.append(*kind, scope.actor(), payload.clone());
             let applied = change.write(batch);
@@ -230,6 +232,11 @@ pub async fn apply(
         } => {
             let decision = owned_decision(conn, batch, decision_id, scope).await?;
             check(Step::Evaluate, &standing(&decision))?;
+            let bytes = evaluations
+                .iter()
+                .map(|evaluation| canonical_json(&evaluation.inputs).len())
+                .sum();
+            limits::check_room(&decision, evaluations.len() + 1, bytes)?;
             Ok(evaluate(batch, scope, decision, evaluations, now))
         }
         Command::RequestApproval {
@@ -239,6 +246,7 @@ pub async fn apply(
         } => {
             let decision = owned_decision(conn, batch, decision_id, scope).await?;
             check(Step::RequestApproval, &standing(&decision))?;
+            limits::check_room(&decision, 1, request.title.len() + request.message.len())?;
             request_approval(conn, batch, scope, decision, request, now).await
         }
         Command::Close {
@@ -315,6 +323,8 @@ async fn open(
         created_at: now,
         updated_at: now,
         closed_at: None,
+        payload_bytes: 0,
+        latest_inputs_hash: None,
     };
     let mut change = Change::new(decision, now);
     change.append(
@@ -363,10 +373,15 @@ fn evaluate(
             }
         }
     }
+    let inputs_hash = inputs_digest(evaluations);
+    // An approval covers the inputs it was asked on: evaluating others takes it back.
+    let voids_approval = decision.approval_granted != 0
+        && decision.latest_inputs_hash.as_deref() != Some(inputs_hash.as_str());
     let mut change = Change::new(decision, now);
     change.decision.latest_outcome = Some(combined.as_str().to_owned());
     change.decision.latest_route = route;
     change.decision.policies_used = Value::Array(used).to_string();
+    change.decision.latest_inputs_hash = Some(inputs_hash);
     for evaluation in evaluations {
         change.append(
             EventKind::PolicyEval,
@@ -381,6 +396,21 @@ fn evaluate(
                 "decided_by": evaluation.decided_by,
                 "matched_rules": evaluation.matched_rules,
                 "approval_route": evaluation.approval_route,
+            }),
+        );
+    }
+    if voids_approval {
+        change.decision.approval_granted = 0;
+        if change.decision.status() == DecisionStatus::Approved {
+            change.set_status(DecisionStatus::Open);
+        }
+        change.append(
+            EventKind::ApprovalVoided,
+            scope.actor(),
+            json!({
+                "reason": "the inputs were evaluated again and differ from those the approval \
+                           was granted on; a new approval is needed",
+                "outcome": combined,
             }),
         );
     }
@@ -413,10 +443,7 @@ async fn request_approval(
     request: &NewApprovalRequest,
     now: i64,
 ) -> Result<Applied, Refusal> {
-    let route_name = request
-        .approval_route
-        .clone()
-        .or_else(|| decision.latest_route.clone());
+    let route_name = route_of_request(&decision, request.approval_route.as_deref())?;
     // A route named but not defined still reaches the inbox, with the defaults.
     let route = match &route_name {
         Some(name) => approval_routes::latest(&mut *conn, name).await?,
@@ -469,6 +496,46 @@ async fn request_approval(
     batch.request_approval(approval.clone());
     applied.approval = Some(approval);
     Ok(applied)
+}
+
+/// Where an approval request goes. When the latest evaluation requires an exception, the policy
+/// that required it decides (the route it named, or the default route when it named none): an
+/// agent naming another route would choose its own approvers. Only a request the policies did
+/// not ask for (an allowed action in `propose` or `approve` mode) may name a route.
+fn route_of_request(
+    decision: &DecisionRow,
+    asked: Option<&str>,
+) -> Result<Option<String>, Refusal> {
+    let evaluated = decision.latest_route.as_deref();
+    let policy_decides = standing(decision).latest_outcome == Some(Outcome::RequiresException);
+    match asked {
+        Some(asked) if policy_decides && Some(asked) != evaluated => Err(AppError::invalid(
+            "approval_route",
+            match evaluated {
+                Some(route) => format!(
+                    "The policy that requires this exception sends it to route {route}; \
+                         leave approval_route out or name that route."
+                ),
+                None => "The policy that requires this exception names no route, so the \
+                             default route applies; leave approval_route out."
+                    .to_owned(),
+            },
+        )
+        .into()),
+        Some(asked) => Ok(Some(asked.to_owned())),
+        None => Ok(evaluated.map(str::to_owned)),
+    }
+}
+
+/// A digest of what an evaluation was asked on: each policy's inputs, in order.
+fn inputs_digest(evaluations: &[RecordedEvaluation]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for evaluation in evaluations {
+        hasher.update(canonical_json(&evaluation.inputs).as_bytes());
+        hasher.update([0u8]);
+    }
+    hex::encode(hasher.finalize())
 }
 
 async fn close(
@@ -811,6 +878,10 @@ impl Change {
             hash: &self.decision.last_hash,
         };
         let event = link(&self.decision.id, head, kind, self.now, actor, &payload);
+        self.decision.payload_bytes = self
+            .decision
+            .payload_bytes
+            .saturating_add(event.payload_json.len() as i64);
         self.decision.last_sequence = event.sequence;
         self.decision.last_hash = event.hash.clone();
         self.events.push(event);

@@ -10,7 +10,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use crate::{
     error::{AppError, AppResult},
     model::DecisionStatus,
-    ssr::db::{Backend, Db},
+    ssr::{
+        db::{Backend, Db},
+        db_faults,
+    },
 };
 
 use super::{
@@ -99,6 +102,13 @@ async fn write_loop(
         let commands: Vec<&Command> = jobs.iter().map(|job| &job.command).collect();
         let results = match writer.apply_in_one_transaction(&commands).await {
             Ok(results) => results,
+            // The database is busy, gone or full: applying each command alone would only wait
+            // out the same fault once per command. Nothing was committed; every caller hears
+            // 503 now and may send its request again.
+            Err(FlushError::Database(error)) if db_faults::classify(&error).is_some() => {
+                let refusal = AppError::from(error);
+                jobs.iter().map(|_| Err(refusal.clone())).collect()
+            }
             Err(error) => {
                 tracing::warn!(%error, commands = jobs.len(), "group commit failed; retrying each command alone");
                 let mut results = Vec::with_capacity(jobs.len());
@@ -177,10 +187,9 @@ impl Writer {
             Err(FlushError::Conflict) => Err(AppError::conflict(
                 "The decision changed while this request was applied; retry it.",
             )),
-            Err(FlushError::Database(error)) => {
-                tracing::error!(%error, "decision command failed");
-                Err(AppError::Internal)
-            }
+            // A passing fault is 503 (logged as a warning where it is converted); anything else
+            // is a defect, logged as an error.
+            Err(FlushError::Database(error)) => Err(AppError::from(error)),
         }
     }
 }

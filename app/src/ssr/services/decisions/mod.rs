@@ -5,6 +5,7 @@ mod batch;
 pub mod chain;
 pub mod commands;
 pub mod journal;
+mod limits;
 pub mod policy_cache;
 pub mod requests;
 pub mod rules;

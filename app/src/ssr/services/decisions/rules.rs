@@ -1,7 +1,8 @@
 //! The decision state machine, exactly:
 //! `open → needs_approval → approved | rejected`; `open | approved → committed`;
-//! `open | needs_approval | approved | rejected → aborted`. Everything else is refused with 409
-//! naming the current state.
+//! `open | needs_approval | approved | rejected → aborted`; and `approved → open` when an
+//! evaluation of other inputs voids the approval (it covered only the inputs it was asked on).
+//! Everything else is refused with 409 naming the current state.
 
 use verdict_policy::Outcome;
 
