@@ -30,7 +30,10 @@ failures=()
 
 cleanup() {
   [ -n "$driver_pid" ] && kill "$driver_pid" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null || true
+  if [ -n "$server_pid" ]; then
+    kill -9 "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
   if [ -n "$pg_cluster" ]; then
     pg_dropcluster --stop "$pg_version" "$pg_cluster" >/dev/null 2>&1 || true
   fi
@@ -108,8 +111,8 @@ expect_probe() {
     fail "$name: answered $status, expected $expected: $(head -c 300 "$run_dir/probe-$name.body")"
   elif [ "$status" = 503 ]; then
     [ "$retry" = - ] && fail "$name: 503 without Retry-After"
-    python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["error"]' \
-      "$run_dir/probe-$name.body" 2>/dev/null || fail "$name: 503 without a JSON error body"
+    python3 -c 'import json,sys; body = json.load(open(sys.argv[1])); assert body.get("error") or body.get("status")' \
+      "$run_dir/probe-$name.body" 2>/dev/null || fail "$name: 503 without a JSON body saying why"
   fi
   echo "  $name: $status (Retry-After: $retry) $(head -c 160 "$run_dir/probe-$name.body")"
 }

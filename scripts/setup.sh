@@ -21,6 +21,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; 
 fi
 
 if [ "${1:-}" = "--tests" ]; then
+  # Integration tests need a process each: tests in one process share Leptos' reactive runtime,
+  # and a page rendered while another test's runtime shuts down can wait forever (seen: the
+  # hydration test stalled beside the policies tests under plain `cargo test`).
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    step "installing cargo-nextest (about 5 minutes)"
+    cargo install cargo-nextest --locked
+  fi
   if [ ! -x /usr/bin/chromium ]; then
     step "installing Chromium from apt"
     apt-get update -qq

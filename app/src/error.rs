@@ -163,6 +163,14 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        if crate::ssr::db_faults::is_unique_violation(&error) {
+            // A race the service did not name (see `db_faults::TakenOnConflict`): the other
+            // change won, nothing of this one was written.
+            tracing::warn!(%error, "unique violation; answered 409");
+            return Self::conflict(
+                "Someone else made the same change at the same moment; reload and try again.",
+            );
+        }
         match crate::ssr::db_faults::classify(&error) {
             Some(fault) => {
                 tracing::warn!(%error, cause = fault.cause(), "database unavailable; answered 503");

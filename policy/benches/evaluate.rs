@@ -159,6 +159,22 @@ fn inputs() -> Value {
     })
 }
 
+/// A rule close to the per-rule cost limit, and inputs at its bounds that make it run every
+/// step: 70 × 70 comparisons, none matching.
+fn worst_admitted() -> (Policy, Value) {
+    let source = "policy: worst\ninputs:\n  l: { type: list, max_items: 70, max_length: 8 }\n\
+                  rules:\n  - name: pairs\n    when: \"l.all(x, !l.exists(y, x == y + 1000))\"\n    \
+                  outcome: deny\n";
+    let policy = Policy::parse(source).unwrap_or_else(|d| panic!("{d:#?}"));
+    let inputs = json!({ "l": (0..70).collect::<Vec<i64>>() });
+    let evaluation = policy.evaluate(&inputs);
+    assert_eq!(
+        (evaluation.outcome, evaluation.error),
+        (Outcome::Deny, None)
+    );
+    (policy, inputs)
+}
+
 struct Peer {
     engine: regorus::Engine,
     input: regorus::Value,
@@ -230,6 +246,10 @@ fn main() {
     criterion.bench_function("regorus_20_rules", |b| {
         b.iter(|| black_box(peer.evaluate()))
     });
+    let (worst, worst_inputs) = worst_admitted();
+    criterion.bench_function("worst_admitted_rule_at_its_bounds", |b| {
+        b.iter(|| worst.evaluate(black_box(&worst_inputs)))
+    });
     criterion.final_summary();
 
     // `cargo test --benches` runs this without `--bench`: criterion then only
@@ -252,4 +272,17 @@ fn main() {
         "| ratio regorus / verdict-policy | {:.2}x |",
         peer_ns / ours_ns
     );
+    let worst_ns = median_ns(|| {
+        black_box(worst.evaluate(black_box(&worst_inputs)));
+    });
+    let cost = worst.rules()[0].worst_case_cost();
+    println!();
+    println!("| worst admitted rule at its bounds | value |");
+    println!("| --- | ---: |");
+    println!(
+        "| estimated cost (units; limit {}) | {cost} |",
+        verdict_policy::MAX_RULE_COST
+    );
+    println!("| median time | {:.3} ms |", worst_ns / 1e6);
+    println!("| ns per estimated unit | {:.1} |", worst_ns / cost as f64);
 }

@@ -31,6 +31,9 @@ pub const STEP_BUDGET: u64 = MAX_POLICY_COST;
 const STEP: &str = "@verdict_step";
 
 thread_local! {
+    /// The budget each evaluation starts with: [`STEP_BUDGET`], lowered by
+    /// unit tests that exhaust it on purpose.
+    static LIMIT: Cell<u64> = const { Cell::new(STEP_BUDGET) };
     static LEFT: Cell<u64> = const { Cell::new(STEP_BUDGET) };
     static SPENT: Cell<bool> = const { Cell::new(false) };
 }
@@ -52,7 +55,7 @@ fn step<'b, 'v>(_: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError
         SPENT.with(|spent| spent.set(true));
         return Err(ExecutionError::function_error(
             "evaluation budget",
-            format!("the evaluation budget of {STEP_BUDGET} steps is exhausted"),
+            format!("the evaluation budget of {} steps is exhausted", limit()),
         ));
     }
     LEFT.with(|cell| cell.set(left - 1));
@@ -61,8 +64,13 @@ fn step<'b, 'v>(_: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError
 
 /// Starts a fresh budget for one evaluation on this thread.
 pub(crate) fn start() {
-    LEFT.with(|left| left.set(STEP_BUDGET));
+    LEFT.with(|left| left.set(limit()));
     SPENT.with(|spent| spent.set(false));
+}
+
+/// The steps each evaluation on this thread may take.
+pub(crate) fn limit() -> u64 {
+    LIMIT.with(Cell::get)
 }
 
 /// Whether the budget ran out since [`start`].
@@ -200,4 +208,64 @@ fn guarded(e: &mut IdedExpr, item: bool) {
             node(Ast::Literal(never)),
         ],
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::{ErrorKind, Outcome, Policy};
+
+    /// An admitted policy whose input bound is then raised behind the
+    /// estimate's back: the run-time budget is all that is left.
+    fn runaway(when: &str) -> Policy {
+        let source = format!(
+            "policy: runaway\ninputs:\n  l: {{ type: list, max_items: 3, max_length: 8 }}\n\
+             default: allow\nrules:\n  - {{ name: loops, when: {}, outcome: allow }}\n",
+            serde_json::json!(when)
+        );
+        let mut policy = Policy::parse(&source).unwrap_or_else(|d| panic!("{d:#?}"));
+        policy.inputs[0].max_items = Some(1_000_000);
+        // A smaller budget runs out sooner, which keeps the test quick.
+        super::LIMIT.with(|limit| limit.set(20_000));
+        policy
+    }
+
+    #[test]
+    fn an_exhausted_budget_fails_closed_naming_the_budget() {
+        let policy = runaway("l.all(x, l.all(y, l.all(z, x + y + z > -1)))");
+        let inputs = json!({ "l": (0..200).collect::<Vec<i64>>() });
+        let evaluation = policy.evaluate(&inputs);
+        assert_eq!(evaluation.outcome, Outcome::Deny);
+        let error = evaluation.error.unwrap_or_else(|| panic!("no error"));
+        assert_eq!(error.kind, ErrorKind::BudgetExhausted);
+        assert_eq!(error.subject, "loops");
+        assert!(evaluation
+            .rationale
+            .contains("evaluation budget of 20000 steps"));
+        // The next evaluation starts with a fresh budget.
+        let small = policy.evaluate(&json!({ "l": [1, 2] }));
+        assert_eq!((small.outcome, small.error), (Outcome::Allow, None));
+    }
+
+    #[test]
+    fn no_operator_absorbs_an_exhausted_budget() {
+        for when in [
+            "l.all(x, l.all(y, l.all(z, x + y + z > -1))) || true",
+            "true || l.map(x, l.map(y, l.map(z, x + y + z))).size() > 0",
+            "l.exists(x, l.exists(y, l.exists(z, x + y + z < -1))) || l.size() > 0",
+            "l.filter(x, l.filter(y, l.filter(z, z > x + y).size() > 0).size() > 0).size() >= 0",
+        ] {
+            let policy = runaway(when);
+            let evaluation = policy.evaluate(&json!({ "l": (0..200).collect::<Vec<i64>>() }));
+            let kind = evaluation.error.as_ref().map(|e| e.kind);
+            // `true || …` never runs the loops, and must still allow.
+            if when.starts_with("true ||") {
+                assert_eq!(evaluation.outcome, Outcome::Allow, "{when}");
+                continue;
+            }
+            assert_eq!(evaluation.outcome, Outcome::Deny, "{when}");
+            assert_eq!(kind, Some(ErrorKind::BudgetExhausted), "{when}");
+        }
+    }
 }

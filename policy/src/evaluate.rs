@@ -142,7 +142,7 @@ impl Policy {
                     kind: ErrorKind::BudgetExhausted,
                     message: format!(
                         "the evaluation budget of {} steps ran out",
-                        crate::budget::STEP_BUDGET
+                        crate::budget::limit()
                     ),
                 }),
                 Ok(matched) => Ok(matched),

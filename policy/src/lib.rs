@@ -29,6 +29,16 @@
 //!   JSON directly (about 2 µs for 20 rules); everything else runs on the
 //!   `cel` interpreter, which the fast path is differentially tested against.
 //!
+//! Bounding cost (see the language doc, "Bounds and cost"):
+//! - every input has `max_items` / `max_length` bounds ([`InputSpec::max_items`],
+//!   [`InputSpec::max_length`]; [`DEFAULT_MAX_ITEMS`], [`DEFAULT_MAX_LENGTH`] when undeclared),
+//!   and every rule a worst-case cost at them ([`Rule::worst_case_cost`]); parsing refuses a
+//!   rule over [`MAX_RULE_COST`] or a policy over [`MAX_POLICY_COST`].
+//! - [`Policy::oversized_input`]`(&Map) -> Option<EvaluationError>`: the first input beyond
+//!   its bounds, for servers to refuse before evaluating (evaluating fails closed on it too).
+//! - Evaluation also stops after [`STEP_BUDGET`] comprehension steps, failing closed with
+//!   [`ErrorKind::BudgetExhausted`]; an admitted policy within its bounds never reaches it.
+//!
 //! Checking:
 //! - [`Policy::lint`]`() -> Vec<Diagnostic>`: warnings only.
 //! - [`Policy::run_tests`]`() -> Vec<TestResult>`: the policy's `tests:`.

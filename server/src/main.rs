@@ -28,7 +28,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the web UI and the API (the default).
-    Serve(ServeArgs),
+    // Boxed: its many settings would make every other command as large.
+    Serve(Box<ServeArgs>),
     /// Create a person; the password is read from standard input.
     CreateUser(create_user::CreateUserArgs),
     /// Print a new personal access token for a person.
@@ -69,7 +70,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         None => serve::run(cli.serve).await,
-        Some(Command::Serve(args)) => serve::run(args).await,
+        Some(Command::Serve(args)) => serve::run(*args).await,
         Some(Command::CreateUser(args)) => create_user::run(args).await,
         Some(Command::CreateToken(args)) => create_token::run(args).await,
         Some(Command::Policy(PolicyCommand::Check(args))) => policy_check::run(args),

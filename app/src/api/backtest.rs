@@ -29,7 +29,8 @@ pub async fn start_backtest(
             .parse()
             .map_err(|_| AppError::invalid("days", "Give the window as a whole number of days."))?,
     };
-    backtest::start(&app_state()?.db, &id, &source, days).await
+    let state = app_state()?;
+    backtest::start(&state.db, &state.evaluation_pool, &id, &source, days).await
 }
 
 #[server(endpoint = "poll_backtest")]

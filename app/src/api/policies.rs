@@ -13,8 +13,8 @@ use crate::{
 use crate::{
     model::Permission,
     ssr::{
-        auth::{require, require_signed_in, session::app_state},
-        services::{policies, policy_diff::diff_lines},
+        auth::{require, session::app_state},
+        services::{approval_routes, policies, policy_diff::diff_lines},
     },
 };
 
@@ -24,6 +24,8 @@ pub struct PublishPreview {
     pub against_version: Option<i64>,
     pub diff: Vec<DiffLine>,
     pub check: CheckReport,
+    /// E.g. that an approval route the draft names is not defined.
+    pub warnings: Vec<String>,
 }
 
 #[server(endpoint = "list_policies")]
@@ -73,10 +75,20 @@ pub async fn prepare_publish(id: String) -> Result<PublishPreview, AppError> {
     let previous = latest
         .as_ref()
         .map_or("", |version| version.source.as_str());
+    let warnings = match verdict_policy::Policy::parse(&draft.source) {
+        Ok(policy) => {
+            approval_routes::undefined_warning(&approval_routes::undefined_in(&db, &policy).await?)
+                .into_iter()
+                .collect()
+        }
+        // An invalid draft's errors are shown by the check already.
+        Err(_) => Vec::new(),
+    };
     Ok(PublishPreview {
         against_version: draft.latest_version,
         diff: diff_lines(previous, &draft.source),
         check: verdict_policy::check(&draft.source),
+        warnings,
     })
 }
 
@@ -87,8 +99,10 @@ pub async fn publish_policy(
     change_note: String,
 ) -> Result<PolicyVersionSummary, AppError> {
     let author = require(Permission::AuthorPolicies).await?;
+    let state = app_state()?;
     policies::publish(
-        &app_state()?.db,
+        &state.db,
+        &state.evaluation_pool,
         &author.email,
         &id,
         base_revision,
@@ -104,11 +118,13 @@ pub async fn archive_policy(id: String) -> Result<(), AppError> {
 }
 
 /// The editor's live preview: validates, lints, tests and evaluates a draft against a context,
-/// persisting nothing.
+/// persisting nothing. Authors and admins only, like `POST /api/v1/policies/dry-run`.
 #[server(endpoint = "dry_run", input = server_fn::codec::Json)]
 pub async fn dry_run(source: String, context: String) -> Result<DryRunReport, AppError> {
-    require_signed_in().await?;
-    crate::ssr::services::dry_run::run(&source, &context)
+    let person = require(Permission::AuthorPolicies).await?;
+    let state = app_state()?;
+    crate::ssr::services::dry_run::admit(&state, &person)?;
+    crate::ssr::services::dry_run::run(&state, source, &context).await
 }
 
 #[server(endpoint = "policy_versions")]

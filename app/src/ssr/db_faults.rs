@@ -61,6 +61,29 @@ impl From<DbFault> for AppError {
     }
 }
 
+/// Two people creating the same thing at the same moment: on PostgreSQL both pass the
+/// "is it taken?" read and the second insert hits the unique index. The loser gets the answer
+/// the read would have given it (422 naming the field), not a 500.
+pub trait TakenOnConflict<T> {
+    fn taken(self, field: &str, message: &str) -> Result<T, AppError>;
+}
+
+impl<T> TakenOnConflict<T> for Result<T, sqlx::Error> {
+    fn taken(self, field: &str, message: &str) -> Result<T, AppError> {
+        self.map_err(|error| {
+            if is_unique_violation(&error) {
+                AppError::invalid(field, message)
+            } else {
+                AppError::from(error)
+            }
+        })
+    }
+}
+
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database) if database.is_unique_violation())
+}
+
 /// The passing fault behind `error`, if it is one.
 pub fn classify(error: &sqlx::Error) -> Option<DbFault> {
     match error {

@@ -5,6 +5,7 @@ pub mod api_document;
 pub mod auth;
 pub mod db;
 pub mod db_faults;
+pub mod evaluation_pool;
 pub mod gates;
 pub mod ids;
 pub mod security_policy;

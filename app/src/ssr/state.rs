@@ -5,6 +5,7 @@ use leptos::config::LeptosOptions;
 
 use super::{
     db::Db,
+    evaluation_pool::EvaluationPool,
     gates::{HashGate, WaitSlots},
     services::{
         decisions::{journal::Journal, policy_cache::PolicyCache},
@@ -41,6 +42,12 @@ pub struct Settings {
     /// Password hashes (sign-ins) running at once, and sign-ins waiting for one to finish.
     pub password_hashes: usize,
     pub password_hash_queue: usize,
+    /// Policy evaluations (dry runs, agents' evaluations, publish-time tests, backtests) running
+    /// at once, each on its own blocking thread; 0: one per core.
+    pub evaluation_slots: usize,
+    /// Dry runs allowed per second per person (bursts of twice that); 0: no limit. The editor's
+    /// preview sends one per pause in typing, a few per second at most.
+    pub dry_run_rate_limit: u32,
 }
 
 /// How Verdict sends email.
@@ -80,6 +87,8 @@ impl Default for Settings {
             outbound_allow_hosts: Vec::new(),
             password_hashes: std::thread::available_parallelism().map_or(2, usize::from),
             password_hash_queue: 32,
+            evaluation_slots: 0,
+            dry_run_rate_limit: 10,
         }
     }
 }
@@ -128,6 +137,10 @@ pub struct AppState {
     pub password_hashes: Arc<HashGate>,
     /// The client route deliveries are sent with, and where it may connect.
     pub outbound: Outbound,
+    /// Where policy work runs, off the request workers.
+    pub evaluation_pool: EvaluationPool,
+    /// Dry runs per second per person.
+    pub dry_run_limiter: Arc<AgentRateLimiter>,
 }
 
 impl AppState {
@@ -142,6 +155,8 @@ impl AppState {
                 settings.password_hash_queue,
             )),
             outbound: Outbound::new(&settings.outbound_allow_hosts),
+            evaluation_pool: EvaluationPool::new(settings.evaluation_slots),
+            dry_run_limiter: Arc::new(AgentRateLimiter::new(settings.dry_run_rate_limit)),
             db,
             leptos_options,
             settings: Arc::new(settings),

@@ -18,13 +18,25 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(5
 const RESTART_AFTER_FRAMES: i64 = 32768;
 
 /// Checkpoints on every tick until the server stops; a failed checkpoint is retried next time.
+/// On a full disk every checkpoint fails until space returns (the log keeps every commit
+/// meanwhile): that is said once when it starts and once when it ends, not twice a second.
 pub async fn run(pool: AnyPool) {
     let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
     loop {
         ticks.tick().await;
-        if let Err(error) = checkpoint_once(&pool, RESTART_AFTER_FRAMES).await {
-            tracing::warn!(%error, "WAL checkpoint failed; the next one will retry");
+        match checkpoint_once(&pool, RESTART_AFTER_FRAMES).await {
+            Ok(()) if failing => {
+                failing = false;
+                tracing::info!("WAL checkpoints succeed again");
+            }
+            Ok(()) => {}
+            Err(error) if !failing => {
+                failing = true;
+                tracing::warn!(%error, "WAL checkpoint failed; retrying every half second");
+            }
+            Err(error) => tracing::debug!(%error, "WAL checkpoint failed again"),
         }
     }
 }

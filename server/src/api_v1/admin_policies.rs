@@ -57,6 +57,7 @@ pub async fn publish(
     let author = person.require(Permission::AuthorPolicies)?;
     let outcome = policies::publish_source(
         &state.db,
+        &state.evaluation_pool,
         &author.email,
         &body.source_yaml,
         &body.change_note,

@@ -29,28 +29,33 @@ pub struct DryRunBody {
     responses(
         (status = 200, description = "Diagnostics, the evaluation with its per-rule explanation, and the policy's own tests: what the editor's preview shows.", body = Object),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Over the person's rate of dry runs; `Retry-After` says when to try again.", body = ErrorBody),
+        (status = 503, description = "Every policy evaluation slot is busy; `Retry-After` says when to try again.", body = ErrorBody),
     ),
     security(("personal_token" = []))
 )]
-/// The editor's preview for scripts: admins' and authors' tokens, or any signed-in session.
+/// The editor's preview for scripts: admins and authors, by token or session. Each person has a
+/// rate of dry runs, and they run on the evaluation pool, off the request workers.
 pub async fn dry_run(
     State(state): State<AppState>,
     person: Result<ApiPerson, ApiError>,
     session: Session,
     JsonBody(body): JsonBody<DryRunBody>,
 ) -> Result<Json<DryRunReport>, ApiError> {
-    match person {
-        Ok(person) => {
-            person.require(Permission::AuthorPolicies)?;
-        }
+    let person = match person {
+        Ok(person) => person.require(Permission::AuthorPolicies)?,
         Err(_) => {
-            user_of_session(&state.db, &session)
+            let user = user_of_session(&state.db, &session)
                 .await?
                 .ok_or(ApiError(AppError::Unauthenticated))?;
+            ApiPerson(user).require(Permission::AuthorPolicies)?
         }
-    }
+    };
+    dry_run::admit(&state, &person)?;
     let context = body
         .context
         .unwrap_or_else(|| Value::Object(Default::default()));
-    Ok(Json(dry_run::run_value(&body.source_yaml, &context)?))
+    Ok(Json(
+        dry_run::run_value(&state, body.source_yaml, context).await?,
+    ))
 }

@@ -42,7 +42,9 @@ pub async fn run(args: PolicyBacktestArgs) -> Result<(), CommandError> {
         })?;
     let db = open_db(&args.database.database_url).await?;
     let clock = Instant::now();
-    let started = backtest::start(&db, &policy_id, &source, args.days).await?;
+    // The command is the only work in its process: one slot per core.
+    let pool = app::ssr::evaluation_pool::EvaluationPool::new(0);
+    let started = backtest::start(&db, &pool, &policy_id, &source, args.days).await?;
     let progress = loop {
         let progress = backtest::progress(&db, &started.run_id).await?;
         if progress.state != BacktestState::Running {

@@ -37,6 +37,8 @@ pub async fn run(args: PolicyPublishArgs) -> Result<(), CommandError> {
         }
         None => "command line".to_owned(),
     };
+    // The command is the only work in its process: one evaluation slot per core.
+    let pool = app::ssr::evaluation_pool::EvaluationPool::new(0);
     for file in &args.files {
         let source = std::fs::read_to_string(file)
             .map_err(|error| CommandError::Usage(format!("{}: {error}", file.display())))?;
@@ -45,7 +47,7 @@ pub async fn run(args: PolicyPublishArgs) -> Result<(), CommandError> {
         } else {
             args.note.clone()
         };
-        let outcome = policies::publish_source(&db, &actor, &source, &note)
+        let outcome = policies::publish_source(&db, &pool, &actor, &source, &note)
             .await
             .map_err(|error| CommandError::Usage(format!("{}: {error}", file.display())))?;
         let short_hash: String = outcome.hash.chars().take(12).collect();
@@ -59,6 +61,9 @@ pub async fn run(args: PolicyPublishArgs) -> Result<(), CommandError> {
                 "unchanged {} v{} ({short_hash})",
                 outcome.policy_id, outcome.version
             );
+        }
+        for warning in &outcome.warnings {
+            eprintln!("warning: {}: {warning}", file.display());
         }
     }
     Ok(())

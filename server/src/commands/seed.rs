@@ -289,9 +289,11 @@ pub async fn seed(
 
 async fn publish_policies(db: &Db) -> Result<Vec<SeedPolicy>, CommandError> {
     let mut published = Vec::new();
+    let pool = app::ssr::evaluation_pool::EvaluationPool::new(0);
     for source in POLICIES {
         let outcome =
-            policies::publish_source(db, ACTOR, source, "Published by verdict seed.").await?;
+            policies::publish_source(db, &pool, ACTOR, source, "Published by verdict seed.")
+                .await?;
         let row = store::policies::version(&db.pool, &outcome.policy_id, outcome.version)
             .await
             .map_err(AppError::from)?

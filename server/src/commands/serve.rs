@@ -1,8 +1,10 @@
 use std::time::Duration;
 
-use tower_sessions::ExpiredDeletion;
-
-use app::ssr::store;
+use app::ssr::{
+    db::DbError,
+    db_faults::{self, DbFault},
+    store,
+};
 
 use super::{open_state, CommandError};
 use crate::{config::ServeArgs, router, transport, worker};
@@ -16,7 +18,8 @@ pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
         args.settings(),
         &args.site_root,
     )
-    .await?;
+    .await
+    .map_err(|error| start_up_failure(&args.database.database_url, error))?;
     tracing::info!(backend = ?state.db.backend, "database ready");
 
     if store::users::count(&state.db.pool)
@@ -32,11 +35,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
         );
     }
 
-    tokio::spawn(
-        sessions
-            .clone()
-            .continuously_delete_expired(EXPIRED_SESSION_SWEEP),
-    );
+    tokio::spawn(worker::delete_expired_sessions(
+        sessions.clone(),
+        EXPIRED_SESSION_SWEEP,
+    ));
 
     tokio::spawn(worker::sweep_expired_approvals(state.clone()));
     tokio::spawn(worker::deliver_approval_requests(state.clone()));
@@ -54,6 +56,29 @@ pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
     .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A database that is full, read-only or out of reach at start-up is reported as such, in one
+/// line that names it, instead of as a bare driver error. A PostgreSQL URL is not repeated: it
+/// may hold a password.
+fn start_up_failure(url: &str, error: DbError) -> CommandError {
+    let fault = match &error {
+        DbError::Sqlx(sqlx) => db_faults::classify(sqlx),
+        _ => None,
+    };
+    let database = match url.strip_prefix("sqlite:") {
+        Some(path) => format!("the SQLite database {path}"),
+        None => "the PostgreSQL database".to_owned(),
+    };
+    let why = match fault {
+        Some(DbFault::NoSpace) => {
+            "cannot be written: its disk is full or read-only, or the file cannot be created there"
+        }
+        Some(DbFault::Unreachable) => "cannot be reached",
+        Some(DbFault::Busy) => "is locked by another program",
+        None => return error.into(),
+    };
+    CommandError::Usage(format!("cannot start: {database} {why} ({error})"))
 }
 
 /// Deletes sign-in failures past their window now and then; every server does it, and a

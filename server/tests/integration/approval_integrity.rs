@@ -372,3 +372,25 @@ async fn tokens_end_with_a_deactivation_or_a_password_reset_for_good() {
         assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{}", me.text);
     }
 }
+
+#[tokio::test]
+async fn publishing_a_policy_that_names_an_undefined_route_warns_the_author() {
+    let s = setup().await;
+    let source = REFUND_POLICY.replace("Refunds above 200", "Refunds over 200");
+
+    let warned = s.app.publish(&s.admin, &source).await;
+    s.define_route(json!({"name": "support-managers", "integration": "inbox"}))
+        .await;
+    let quiet = s
+        .app
+        .publish(&s.admin, &source.replace("over 200", "beyond 200"))
+        .await;
+
+    let warnings = warned["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warned}");
+    assert!(
+        warnings[0].as_str().unwrap().contains("support-managers"),
+        "{warned}"
+    );
+    assert_eq!(quiet["warnings"], json!([]), "{quiet}");
+}

@@ -80,11 +80,46 @@ async fn every_hostile_request_is_a_clear_4xx_and_the_server_stays_up() {
     let others = app
         .open_decision(&other, "billing.refund.create", "autonomous")
         .await;
+    // A decision whose policy requires an exception: the agent may not pick its approvers.
+    let excepted = app
+        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .await;
+    app.step(
+        &agent,
+        &excepted,
+        "evaluate",
+        json!({"inputs": {"amount": 950.0, "currency": "USD"}}),
+    )
+    .await;
     app.create_user("ops@example.com", Role::Admin).await;
     let cookie = app.sign_in("ops@example.com", common::PASSWORD).await;
     let key = agent.key.as_str();
     let mut cases: Vec<Case> = Vec::new();
     let mut add = |what: String, request: Request<Body>| cases.push(Case { what, request });
+
+    for route in ["no-such-route", "anyone", ""] {
+        add(
+            format!("an exception request naming its own route {route:?}"),
+            json_body(
+                "POST",
+                &format!("/api/v1/decisions/{excepted}/approvals"),
+                Some(key),
+                &json!({"title": "Refund", "message": "m", "approval_route": route}).to_string(),
+            ),
+        );
+    }
+    for after in ["-1", "soon", "1e9999"] {
+        add(
+            format!("a decision's events after {after:?}"),
+            raw(
+                "GET",
+                &format!("/api/v1/admin/decisions/{decision}?after={after}"),
+                Some(&admin),
+                None,
+                Vec::new(),
+            ),
+        );
+    }
 
     // Malformed bodies on every agent endpoint that takes one.
     let endpoints = [

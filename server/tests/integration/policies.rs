@@ -88,11 +88,12 @@ async fn dry_run_refuses_bad_context_bad_json_strangers_and_viewers() {
     let app = TestApp::new().await;
     let viewer = app.signed_in(Role::Viewer).await;
     let viewer_token = token(&app, &viewer).await;
+    let author = app.signed_in(Role::Author).await;
 
     let not_object = app
         .send(dry_run_request(
             None,
-            Some(&viewer),
+            Some(&author),
             json!({"source_yaml": GOOD, "context": [1]}).to_string(),
         ))
         .await;
@@ -117,12 +118,20 @@ async fn dry_run_refuses_bad_context_bad_json_strangers_and_viewers() {
             json!({"source_yaml": GOOD}).to_string(),
         ))
         .await;
+    let viewer_by_session = app
+        .send(dry_run_request(
+            None,
+            Some(&viewer),
+            json!({"source_yaml": GOOD}).to_string(),
+        ))
+        .await;
 
     assert_eq!(not_object.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(not_object.body["error"]["field"], "context");
     assert_eq!(broken_json.status, StatusCode::BAD_REQUEST);
     assert_eq!(stranger.status, StatusCode::UNAUTHORIZED);
     assert_eq!(viewer_by_token.status, StatusCode::FORBIDDEN);
+    assert_eq!(viewer_by_session.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

@@ -238,6 +238,13 @@ async fn long_polls_beyond_the_agents_cap_are_answered_429_and_end_with_the_call
     assert_eq!(refused.body["error"]["code"], json!("rate_limited"));
     assert!(refused.retry_after.is_some(), "429 says when to retry");
 
+    let through_mcp = mcp_wait(&app, &agent.key, &decision).await;
+    assert_eq!(through_mcp["isError"], json!(true), "{through_mcp}");
+    assert_eq!(
+        through_mcp["structuredContent"]["error"]["code"],
+        json!("rate_limited")
+    );
+
     let own_cap = wait(&app, &other.key, &others).await;
     assert_eq!(own_cap.status, StatusCode::OK, "{}", own_cap.text);
 
@@ -261,4 +268,73 @@ async fn wait(app: &TestApp, key: &str, decision: &str) -> common::Reply {
         None,
     )
     .await
+}
+
+#[tokio::test]
+async fn shutting_down_lets_the_request_in_flight_finish_then_stops() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    app.publish(&admin, REFUND_POLICY).await;
+    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let decision = app
+        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(transport::serve(
+        listener,
+        app.router.clone(),
+        Limits {
+            header_read_timeout: LONG,
+            idle_timeout: LONG,
+            max_connections: 64,
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    let mut waiting = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET /api/v1/decisions/{decision}/wait?timeout=1 HTTP/1.1\r\nHost: verdict.test\r\n\
+         Authorization: Bearer {}\r\n\r\n",
+        agent.key
+    );
+    waiting.write_all(request.as_bytes()).await.unwrap();
+    while app.state.wait_slots.open(&agent.id) < 1 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.send(()).unwrap();
+
+    let answered = one_response(&mut waiting).await;
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert!(answered.contains(r#""changed":false"#), "{answered}");
+    tokio::time::timeout(GUARD, server)
+        .await
+        .expect("the server stops once nothing is in flight")
+        .unwrap();
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
+}
+
+/// MCP's `decision_wait` tool, answering at once unless refused; the tool call's result.
+async fn mcp_wait(app: &TestApp, key: &str, decision: &str) -> serde_json::Value {
+    let message = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "decision_wait", "arguments": {"decision_id": decision, "timeout": 0}}});
+    let request = axum::http::Request::post("/mcp")
+        .header(axum::http::header::HOST, common::HOST)
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .header(
+            axum::http::header::ACCEPT,
+            "application/json, text/event-stream",
+        )
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {key}"))
+        .body(axum::body::Body::from(message.to_string()))
+        .unwrap();
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply.body["result"].clone()
 }

@@ -278,6 +278,9 @@ fn PublishSection(id: String, revision: ReadSignal<i64>, actions: DraftActions) 
                         let against = preview.against_version.map_or_else(|| "nothing published yet".to_owned(), |version| format!("changes against v{version}"));
                         let failing = preview.check.tests.iter().filter(|test| !test.passed).count();
                         view! {
+                            {preview.warnings.into_iter().map(|warning| view! {
+                                <p class="notice" role="status" data-testid="publish-warning">{warning}</p>
+                            }).collect_view()}
                             <details>
                                 <summary>{format!("Review: {against}; {} of {} tests pass", preview.check.tests.len() - failing, preview.check.tests.len())}</summary>
                                 <DiffView lines=preview.diff changes_only=true />

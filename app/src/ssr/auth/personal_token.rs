@@ -3,7 +3,7 @@
 use crate::{
     error::{AppError, AppResult},
     model::CurrentUser,
-    ssr::{db::Db, now_millis, store},
+    ssr::{db::Db, db_faults, now_millis, store},
 };
 
 use super::tokens::{digest, PERSONAL_TOKEN_PREFIX};
@@ -22,6 +22,15 @@ pub async fn authenticate(db: &Db, presented: &str) -> AppResult<CurrentUser> {
         .filter(store::users::UserRow::is_active)
         .and_then(|row| row.current_user())
         .ok_or(AppError::Unauthenticated)?;
-    store::tokens::touch(&db.pool, &token.id, now).await?;
+    // When the token was last used is worth recording, not worth refusing a read over: on a
+    // full disk or a busy database the call goes on (and its own writes are refused 503).
+    if let Err(error) = store::tokens::touch(&db.pool, &token.id, now).await {
+        match db_faults::classify(&error) {
+            Some(fault) => {
+                tracing::warn!(%error, cause = fault.cause(), "could not record a token's use");
+            }
+            None => return Err(error.into()),
+        }
+    }
     Ok(user)
 }

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::ssr::db_faults::TakenOnConflict as _;
 use crate::{
     error::{AppError, AppResult},
     model::{AgentDetail, AgentKeySummary, AgentSummary, Binding, Freeze, IssuedAgentKey},
@@ -151,7 +152,8 @@ pub async fn create(db: &Db, actor: &str, input: NewAgentInput<'_>) -> AppResult
             now,
         },
     )
-    .await?;
+    .await
+    .taken("name", "An agent with this name already exists.")?;
     let api_key = insert_key(&mut tx, &id, actor, now).await?;
     audit(
         &mut tx,

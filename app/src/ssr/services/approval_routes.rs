@@ -243,3 +243,38 @@ pub fn route_of(row: RouteRow) -> ApprovalRoute {
         created_at: row.created_at,
     }
 }
+
+/// The routes `policy` names that no admin has defined, in the order the rules name them.
+/// Requests sent to such a route still reach the inbox, under the default route's rules (one
+/// approval, nobody of the agent's owner team); authors are warned so that they define it.
+pub async fn undefined_in(db: &Db, policy: &verdict_policy::Policy) -> AppResult<Vec<String>> {
+    let mut undefined: Vec<String> = Vec::new();
+    for name in policy
+        .rules()
+        .iter()
+        .filter_map(|rule| rule.approval_route())
+    {
+        if undefined.iter().any(|known| known == name) {
+            continue;
+        }
+        if store::approval_routes::latest(&db.pool, name)
+            .await?
+            .is_none()
+        {
+            undefined.push(name.to_owned());
+        }
+    }
+    Ok(undefined)
+}
+
+/// The warning shown for `undefined_in`'s routes, or `None` when every route is defined.
+pub fn undefined_warning(undefined: &[String]) -> Option<String> {
+    (!undefined.is_empty()).then(|| {
+        format!(
+            "No approval route named {} is defined: its requests reach the inbox under the \
+             default rules (one approval, nobody of the agent's owner team). Define it on the \
+             Approval routes page.",
+            undefined.join(", ")
+        )
+    })
+}

@@ -17,6 +17,7 @@ use crate::{
     },
     ssr::{
         db::Db,
+        evaluation_pool::EvaluationPool,
         ids::new_id,
         now_millis,
         services::policies::check_source_size,
@@ -53,6 +54,7 @@ enum RunEnd {
 /// Checks the draft and the window, then starts re-evaluating in the background.
 pub async fn start(
     db: &Db,
+    pool: &EvaluationPool,
     policy_id: &str,
     draft_source: &str,
     window_days: u32,
@@ -77,6 +79,7 @@ pub async fn start(
         since,
         window_days,
         draft: Arc::new(draft),
+        pool: pool.clone(),
     };
     tokio::spawn(job.run_to_end());
     Ok(BacktestProgress {
@@ -200,6 +203,7 @@ struct Job {
     since: i64,
     window_days: u32,
     draft: Arc<Policy>,
+    pool: EvaluationPool,
 }
 
 impl Job {
@@ -268,15 +272,18 @@ impl Job {
             };
             let page_len = rows.len() as i64;
             let draft = self.draft.clone();
-            // Evaluation is CPU work: off the request workers.
-            tally = tokio::task::spawn_blocking(move || {
-                for row in &rows {
-                    tally.add(&draft, row);
-                }
-                tally
-            })
-            .await
-            .map_err(|_| RunError::Crashed)?;
+            // Evaluation is CPU work: on the evaluation pool, waiting its turn there rather than
+            // failing, since no request waits on a backtest.
+            tally = self
+                .pool
+                .run_queued(move || {
+                    for row in &rows {
+                        tally.add(&draft, row);
+                    }
+                    tally
+                })
+                .await
+                .map_err(|_| RunError::Crashed)?;
             *processed += page_len;
         };
         let report = tally.into_report(self.policy_id.clone(), self.window_days);

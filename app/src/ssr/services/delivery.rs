@@ -337,26 +337,6 @@ pub(crate) fn escape_mrkdwn(text: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod chat_text_tests {
-    use super::escape_mrkdwn;
-
-    #[test]
-    fn agent_text_cannot_form_links_or_mentions_in_chat() {
-        let escaped =
-            escape_mrkdwn("<https://evil.example/phish|Approve> *urgent* <!channel> <@U123> & co");
-        assert!(
-            !escaped.contains('<') && !escaped.contains('>'),
-            "{escaped}"
-        );
-        assert_eq!(
-            escaped,
-            "&lt;https://evil.example/phish|Approve&gt; *urgent* &lt;!channel&gt; &lt;@U123&gt; \
-             &amp; co"
-        );
-    }
-}
-
 /// Posts `body`; a webhook is signed per Standard Webhooks with the route's secret. The HTTP
 /// status, or why nothing was answered. The destination is checked again here, not only when
 /// the route was defined: its name may resolve elsewhere now.
@@ -400,5 +380,25 @@ async fn send(
         }
         Err(error) if error.is_connect() => Err("could not connect to the receiver".to_owned()),
         Err(_) => Err("the request could not be sent".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod chat_text_tests {
+    use super::escape_mrkdwn;
+
+    #[test]
+    fn agent_text_cannot_form_links_or_mentions_in_chat() {
+        let escaped =
+            escape_mrkdwn("<https://evil.example/phish|Approve> *urgent* <!channel> <@U123> & co");
+        assert!(
+            !escaped.contains('<') && !escaped.contains('>'),
+            "{escaped}"
+        );
+        assert_eq!(
+            escaped,
+            "&lt;https://evil.example/phish|Approve&gt; *urgent* &lt;!channel&gt; &lt;@U123&gt; \
+             &amp; co"
+        );
     }
 }

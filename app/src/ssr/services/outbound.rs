@@ -108,7 +108,7 @@ impl AllowedHosts {
 
     fn allows(&self, host: &str) -> bool {
         let host = unbracket(host).trim_end_matches('.').to_ascii_lowercase();
-        self.0.iter().any(|allowed| *allowed == host)
+        self.0.contains(&host)
     }
 }
 
@@ -275,6 +275,24 @@ mod tests {
         assert!(!allowed.allows("127.0.0.2"));
         let v6 = AllowedHosts::new(&["::1".to_owned()]);
         assert!(v6.allows("[::1]"));
+    }
+
+    #[tokio::test]
+    async fn the_delivery_resolver_refuses_names_of_internal_addresses() {
+        use reqwest::dns::Resolve as _;
+        // `localhost` resolves to loopback everywhere; the resolver does not special-case it.
+        let strict = PublicOnly(AllowedHosts::default());
+        let refused = strict.resolve("localhost".parse().unwrap()).await;
+        let error = refused.err().expect("refused").to_string();
+        assert!(error.contains("internal address"), "{error}");
+        let allowed = PublicOnly(AllowedHosts::new(&["localhost".to_owned()]));
+        let resolved: Vec<SocketAddr> = allowed
+            .resolve("localhost".parse().unwrap())
+            .await
+            .map_err(|error| error.to_string())
+            .unwrap()
+            .collect();
+        assert!(resolved.iter().all(|address| address.ip().is_loopback()));
     }
 
     #[tokio::test]

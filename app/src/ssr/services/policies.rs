@@ -4,6 +4,7 @@
 use serde_json::json;
 use verdict_policy::{check, content_hash, Policy, PolicyId, Severity};
 
+use crate::ssr::db_faults::TakenOnConflict as _;
 use crate::{
     error::{AppError, AppResult},
     model::{
@@ -13,6 +14,7 @@ use crate::{
     policies::starter_source,
     ssr::{
         db::Db,
+        evaluation_pool::EvaluationPool,
         now_millis,
         store::{
             self,
@@ -68,7 +70,9 @@ async fn create_with_source(
         ));
     }
     let now = now_millis();
-    store::policies::insert(&mut *tx, id, source, actor, now).await?;
+    store::policies::insert(&mut *tx, id, source, actor, now)
+        .await
+        .taken("id", "A policy with this id already exists.")?;
     store::audit::record(
         &mut *tx,
         AuditEntry {
@@ -153,6 +157,7 @@ pub async fn save_draft(
 /// passes its own tests and differs from the latest version.
 pub async fn publish(
     db: &Db,
+    evaluations: &EvaluationPool,
     actor: &str,
     id: &str,
     base_revision: i64,
@@ -165,13 +170,20 @@ pub async fn publish(
             "Say what changed and why (1 to 2000 characters).",
         ));
     }
+    // The draft's checks (parsing, its tests) run on the evaluation pool before the write
+    // transaction, so no write waits on them; the transaction then publishes that revision only.
+    let checked = existing(&mut *db.pool.acquire().await?, id).await?;
+    refuse_archived(&checked)?;
+    if checked.draft_revision != base_revision {
+        return Err(stale_draft(&checked));
+    }
+    let policy = evaluations.run(move || publishable(&checked)).await??;
     let mut tx = db.begin_write().await?;
     let row = existing(&mut tx, id).await?;
     refuse_archived(&row)?;
     if row.draft_revision != base_revision {
         return Err(stale_draft(&row));
     }
-    let policy = publishable(&row)?;
     let hash = content_hash(&row.draft_source);
     if let Some(latest) = store::policies::version(&mut *tx, id, row.latest_version).await? {
         if latest.content_hash == hash {
@@ -396,29 +408,36 @@ pub struct SourcePublished {
     pub version: i64,
     pub hash: String,
     pub published: bool,
+    /// What the author should know, e.g. that a route the policy names is not defined.
+    pub warnings: Vec<String>,
 }
 
 /// Publishes `source` as the next version of the policy it names, creating the policy if it is
 /// new; for scripted provisioning, where the file is the draft.
 pub async fn publish_source(
     db: &Db,
+    evaluations: &EvaluationPool,
     actor: &str,
     source: &str,
     change_note: &str,
 ) -> AppResult<SourcePublished> {
     check_source_size(source)?;
-    let id = Policy::parse(source)
-        .map(|policy| policy.id().as_str().to_owned())
-        .map_err(|diagnostics| {
-            let reasons: Vec<String> = diagnostics
-                .iter()
-                .map(|d| format!("line {}:{}: {}", d.line, d.column, d.message))
-                .collect();
-            AppError::invalid(
-                "source_yaml",
-                format!("Not a valid policy: {}.", reasons.join("; ")),
-            )
-        })?;
+    let parsed = Policy::parse(source).map_err(|diagnostics| {
+        let reasons: Vec<String> = diagnostics
+            .iter()
+            .map(|d| format!("line {}:{}: {}", d.line, d.column, d.message))
+            .collect();
+        AppError::invalid(
+            "source_yaml",
+            format!("Not a valid policy: {}.", reasons.join("; ")),
+        )
+    })?;
+    let id = parsed.id().as_str().to_owned();
+    let warnings: Vec<String> = super::approval_routes::undefined_warning(
+        &super::approval_routes::undefined_in(db, &parsed).await?,
+    )
+    .into_iter()
+    .collect();
     let hash = content_hash(source);
     let existing_row = store::policies::find(&db.pool, &id).await?;
     if let Some(row) = &existing_row {
@@ -429,6 +448,7 @@ pub async fn publish_source(
                     version: latest.version,
                     hash,
                     published: false,
+                    warnings,
                 });
             }
         }
@@ -450,7 +470,7 @@ pub async fn publish_source(
     } else {
         change_note
     };
-    let version = publish(db, actor, &id, revision, note)
+    let version = publish(db, evaluations, actor, &id, revision, note)
         .await
         .map_err(|error| match error {
             AppError::Invalid { message, .. } => AppError::invalid("source_yaml", message),
@@ -461,5 +481,6 @@ pub async fn publish_source(
         version: version.version,
         hash: version.content_hash,
         published: true,
+        warnings,
     })
 }

@@ -1,5 +1,6 @@
 use serde_json::json;
 
+use crate::ssr::db_faults::TakenOnConflict as _;
 use crate::{
     error::{AppError, AppResult},
     model::{DisplayName, Email, Password, Role, UserSummary},
@@ -110,7 +111,8 @@ async fn insert_person(
             now: now_millis(),
         },
     )
-    .await?;
+    .await
+    .taken("email", "Someone with this email already has an account.")?;
     store::users::find_by_id(&mut *tx, &id)
         .await?
         .ok_or(AppError::Internal)

@@ -225,25 +225,58 @@ async fn notify_other_servers(
 }
 
 /// Passes status changes committed by any server on this PostgreSQL to this server's waiters,
-/// so an agent waiting here hears at once of an approval answered on another server. A lost
-/// connection is reopened; waiters also re-read now and then, so nothing waits forever.
+/// so an agent waiting here hears at once of an approval answered on another server.
+///
+/// When PostgreSQL restarts or the connection is cut, the listener is connected again (by sqlx
+/// at once when the socket closed cleanly, here after a second otherwise, for as long as it
+/// takes) and listens again. Announcements made while it was away are lost, as PostgreSQL does
+/// not keep them; every waiter re-reads its decision every `wait_recheck` (2 s by default) as
+/// well, so a change committed meanwhile reaches it within that, never later.
 pub async fn listen_to_other_servers(pool: sqlx::PgPool, journal: Journal) {
+    let mut lost = false;
     loop {
         match sqlx::postgres::PgListener::connect_with(&pool).await {
-            Ok(mut listener) => {
-                if let Err(error) = listener.listen(STATUS_CHANNEL).await {
-                    tracing::warn!(%error, "could not listen for other servers' changes");
-                } else {
-                    while let Ok(notification) = listener.recv().await {
-                        if let Some(change) = parse_change(notification.payload()) {
-                            journal.announce(change);
-                        }
-                    }
+            Ok(mut listener) => match listener.listen(STATUS_CHANNEL).await {
+                Err(error) => {
+                    tracing::warn!(%error, "could not listen for other servers' changes; retrying");
                 }
+                Ok(()) => {
+                    if std::mem::take(&mut lost) {
+                        tracing::info!("listening for other servers' changes again");
+                    }
+                    lost = relay(&mut listener, &journal).await;
+                }
+            },
+            Err(error) => {
+                if !lost {
+                    tracing::warn!(%error, "could not connect to listen for other servers; retrying");
+                }
+                lost = true;
             }
-            Err(error) => tracing::warn!(%error, "could not connect to listen for other servers"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+/// Relays notifications until the listener fails; returns whether it lost its connection.
+async fn relay(listener: &mut sqlx::postgres::PgListener, journal: &Journal) -> bool {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => {
+                if let Some(change) = parse_change(notification.payload()) {
+                    journal.announce(change);
+                }
+            }
+            // The socket closed and sqlx has already connected and listened again.
+            Ok(None) => tracing::warn!(
+                "the connection listening for other servers' changes was lost and reopened; \
+                 waiters re-read their decisions meanwhile"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "lost the connection listening for other servers' changes; reconnecting");
+                return true;
+            }
+        }
     }
 }
 

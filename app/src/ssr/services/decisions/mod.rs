@@ -4,6 +4,7 @@
 mod batch;
 pub mod chain;
 pub mod commands;
+mod evaluation;
 pub mod journal;
 mod limits;
 pub mod policy_cache;
@@ -229,31 +230,20 @@ pub async fn evaluate(
             .ok_or(AppError::Forbidden)?],
         None => bound.to_vec(),
     };
-    let mut evaluations = Vec::new();
-    for version in selected {
-        let policy = state
-            .policy_cache
-            .get(&version.content_hash, &version.source)?;
-        if request.policy_id.is_none() && !policy.applies_to_intent(&decision.intent) {
-            continue;
-        }
-        let evaluation = policy.evaluate(&inputs);
-        evaluations.push(RecordedEvaluation {
-            policy_id: Some(version.policy_id),
-            version: Some(version.version),
-            hash: Some(version.content_hash),
-            inputs: inputs.clone(),
-            outcome: evaluation.outcome,
-            rationale: evaluation.rationale,
-            decided_by: evaluation.decided_by.map(|rule| rule.as_str().to_owned()),
-            matched_rules: evaluation
-                .matched_rules
-                .iter()
-                .map(|rule| rule.as_str().to_owned())
-                .collect(),
-            approval_route: evaluation.approval_route,
-        });
-    }
+    // Evaluation is CPU work, bounded by the policies' cost limits and the inputs' bounds: it
+    // runs on the evaluation pool (503 when every slot is busy), off the request workers.
+    let cache = state.policy_cache.clone();
+    let intent = decision.intent.clone();
+    let explicit = request.policy_id.is_some();
+    let (evaluations, inputs) = state
+        .evaluation_pool
+        .run(move || {
+            let evaluations =
+                evaluation::evaluate_bound(&cache, selected, &inputs, &intent, explicit);
+            (evaluations, inputs)
+        })
+        .await?;
+    let mut evaluations = evaluations?;
     if evaluations.is_empty() {
         evaluations.push(RecordedEvaluation {
             policy_id: None,

@@ -1,0 +1,64 @@
+//! Running an agent's inputs through the policies bound to it: the CPU work of
+//! `POST /decisions/{id}/evaluate`, done on the evaluation pool.
+
+use serde_json::Value;
+
+use crate::{
+    error::{AppError, AppResult},
+    ssr::store,
+};
+
+use super::{commands::RecordedEvaluation, policy_cache::PolicyCache};
+
+/// Evaluates `inputs` against each selected version that applies to `intent` (all of them when
+/// `explicit`), after refusing inputs beyond any of those policies' declared bounds (422 naming
+/// the input): such inputs are never evaluated.
+pub(super) fn evaluate_bound(
+    cache: &PolicyCache,
+    selected: Vec<store::bindings::BoundVersionRow>,
+    inputs: &Value,
+    intent: &str,
+    explicit: bool,
+) -> AppResult<Vec<RecordedEvaluation>> {
+    let mut applying = Vec::new();
+    for version in selected {
+        let policy = cache.get(&version.content_hash, &version.source)?;
+        if explicit || policy.applies_to_intent(intent) {
+            applying.push((version, policy));
+        }
+    }
+    if let Some(map) = inputs.as_object() {
+        for (version, policy) in &applying {
+            if let Some(refusal) = policy.oversized_input(map) {
+                return Err(AppError::invalid(
+                    format!("inputs.{}", refusal.subject),
+                    format!(
+                        "Policy {} refuses these inputs: {}.",
+                        version.policy_id, refusal.message
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(applying
+        .into_iter()
+        .map(|(version, policy)| {
+            let evaluation = policy.evaluate(inputs);
+            RecordedEvaluation {
+                policy_id: Some(version.policy_id),
+                version: Some(version.version),
+                hash: Some(version.content_hash),
+                inputs: inputs.clone(),
+                outcome: evaluation.outcome,
+                rationale: evaluation.rationale,
+                decided_by: evaluation.decided_by.map(|rule| rule.as_str().to_owned()),
+                matched_rules: evaluation
+                    .matched_rules
+                    .iter()
+                    .map(|rule| rule.as_str().to_owned())
+                    .collect(),
+                approval_route: evaluation.approval_route,
+            }
+        })
+        .collect())
+}
