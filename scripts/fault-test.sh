@@ -117,6 +117,24 @@ expect_probe() {
   echo "  $name: $status (Retry-After: $retry) $(head -c 160 "$run_dir/probe-$name.body")"
 }
 
+# A person signed in on the web: their session cookie, for the page probes.
+sign_in() {
+  curl -s -D - -o /dev/null -X POST "$base/api/login" \
+    --data-urlencode "email=faults@example.com" \
+    --data-urlencode "password=throwaway passphrase of a scripted run" |
+    tr -d '\r' | awk 'tolower($1) == "set-cookie:" {split($2, c, ";"); print c[1]; exit}'
+}
+# page_probe NAME PATH [FORM]: a page (GET) or a server function (POST of FORM) with the cookie.
+page_probe() {
+  local name=$1 path=$2 form=${3:-} args status retry
+  args=(-s -o "$run_dir/probe-$name.body" -D "$run_dir/probe-$name.headers" --max-time 60
+    -w '%{http_code}' -H "Cookie: $cookie")
+  [ -n "$form" ] && args+=(-X POST --data "$form")
+  status=$(curl "${args[@]}" "$base$path" || echo 000)
+  retry=$(tr -d '\r' <"$run_dir/probe-$name.headers" 2>/dev/null | awk -F': ' 'tolower($1) == "retry-after" {print $2}')
+  echo "$status ${retry:--}" >"$run_dir/probe-$name.status"
+}
+
 # The people's write used as a probe: creating an agent.
 probe_write() { probe "$1" POST /api/v1/admin/agents "{\"name\":\"probe-$1-$RANDOM\",\"owner_team\":\"faults\"}"; }
 probe_read() { probe "$1" GET "/api/v1/admin/decisions?limit=5"; }
@@ -197,7 +215,9 @@ SQL
 
   start_server
   token=$(admin_token "$verdict" faults@example.com)
-  start_load 50
+  cookie=$(sign_in)
+  [ -n "$cookie" ] || { echo "could not sign in" >&2; exit 1; }
+  start_load 90
 
   # stop_and_start MODE: PostgreSQL goes away for a few seconds while the load runs.
   stop_and_start() {
@@ -208,13 +228,20 @@ SQL
     local write_probe=$!
     probe "readyz-while-stopped-$1" GET /readyz &
     local ready_probe=$!
-    wait "$write_probe" "$ready_probe"
+    page_probe "page-while-stopped-$1" /agents &
+    local page_probe=$!
+    page_probe "page-write-while-stopped-$1" /api/create_agent \
+      "name=page-$1-$RANDOM&description=&owner_team=faults" &
+    local page_write_probe=$!
+    wait "$write_probe" "$ready_probe" "$page_probe" "$page_write_probe"
     sleep 1
     pg_ctl start
     now >>"$run_dir/back.txt"
     echo "PostgreSQL started again"
     expect_probe "write-while-stopped-$1" 503
     expect_probe "readyz-while-stopped-$1" 503
+    expect_probe "page-while-stopped-$1" 503
+    expect_probe "page-write-while-stopped-$1" 503
   }
 
   # kill_connections N: N times, at random moments, a random half of Verdict's connections

@@ -20,7 +20,8 @@ use cel::common::types::CelBool;
 use cel::common::value::CowVal;
 use cel::{Env, ExecutionError, IdedExpr};
 
-use crate::cost::{append_step, MAX_POLICY_COST};
+use crate::cost::MAX_POLICY_COST;
+use crate::shape::append_step;
 
 /// Comprehension iterations one evaluation may run. The estimate charges
 /// at least one unit per iteration and a policy's rules together may cost
@@ -76,42 +77,6 @@ pub(crate) fn limit() -> u64 {
 /// Whether the budget ran out since [`start`].
 pub(crate) fn exhausted() -> bool {
     SPENT.with(Cell::get)
-}
-
-/// How deeply `expr` nests: the interpreter recurses once per level, with
-/// large frames, so deep expressions must be refused before they run. A
-/// comprehension counts four levels: running one takes several frames,
-/// each larger than an operator's.
-pub(crate) fn depth(expr: &IdedExpr) -> usize {
-    let deepest = |parts: &mut dyn Iterator<Item = &IdedExpr>| parts.map(depth).max().unwrap_or(0);
-    1 + match &expr.expr {
-        Ast::Call(call) => deepest(&mut call.target.as_deref().into_iter().chain(&call.args)),
-        Ast::Select(select) => depth(&select.operand),
-        Ast::List(list) => deepest(&mut list.elements.iter()),
-        Ast::Map(map) => deepest(&mut map.entries.iter().flat_map(|entry| match &entry.expr {
-            cel::common::ast::EntryExpr::MapEntry(e) => vec![&e.key, &e.value],
-            cel::common::ast::EntryExpr::StructField(f) => vec![&f.value],
-        })),
-        Ast::Struct(st) => deepest(
-            &mut st.entries.iter().filter_map(|entry| match &entry.expr {
-                cel::common::ast::EntryExpr::StructField(f) => Some(&f.value),
-                cel::common::ast::EntryExpr::MapEntry(_) => None,
-            }),
-        ),
-        Ast::Comprehension(c) => {
-            3 + deepest(
-                &mut [
-                    &c.iter_range,
-                    &c.accu_init,
-                    &c.loop_cond,
-                    &c.loop_step,
-                    &c.result,
-                ]
-                .into_iter(),
-            )
-        }
-        Ast::Ident(_) | Ast::Literal(_) | Ast::Unspecified => 0,
-    }
 }
 
 /// A copy of `expr` whose every comprehension iteration takes a step.

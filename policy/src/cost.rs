@@ -17,6 +17,7 @@ use cel::common::ast::{ComprehensionExpr, EntryExpr, Expr as Ast, LiteralValue};
 use cel::IdedExpr;
 
 use crate::model::{InputSpec, InputType};
+use crate::shape::append_step;
 
 /// The most a rule's condition may cost at its inputs' bounds.
 pub const MAX_RULE_COST: u64 = 100_000;
@@ -428,54 +429,5 @@ fn literal_shape(literal: &LiteralValue) -> Shape {
         LiteralValue::String(s) => Shape::string(s.inner().chars().count() as u64),
         LiteralValue::Bytes(b) => Shape::string(b.inner().len() as u64),
         _ => Shape::scalar(),
-    }
-}
-
-/// The guard and appended item of a `map` / `filter` step, `@result +
-/// [item]` or `guard ? @result + [item] : @result`: the shape the `cel`
-/// interpreter runs in place rather than copying the list every step.
-pub(crate) fn append_step(c: &ComprehensionExpr) -> Option<(Option<&IdedExpr>, &IdedExpr)> {
-    let is_accu = |e: &IdedExpr| matches!(&e.expr, Ast::Ident(name) if *name == c.accu_var);
-    let starts_empty = matches!(&c.accu_init.expr, Ast::List(l) if l.elements.is_empty());
-    if !is_accu(&c.result) || !matches!(c.loop_cond.expr, Ast::Literal(_)) || !starts_empty {
-        return None;
-    }
-    let item_of = |e: &'_ IdedExpr| -> Option<()> {
-        match &e.expr {
-            Ast::Call(call) if call.func_name == "_+_" && call.target.is_none() => {
-                match call.args.as_slice() {
-                    [lhs, rhs] if is_accu(lhs) => match &rhs.expr {
-                        Ast::List(list) if list.elements.len() == 1 => Some(()),
-                        _ => None,
-                    },
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    };
-    fn single(e: &IdedExpr) -> Option<&IdedExpr> {
-        let Ast::Call(call) = &e.expr else {
-            return None;
-        };
-        match &call.args.get(1)?.expr {
-            Ast::List(list) => list.elements.first(),
-            _ => None,
-        }
-    }
-    match &c.loop_step.expr {
-        Ast::Call(call) if call.func_name == "_?_:_" && call.target.is_none() => {
-            match call.args.as_slice() {
-                [guard, step, otherwise] if is_accu(otherwise) => {
-                    item_of(step)?;
-                    Some((Some(guard), single(step)?))
-                }
-                _ => None,
-            }
-        }
-        _ => {
-            item_of(&c.loop_step)?;
-            Some((None, single(&c.loop_step)?))
-        }
     }
 }

@@ -11,20 +11,11 @@ use crate::bind::Scope;
 use crate::cost::{self, Estimate};
 use crate::fast::Fast;
 use crate::model::InputSpec;
+use crate::shape::{MAX_DEPTH, MAX_NESTING};
 
 /// Longer expressions are rejected: nothing legitimate needs more, and it
 /// bounds the parser's work on hostile input.
 const MAX_LEN: usize = 4096;
-
-/// Deeper expressions are rejected: the interpreter recurses once per level
-/// (with frames of kilobytes), and a stack overflow would abort the whole
-/// server. Chains such as `a && b && c` count one level per operator.
-const MAX_DEPTH: usize = 32;
-
-/// More deeply nested brackets are rejected before parsing: the `cel`
-/// parser recurses per bracket with large frames and no limit of its own
-/// on this path, so a few dozen `(` would overflow the stack.
-const MAX_NESTING: usize = 8;
 
 /// Names an expression may use without declaring them as inputs: CEL's type
 /// denotations (`type(x) == int`) and the `optional` function namespace.
@@ -140,7 +131,7 @@ impl Expr {
                 message: "expression is empty".to_string(),
             }]);
         }
-        if let Some((line, column)) = too_nested(text) {
+        if let Some((line, column)) = crate::shape::too_nested(text) {
             return Err(vec![ExprError {
                 line,
                 column,
@@ -171,7 +162,7 @@ impl Expr {
                 .collect::<Vec<_>>()
         })?;
         let counted = crate::budget::instrument(program.expression());
-        if crate::budget::depth(&counted) > MAX_DEPTH {
+        if crate::shape::depth(&counted) > MAX_DEPTH {
             return Err(vec![ExprError {
                 line: 1,
                 column: 1,
@@ -256,49 +247,6 @@ impl Expr {
             )),
         }
     }
-}
-
-/// Where brackets (outside string literals) first nest deeper than
-/// [`MAX_NESTING`], if they do. Unclosed quotes count as strings to the end:
-/// the parser refuses those anyway.
-fn too_nested(text: &str) -> Option<(u32, u32)> {
-    let mut depth = 0usize;
-    let mut quote: Option<(char, bool)> = None;
-    let mut escaped = false;
-    let mut previous = ' ';
-    let (mut line, mut column) = (1u32, 0u32);
-    for c in text.chars() {
-        if c == '\n' {
-            line = line.saturating_add(1);
-            column = 0;
-        } else {
-            column = column.saturating_add(1);
-        }
-        match quote {
-            Some((q, raw)) => {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' && !raw {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
-                }
-            }
-            None => match c {
-                '\'' | '"' => quote = Some((c, matches!(previous, 'r' | 'R'))),
-                '(' | '[' | '{' => {
-                    depth += 1;
-                    if depth > MAX_NESTING {
-                        return Some((line, column));
-                    }
-                }
-                ')' | ']' | '}' => depth = depth.saturating_sub(1),
-                _ => {}
-            },
-        }
-        previous = c;
-    }
-    None
 }
 
 fn clamp_position(n: isize) -> u32 {

@@ -89,6 +89,7 @@ mod model;
 mod outcome;
 mod parse;
 mod report;
+mod shape;
 mod template;
 mod tests_runner;
 mod yaml;

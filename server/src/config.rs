@@ -49,6 +49,16 @@ pub struct ServeArgs {
     #[arg(long, env = "VERDICT_AGENT_RATE_LIMIT", default_value_t = 100)]
     pub agent_rate_limit: u32,
 
+    /// Policy dry runs allowed per second per person (bursts of twice that); 0 turns the limit
+    /// off (e.g. for `dry_run_bench`). Over it, callers are answered 429 with Retry-After.
+    #[arg(long, env = "VERDICT_DRY_RUN_RATE_LIMIT", default_value_t = 10)]
+    pub dry_run_rate_limit: u32,
+
+    /// Policy evaluations running at once, each on its own thread; 0: one per core. When all
+    /// are busy, callers are answered 503 with Retry-After.
+    #[arg(long, env = "VERDICT_EVALUATION_SLOTS", default_value_t = 0)]
+    pub evaluation_slots: usize,
+
     /// The mail server email routes send through; without it, email deliveries fail (and are
     /// retried, the requests waiting in the inbox).
     #[arg(long, env = "VERDICT_SMTP_HOST")]
@@ -145,6 +155,8 @@ impl ServeArgs {
                 .map(|url| url.trim_end_matches('/').to_owned()),
             max_body_bytes: self.max_body_bytes,
             agent_rate_limit: self.agent_rate_limit,
+            dry_run_rate_limit: self.dry_run_rate_limit,
+            evaluation_slots: self.evaluation_slots,
             link_origin: self.public_url(),
             wait_recheck: std::time::Duration::from_secs(self.wait_recheck_seconds),
             smtp: self.smtp_host.as_ref().map(|host| SmtpSettings {

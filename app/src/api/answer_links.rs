@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{error::AppError, model::DecisionStatus};
+use crate::{
+    error::AppError,
+    model::{Answer, DecisionStatus},
+};
 
 #[cfg(feature = "ssr")]
 use crate::{
@@ -24,7 +27,7 @@ pub struct AnswerLinkView {
     pub message: String,
     pub agent_name: String,
     pub intent: String,
-    pub approve: bool,
+    pub answer: Answer,
     pub recipient: String,
     pub require_rationale: bool,
     pub expires_at: i64,
@@ -44,7 +47,7 @@ pub async fn inspect_answer_link(token: String) -> Result<AnswerLinkView, AppErr
         message: item.message,
         agent_name: item.agent_name,
         intent: item.intent,
-        approve: claim.approve,
+        answer: claim.answer,
         recipient: claim.recipient,
         require_rationale: item.require_rationale,
         expires_at: claim.expires_at,
@@ -79,7 +82,7 @@ pub async fn answer_by_link(
         &approver,
         approvals::ApproverAnswer {
             approval_id: &claim.approval_id,
-            approve: claim.approve,
+            answer: claim.answer,
             rationale: Some(&rationale),
             evidence_hash: Some(&evidence_hash),
         },
@@ -87,11 +90,7 @@ pub async fn answer_by_link(
     .await?;
     answer_links::consume(&state.db, &claim).await?;
     if let Some(smtp) = &state.settings.smtp {
-        let answer = if claim.approve {
-            "approved"
-        } else {
-            "rejected"
-        };
+        let answer = claim.answer.outcome();
         let item = approvals::find(&state.db, &claim.approval_id).await?;
         let text = format!(
             "You {answer} \"{}\" ({} asked for {}).\nRationale: {rationale}\n",

@@ -10,7 +10,7 @@ use crate::{
 
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{EventWindow, InboxFilter, Permission},
+    model::{Answer, EventWindow, InboxFilter, Permission},
     ssr::{
         auth::{require, session::app_state},
         now_millis,
@@ -79,17 +79,13 @@ pub async fn resolve_approval(
     evidence_hash: String,
 ) -> Result<DecisionStatus, AppError> {
     let me = require(Permission::Approve).await?;
-    let approve = match outcome.as_str() {
-        "approved" => true,
-        "rejected" => false,
-        _ => return Err(AppError::invalid("outcome", "Choose approve or reject.")),
-    };
+    let answer = answer_of(&outcome)?;
     let decision = approvals::resolve(
         &app_state()?,
         &me,
         approvals::ApproverAnswer {
             approval_id: &id,
-            approve,
+            answer,
             rationale: Some(&rationale),
             evidence_hash: Some(&evidence_hash),
         },
@@ -129,37 +125,43 @@ pub async fn resolve_approvals(
     rationale: String,
 ) -> Result<Vec<BulkResult>, AppError> {
     let me = require(Permission::Approve).await?;
-    let approve = match outcome.as_str() {
-        "approved" => true,
-        "rejected" => false,
-        _ => return Err(AppError::invalid("outcome", "Choose approve or reject.")),
-    };
+    let choice = answer_of(&outcome)?;
     if answers.is_empty() || answers.len() > 200 {
         return Err(AppError::invalid("answers", "Select 1 to 200 requests."));
     }
     let state = app_state()?;
-    let mut results = Vec::with_capacity(answers.len());
-    for answer in answers {
-        let title = approvals::find(&state.db, &answer.id)
-            .await
-            .map(|item| item.title)
-            .unwrap_or_else(|_| answer.id.clone());
-        let outcome = approvals::resolve(
-            &state,
-            &me,
-            approvals::ApproverAnswer {
-                approval_id: &answer.id,
-                approve,
-                rationale: Some(&rationale),
-                evidence_hash: Some(&answer.evidence_hash),
-            },
-        )
-        .await;
-        results.push(BulkResult {
-            id: answer.id,
-            title,
-            refusal: outcome.err().map(|error| error.to_string()),
-        });
-    }
-    Ok(results)
+    // Submitted together, the answers share the journal's commits instead of waiting for one
+    // commit each; each is still checked and recorded on its own.
+    let results = answers.iter().map(|answer| {
+        let (state, me, rationale) = (&state, &me, &rationale);
+        async move {
+            let title = approvals::find(&state.db, &answer.id)
+                .await
+                .map(|item| item.title)
+                .unwrap_or_else(|_| answer.id.clone());
+            let outcome = approvals::resolve(
+                state,
+                me,
+                approvals::ApproverAnswer {
+                    approval_id: &answer.id,
+                    answer: choice,
+                    rationale: Some(rationale),
+                    evidence_hash: Some(&answer.evidence_hash),
+                },
+            )
+            .await;
+            BulkResult {
+                id: answer.id.clone(),
+                title,
+                refusal: outcome.err().map(|error| error.to_string()),
+            }
+        }
+    });
+    Ok(futures_util::future::join_all(results).await)
+}
+
+/// The inbox's forms send `approved` or `rejected`.
+#[cfg(feature = "ssr")]
+fn answer_of(outcome: &str) -> Result<Answer, AppError> {
+    Answer::parse(outcome).ok_or_else(|| AppError::invalid("outcome", "Choose approve or reject."))
 }

@@ -66,7 +66,8 @@ pub async fn save_draft(
 #[server(endpoint = "prepare_publish")]
 pub async fn prepare_publish(id: String) -> Result<PublishPreview, AppError> {
     require(Permission::Read).await?;
-    let db = app_state()?.db;
+    let state = app_state()?;
+    let db = state.db.clone();
     let draft = policies::draft(&db, &id).await?;
     let latest = match draft.latest_version {
         Some(version) => Some(policies::version(&db, &id, version).await?),
@@ -84,10 +85,16 @@ pub async fn prepare_publish(id: String) -> Result<PublishPreview, AppError> {
         // An invalid draft's errors are shown by the check already.
         Err(_) => Vec::new(),
     };
+    // The check runs the draft's tests: policy work, on the evaluation pool.
+    let source = draft.source.clone();
+    let check = state
+        .evaluation_pool
+        .run(move || verdict_policy::check(&source))
+        .await?;
     Ok(PublishPreview {
         against_version: draft.latest_version,
         diff: diff_lines(previous, &draft.source),
-        check: verdict_policy::check(&draft.source),
+        check,
         warnings,
     })
 }

@@ -132,3 +132,65 @@ impl InboxFilter {
         Ok(filter)
     }
 }
+
+/// An answer to an approval request, however it is given: the inbox's forms and bulk answer
+/// (`approved`/`rejected`), the REST body's `outcome`, an answer link (`approve`/`reject`) or a
+/// route receiver's signed answer. Each surface parses its word into this once, at its edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Approve,
+    Reject,
+}
+
+impl Answer {
+    /// The word any surface sends, in either form: `approve`/`approved`, `reject`/`rejected`.
+    pub fn parse(word: &str) -> Option<Answer> {
+        match word {
+            "approve" | "approved" => Some(Answer::Approve),
+            "reject" | "rejected" => Some(Answer::Reject),
+            _ => None,
+        }
+    }
+
+    /// What the request becomes when this answer decides it.
+    pub fn outcome(self) -> ApprovalStatus {
+        match self {
+            Answer::Approve => ApprovalStatus::Approved,
+            Answer::Reject => ApprovalStatus::Rejected,
+        }
+    }
+
+    /// The word an answer link carries.
+    pub fn link_word(self) -> &'static str {
+        match self {
+            Answer::Approve => "approve",
+            Answer::Reject => "reject",
+        }
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+
+    #[test]
+    fn every_surface_word_parses_to_one_answer() {
+        for (word, answer) in [
+            ("approve", Answer::Approve),
+            ("approved", Answer::Approve),
+            ("reject", Answer::Reject),
+            ("rejected", Answer::Reject),
+        ] {
+            assert_eq!(Answer::parse(word), Some(answer), "{word}");
+        }
+        for word in ["", "Approve", "yes", "expired", "pending"] {
+            assert_eq!(Answer::parse(word), None, "{word}");
+        }
+        assert_eq!(Answer::Approve.outcome(), ApprovalStatus::Approved);
+        assert_eq!(
+            Answer::parse(Answer::Reject.link_word()),
+            Some(Answer::Reject)
+        );
+    }
+}

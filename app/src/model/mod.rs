@@ -15,7 +15,7 @@ mod user;
 pub use agent::{
     AgentDetail, AgentKeySummary, AgentSummary, Binding, DecisionSummary, Freeze, IssuedAgentKey,
 };
-pub use approval::{ApprovalInbox, ApprovalItem, ApprovalRequestView, InboxFilter};
+pub use approval::{Answer, ApprovalInbox, ApprovalItem, ApprovalRequestView, InboxFilter};
 pub use approval_route::{ApprovalRoute, DefinedRoute, Delivery, DeliveryAttempt, Integration};
 pub use audit::{AuditPage, AuditQuery, AuditRecord, AUDIT_AREAS, AUDIT_PAGE_SIZE};
 pub use backtest::{

@@ -114,6 +114,9 @@ pub struct CurrentUser {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// The team an admin put the person in, if any: routes may keep an agent's owner team from
+    /// approving its requests.
+    pub team: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

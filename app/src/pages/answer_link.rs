@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::answer_links::{inspect_answer_link, AnswerByLink, AnswerLinkView},
     components::{last_error, FieldError, FormError, RelativeTime},
+    model::Answer,
     pages::forbidden::Refusal,
 };
 
@@ -38,7 +39,10 @@ pub fn AnswerLinkPage() -> impl IntoView {
 fn Confirm(view: AnswerLinkView, token: String) -> impl IntoView {
     let answer = ServerAction::<AnswerByLink>::new();
     let error = last_error(answer);
-    let verb = if view.approve { "Approve" } else { "Reject" };
+    let verb = match view.answer {
+        Answer::Approve => "Approve",
+        Answer::Reject => "Reject",
+    };
     let evidence_hash = view.evidence_hash.clone();
     let require_rationale = view.require_rationale;
     let done = move || match answer.value().get() {

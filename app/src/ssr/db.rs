@@ -71,6 +71,7 @@ impl Db {
                 // One pool creates the file and switches it to WAL before anything else opens it.
                 let typed = SqlitePoolOptions::new()
                     .max_connections(4)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(sqlite_options)
                     .await?;
                 let pool = sqlite_any_pool(8, &any_options, "").await?;
@@ -81,8 +82,12 @@ impl Db {
                 (pool, journal, SessionBackend::Sqlite(typed))
             }
             Backend::Postgres => {
+                // Sessions wait no longer for a connection than requests do: with sqlx's
+                // default (30 s) a signed-in person's page hung for half a minute while
+                // PostgreSQL restarted (scripts/fault-test.sh).
                 let typed = PgPoolOptions::new()
                     .max_connections(4)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(PgConnectOptions::from_str(url)?)
                     .await?;
                 let any_options = AnyConnectOptions::from_str(url)?;
@@ -166,7 +171,7 @@ async fn sqlite_any_pool(
         // on that connection is refused ("non-zero transaction depth"). One full disk left the
         // journal's only connection unusable until a restart (scripts/fault-test.sh). Such a
         // connection is closed instead of being handed out again.
-        //TEMP.before_acquire(|conn, _meta| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+        .before_acquire(|conn, _meta| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 // Reads map the file (one copy of each page, shared by every connection)

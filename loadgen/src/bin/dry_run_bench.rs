@@ -1,6 +1,7 @@
 //! `dry_run_bench`: how fast the editor's preview answers on the server. Sends a 50-rule policy
 //! with a context to `POST /api/v1/policies/dry-run` from N concurrent clients and prints
-//! requests per second and latency percentiles.
+//! requests per second and latency percentiles. Each person may dry-run 10 times a second by
+//! default: start the server with `--dry-run-rate-limit 0` to measure throughput.
 
 use std::{
     fmt::Write as _,

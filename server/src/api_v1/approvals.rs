@@ -133,9 +133,9 @@ pub async fn resolve(
     answer: Answer,
 ) -> Result<Json<Resolved>, ApiError> {
     let body = answer.body;
-    let approve = match body.outcome {
-        ApprovalStatus::Approved => true,
-        ApprovalStatus::Rejected => false,
+    let choice = match body.outcome {
+        ApprovalStatus::Approved => app::model::Answer::Approve,
+        ApprovalStatus::Rejected => app::model::Answer::Reject,
         _ => {
             return Err(ApiError(AppError::invalid(
                 "outcome",
@@ -145,7 +145,7 @@ pub async fn resolve(
     };
     let answered = approvals::ApproverAnswer {
         approval_id: &id,
-        approve,
+        answer: choice,
         rationale: body.rationale.as_deref(),
         evidence_hash: Some(&body.evidence_hash),
     };

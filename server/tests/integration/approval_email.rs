@@ -140,7 +140,7 @@ async fn an_emailed_link_asks_to_confirm_counts_once_and_a_confirmation_follows(
         .server_fn("inspect_answer_link", &[("token", &approve)], None)
         .await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
-    assert_eq!(shown.body["approve"], true);
+    assert_eq!(shown.body["answer"], "approve");
     assert_eq!(shown.body["recipient"], "ana@example.com");
     assert_eq!(
         app.call(
@@ -200,7 +200,7 @@ async fn an_emailed_link_asks_to_confirm_counts_once_and_a_confirmation_follows(
     let expired = answer_links::issue(
         &app.state.db,
         &approval,
-        true,
+        app::model::Answer::Approve,
         "ana@example.com",
         now_millis() - 1,
     )

@@ -33,16 +33,16 @@ fn assert_unavailable(reply: &Reply, what: &str) {
 #[tokio::test]
 async fn a_database_that_is_gone_is_answered_503_with_retry_after_on_every_surface() {
     let (app, admin, agent) = app_with_agent().await;
-    let decision = app.open_decision(&agent, REFUND, "autonomous").await;
     let cookie = app.sign_in("admin@example.com", common::PASSWORD).await;
 
-    // Act: every connection to the database is gone, for requests and for the journal alike.
+    // Act: every connection to the database is gone, for requests and for the journal alike
+    // (which has not taken its connection yet: it takes one at its first command).
     app.state.db.pool.close().await;
     app.state.db.journal.close().await;
     let agent_call = app
         .step(
             &agent,
-            &decision,
+            "01a238dc-0000-7000-8000-000000000000",
             "evaluate",
             json!({"inputs": {"amount": 20.0, "currency": "USD"}}),
         )

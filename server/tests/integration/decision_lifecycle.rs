@@ -57,7 +57,11 @@ async fn approve(world: &World, approval_id: &str, approve: bool) {
         &approver,
         approvals::ApproverAnswer {
             approval_id,
-            approve,
+            answer: if approve {
+                app::model::Answer::Approve
+            } else {
+                app::model::Answer::Reject
+            },
             rationale: Some("checked the ticket"),
             evidence_hash: None,
         },

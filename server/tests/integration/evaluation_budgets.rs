@@ -220,3 +220,48 @@ async fn dry_runs_have_a_rate_per_person_and_viewers_have_none() {
         viewer_reply.text
     );
 }
+
+#[tokio::test]
+async fn a_version_published_before_the_limits_fails_closed_and_is_recorded() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    app.publish(&admin, &costliest_admitted()).await;
+    // As if published before validation refused it: the stored source is the policy,
+    // under a hash no cache has seen.
+    let legacy = UNBOUNDED.replace("policy: cubic", "policy: costliest");
+    sqlx::query("UPDATE policy_versions SET source = $1, content_hash = $2 WHERE policy_id = $3")
+        .bind(&legacy)
+        .bind("legacy-hash")
+        .bind("costliest")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    app.state.db.access.invalidate();
+    let agent = app.agent(&admin, "legacy", &["costliest"]).await;
+    let decision = app.open_decision(&agent, "costly.run", "autonomous").await;
+
+    let evaluated = app
+        .step(
+            &agent,
+            &decision,
+            "evaluate",
+            json!({ "inputs": { "l": [1] } }),
+        )
+        .await;
+    let events = app.event_kinds(&agent, &decision).await;
+
+    assert_eq!(evaluated.status, StatusCode::OK, "{}", evaluated.text);
+    assert_eq!(evaluated.body["outcome"], "deny");
+    let rationale = evaluated.body["evaluations"][0]["rationale"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        rationale.contains("no longer passes validation"),
+        "{rationale}"
+    );
+    assert!(rationale.contains("max_items"), "{rationale}");
+    assert!(
+        events.iter().any(|kind| kind == "policy_eval"),
+        "{events:?}"
+    );
+}

@@ -166,7 +166,7 @@ async fn resolve(app: &TestApp, approval_id: &str, rationale: &str) {
             .unwrap();
     let answer = approvals::ApproverAnswer {
         approval_id,
-        approve: true,
+        answer: app::model::Answer::Approve,
         rationale: Some(rationale),
         evidence_hash: None,
     };

@@ -27,6 +27,7 @@ impl users::UserRow {
             email: self.email.clone(),
             display_name: self.display_name.clone(),
             role: self.role()?,
+            team: self.team.clone(),
         })
     }
 }

@@ -7,6 +7,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 
 use crate::{
     error::{AppError, AppResult},
+    model::Answer,
     ssr::{auth::tokens, db::Db, now_millis, store},
 };
 
@@ -16,7 +17,7 @@ const SECRET_NAME: &str = "answer_link_key";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerClaim {
     pub approval_id: String,
-    pub approve: bool,
+    pub answer: Answer,
     pub recipient: String,
     pub expires_at: i64,
     /// The digest that marks the link as used.
@@ -31,13 +32,13 @@ async fn key(db: &Db) -> AppResult<String> {
 pub async fn issue(
     db: &Db,
     approval_id: &str,
-    approve: bool,
+    answer: Answer,
     recipient: &str,
     expires_at: i64,
 ) -> AppResult<String> {
     let claim = format!(
         "{approval_id}|{}|{recipient}|{expires_at}|{}",
-        if approve { "approve" } else { "reject" },
+        answer.link_word(),
         tokens::random_secret()
     );
     let signature = hmac_sha256::HMAC::mac(claim.as_bytes(), key(db).await?.as_bytes());
@@ -77,7 +78,7 @@ pub async fn verify(db: &Db, token: &str) -> AppResult<AnswerClaim> {
     }
     Ok(AnswerClaim {
         approval_id: approval_id.to_owned(),
-        approve: answer == "approve",
+        answer: Answer::parse(answer).ok_or_else(invalid)?,
         recipient: recipient.to_owned(),
         expires_at,
         digest,

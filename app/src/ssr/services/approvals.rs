@@ -2,7 +2,7 @@
 
 use crate::{
     error::{AppError, AppResult},
-    model::{ApprovalItem, ApprovalStatus, CurrentUser, InboxFilter},
+    model::{Answer, ApprovalItem, ApprovalStatus, CurrentUser, InboxFilter},
     ssr::{
         db::Db,
         now_millis, store,
@@ -11,9 +11,10 @@ use crate::{
     },
 };
 
-use super::{
-    approval_routes,
-    decisions::{commands::Command, requests::optional_long_text, views::DecisionView},
+use super::decisions::{
+    commands::{Approver, Command},
+    requests::optional_long_text,
+    views::DecisionView,
 };
 
 /// Requests the inbox lists at most, pending and resolved each.
@@ -105,18 +106,23 @@ const EXPIRY_BATCH: i64 = 500;
 /// it; when given and the decision has moved on since, the answer is refused.
 pub struct ApproverAnswer<'a> {
     pub approval_id: &'a str,
-    pub approve: bool,
+    pub answer: Answer,
     pub rationale: Option<&'a str>,
     pub evidence_hash: Option<&'a str>,
 }
 
+/// A person's answer; whether the request's route lets them answer is checked by the journal
+/// command that records it (`decisions::approval_commands`), whichever way they answered.
 pub async fn resolve(
     state: &AppState,
     approver: &CurrentUser,
     answer: ApproverAnswer<'_>,
 ) -> AppResult<DecisionView> {
-    check_may_answer(&state.db, approver, answer.approval_id).await?;
-    submit_answer(state, &approver.email, answer).await
+    let person = Approver::Person {
+        email: approver.email.clone(),
+        team: approver.team.clone(),
+    };
+    submit_answer(state, person, answer).await
 }
 
 /// An answer from a route's receiver, whose signature the caller verified with the route's
@@ -134,7 +140,7 @@ pub async fn resolve_by_integration(
         Some(person) => format!("integration:{route_name}:{person}"),
         None => format!("integration:{route_name}"),
     };
-    submit_answer(state, &voter, answer).await
+    submit_answer(state, Approver::Integration { voter }, answer).await
 }
 
 /// The signing secret of the route version an approval request used, if it has one.
@@ -152,12 +158,12 @@ pub async fn signing_secret_of(db: &Db, approval_id: &str) -> AppResult<Option<(
 
 async fn submit_answer(
     state: &AppState,
-    voter: &str,
+    approver: Approver,
     answer: ApproverAnswer<'_>,
 ) -> AppResult<DecisionView> {
     let ApproverAnswer {
         approval_id,
-        approve,
+        answer,
         rationale,
         evidence_hash,
     } = answer;
@@ -167,57 +173,13 @@ async fn submit_answer(
         .journal
         .submit(Command::ResolveApproval {
             approval_id: approval_id.to_owned(),
-            approver: voter.to_owned(),
-            approve,
+            approver,
+            answer,
             rationale,
             evidence_hash: evidence_hash.map(str::to_owned),
         })
         .await?;
     Ok(DecisionView::of(&applied.decision))
-}
-
-/// The route an approval used decides who may answer it: only the people it names, if it
-/// names any, and nobody of the agent's owner team unless it allows that. A request without a
-/// route, or whose route is named by the policy but not defined, follows the default route's
-/// rules: anyone who may answer approvals, except the agent's owner team. Routes and their
-/// versions never change, so this may be checked before the journal's transaction.
-async fn check_may_answer(db: &Db, approver: &CurrentUser, approval_id: &str) -> AppResult<()> {
-    let approval = store::approvals::find(&db.pool, approval_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such approval request."))?;
-    let route = match (approval.approval_route.as_deref(), approval.route_version) {
-        (Some(name), Some(version)) => store::approval_routes::version(&db.pool, name, version)
-            .await?
-            .map(approval_routes::route_of),
-        _ => None,
-    };
-    if let Some(route) = &route {
-        if !route.approver_emails.is_empty() && !route.approver_emails.contains(&approver.email) {
-            return Err(AppError::NotPermitted {
-                message: format!(
-                    "Route {} names who may approve its requests, and you are not among them.",
-                    route.name
-                ),
-            });
-        }
-    }
-    let owner_team_may_approve = route
-        .as_ref()
-        .is_some_and(|route| route.owner_team_may_approve);
-    if !owner_team_may_approve {
-        let team = store::users::find_by_id(&db.pool, &approver.id.0)
-            .await?
-            .and_then(|row| row.team);
-        let owner_team = store::agents::owner_team(&db.pool, &approval.agent_id).await?;
-        if team.is_some() && team == owner_team {
-            return Err(AppError::NotPermitted {
-                message: "You are on the agent's owner team; this request needs someone outside \
-                          it to approve."
-                    .to_owned(),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Expires every overdue pending request (its decision is aborted); returns how many.

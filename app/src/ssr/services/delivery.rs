@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::{
     error::{AppError, AppResult},
-    model::{ApprovalRoute, Delivery, DeliveryAttempt, Integration},
+    model::{Answer, ApprovalRoute, Delivery, DeliveryAttempt, Integration},
     ssr::{
         now_millis,
         store::{
@@ -257,11 +257,11 @@ async fn email(
         .as_ref()
         .ok_or("no mail server is configured (--smtp-host)")?;
     for recipient in &route.approver_emails {
-        let link = |approve: bool| async move {
+        let link = |answer: Answer| async move {
             answer_links::issue(
                 &state.db,
                 &approval.id,
-                approve,
+                answer,
                 recipient,
                 approval.expires_at,
             )
@@ -269,7 +269,7 @@ async fn email(
             .map(|token| format!("{}?token={token}", links.answer))
             .map_err(|_| "the answer links could not be signed".to_owned())
         };
-        let (approve, reject) = (link(true).await?, link(false).await?);
+        let (approve, reject) = (link(Answer::Approve).await?, link(Answer::Reject).await?);
         let subject = format!("Approval needed: {}", approval.title);
         let text = format!(
             "{agent} asks for {intent}.\n\n{message}\n\nApprove: {approve}\nReject: {reject}\n\n\

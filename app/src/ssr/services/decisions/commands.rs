@@ -7,21 +7,21 @@ use verdict_policy::Outcome;
 
 use crate::{
     error::AppError,
-    model::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind},
+    model::{Answer, AutomationMode, CloseAction, DecisionStatus, EventKind},
     ssr::{
         ids::new_id,
         now_millis,
-        services::approval_routes::DEFAULT_EXPIRY_SECONDS,
         store::{
-            approval_routes,
-            approvals::{self, ApprovalRow, VoteRow},
+            approvals::ApprovalRow,
             decisions::{DecisionRow, EventRow, NewEvaluation, NewIdempotencyRecord},
         },
     },
 };
 
+pub use super::approval_commands::Approver;
 use super::{
-    batch::{Batch, Resolution},
+    approval_commands::{self, ApprovalAnswer},
+    batch::Batch,
     chain::{canonical_json, link, Head, GENESIS},
     limits,
     rules::{check, Standing, Step},
@@ -39,7 +39,7 @@ pub struct AgentScope {
 }
 
 impl AgentScope {
-    fn actor(&self) -> String {
+    pub(super) fn actor(&self) -> String {
         format!("agent:{}", self.agent_name)
     }
 }
@@ -116,8 +116,8 @@ pub enum Command {
     },
     ResolveApproval {
         approval_id: String,
-        approver: String,
-        approve: bool,
+        approver: Approver,
+        answer: Answer,
         rationale: Option<String>,
         /// The decision's chain head when the approver looked; the answer binds to it.
         evidence_hash: Option<String>,
@@ -164,7 +164,7 @@ impl From<AppError> for Refusal {
     }
 }
 
-type Conn = sqlx::AnyConnection;
+pub(super) type Conn = sqlx::AnyConnection;
 
 impl Command {
     /// The decision the command names, if it names one (approvals name theirs indirectly).
@@ -247,7 +247,7 @@ pub async fn apply(
             let decision = owned_decision(conn, batch, decision_id, scope).await?;
             check(Step::RequestApproval, &standing(&decision))?;
             limits::check_room(&decision, 1, request.title.len() + request.message.len())?;
-            request_approval(conn, batch, scope, decision, request, now).await
+            approval_commands::request_approval(conn, batch, scope, decision, request, now).await
         }
         Command::Close {
             scope,
@@ -267,25 +267,22 @@ pub async fn apply(
         Command::ResolveApproval {
             approval_id,
             approver,
-            approve,
+            answer,
             rationale,
             evidence_hash,
         } => {
-            resolve(
-                conn,
-                batch,
-                Answer {
-                    approval_id,
-                    approver,
-                    approve: *approve,
-                    rationale: rationale.as_deref(),
-                    evidence_hash: evidence_hash.as_deref(),
-                },
-                now,
-            )
-            .await
+            let answer = ApprovalAnswer {
+                approval_id,
+                approver,
+                answer: *answer,
+                rationale: rationale.as_deref(),
+                evidence_hash: evidence_hash.as_deref(),
+            };
+            approval_commands::resolve(conn, batch, answer, now).await
         }
-        Command::ExpireApproval { approval_id } => expire(conn, batch, approval_id, now).await,
+        Command::ExpireApproval { approval_id } => {
+            approval_commands::expire(conn, batch, approval_id, now).await
+        }
     }
 }
 
@@ -435,98 +432,6 @@ fn evaluate(
     applied
 }
 
-async fn request_approval(
-    conn: &mut Conn,
-    batch: &mut Batch,
-    scope: &AgentScope,
-    decision: DecisionRow,
-    request: &NewApprovalRequest,
-    now: i64,
-) -> Result<Applied, Refusal> {
-    let route_name = route_of_request(&decision, request.approval_route.as_deref())?;
-    // A route named but not defined still reaches the inbox, with the defaults.
-    let route = match &route_name {
-        Some(name) => approval_routes::latest(&mut *conn, name).await?,
-        None => None,
-    };
-    let require_rationale = request.require_rationale
-        || route
-            .as_ref()
-            .is_some_and(|route| route.require_rationale != 0);
-    let expires_in_millis = request.expires_in_millis.unwrap_or_else(|| {
-        route
-            .as_ref()
-            .map_or(DEFAULT_EXPIRY_SECONDS, |route| route.default_expiry_seconds)
-            * 1000
-    });
-    let approval = ApprovalRow {
-        id: new_id(),
-        decision_id: decision.id.clone(),
-        agent_id: scope.agent_id.clone(),
-        title: request.title.clone(),
-        message: request.message.clone(),
-        approval_route: route_name.clone(),
-        require_rationale: i64::from(require_rationale),
-        status: ApprovalStatus::Pending.as_str().to_owned(),
-        requested_at: now,
-        expires_at: now.saturating_add(expires_in_millis),
-        resolved_at: None,
-        resolved_by: None,
-        rationale: None,
-        route_version: route.as_ref().map(|route| route.version),
-        required_approvals: route.as_ref().map_or(1, |route| route.required_approvals),
-    };
-    let mut change = Change::new(decision, now);
-    change.set_status(DecisionStatus::NeedsApproval);
-    change.append(
-        EventKind::ApprovalRequested,
-        scope.actor(),
-        json!({
-            "approval_id": approval.id,
-            "title": approval.title,
-            "message": approval.message,
-            "approval_route": route_name,
-            "route_version": approval.route_version,
-            "required_approvals": approval.required_approvals,
-            "require_rationale": require_rationale,
-            "expires_at": approval.expires_at,
-        }),
-    );
-    let mut applied = change.write(batch);
-    batch.request_approval(approval.clone());
-    applied.approval = Some(approval);
-    Ok(applied)
-}
-
-/// Where an approval request goes. When the latest evaluation requires an exception, the policy
-/// that required it decides (the route it named, or the default route when it named none): an
-/// agent naming another route would choose its own approvers. Only a request the policies did
-/// not ask for (an allowed action in `propose` or `approve` mode) may name a route.
-fn route_of_request(
-    decision: &DecisionRow,
-    asked: Option<&str>,
-) -> Result<Option<String>, Refusal> {
-    let evaluated = decision.latest_route.as_deref();
-    let policy_decides = standing(decision).latest_outcome == Some(Outcome::RequiresException);
-    match asked {
-        Some(asked) if policy_decides && Some(asked) != evaluated => Err(AppError::invalid(
-            "approval_route",
-            match evaluated {
-                Some(route) => format!(
-                    "The policy that requires this exception sends it to route {route}; \
-                         leave approval_route out or name that route."
-                ),
-                None => "The policy that requires this exception names no route, so the \
-                             default route applies; leave approval_route out."
-                    .to_owned(),
-            },
-        )
-        .into()),
-        Some(asked) => Ok(Some(asked.to_owned())),
-        None => Ok(evaluated.map(str::to_owned)),
-    }
-}
-
 /// A digest of what an evaluation was asked on: each policy's inputs, in order.
 fn inputs_digest(evaluations: &[RecordedEvaluation]) -> String {
     use sha2::{Digest, Sha256};
@@ -566,211 +471,9 @@ async fn close(
     change.append(kind, actor, payload);
     let applied = change.write(batch);
     if status == DecisionStatus::Aborted {
-        withdraw_pending_approvals(conn, batch, &decision_id, now).await?;
+        approval_commands::withdraw_pending_approvals(conn, batch, &decision_id, now).await?;
     }
     Ok(applied)
-}
-
-/// An aborted decision's open requests can no longer be answered; the inbox should not show them.
-async fn withdraw_pending_approvals(
-    conn: &mut Conn,
-    batch: &mut Batch,
-    decision_id: &str,
-    now: i64,
-) -> Result<(), Refusal> {
-    let withdrawal = Resolution {
-        approval_id: String::new(),
-        status: ApprovalStatus::Expired.as_str(),
-        by: "system".to_owned(),
-        rationale: Some("the decision was aborted".to_owned()),
-        at: now,
-        must_apply: false,
-    };
-    for approval in approvals::of_decision(&mut *conn, decision_id).await? {
-        if approval.status == ApprovalStatus::Pending.as_str() {
-            batch.resolve_approval(Resolution {
-                approval_id: approval.id,
-                ..withdrawal.clone()
-            });
-        }
-    }
-    batch.resolve_new_approvals(decision_id, &withdrawal);
-    Ok(())
-}
-
-/// A person's answer to an approval request.
-struct Answer<'a> {
-    approval_id: &'a str,
-    approver: &'a str,
-    approve: bool,
-    rationale: Option<&'a str>,
-    evidence_hash: Option<&'a str>,
-}
-
-async fn resolve(
-    conn: &mut Conn,
-    batch: &mut Batch,
-    answer: Answer<'_>,
-    now: i64,
-) -> Result<Applied, Refusal> {
-    let Answer {
-        approval_id,
-        approver,
-        approve,
-        rationale,
-        evidence_hash,
-    } = answer;
-    let approval = pending_approval(conn, approval_id).await?;
-    if approval.require_rationale != 0 && rationale.is_none_or(|text| text.trim().is_empty()) {
-        return Err(AppError::invalid("rationale", "This approval needs a rationale.").into());
-    }
-    let decision = batch
-        .decision(conn, &approval.decision_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("The approval's decision is gone."))?;
-    if evidence_hash.is_some_and(|seen| seen != decision.last_hash) {
-        return Err(AppError::conflict(
-            "The decision changed since you looked at it; look again before you answer.",
-        )
-        .into());
-    }
-    check(Step::ResolveApproval, &standing(&decision))?;
-    let mut approvers = approvals::approvers_so_far(&mut *conn, approval_id).await?;
-    approvers.extend(batch.staged_approvers(approval_id));
-    if approvers.iter().any(|earlier| earlier == approver) {
-        return Err(AppError::conflict("You have already approved this request.").into());
-    }
-    batch.record_vote(VoteRow {
-        approval_id: approval_id.to_owned(),
-        voter: approver.to_owned(),
-        approve,
-        rationale: rationale.map(str::to_owned),
-        at: now,
-    });
-    if approve {
-        approvers.push(approver.to_owned());
-    }
-    let mut change = Change::new(decision, now);
-    let still_needed = approval.required_approvals - approvers.len() as i64;
-    if approve && still_needed > 0 {
-        change.append(
-            EventKind::ApprovalVote,
-            answerer_actor(approver),
-            json!({
-                "approval_id": approval.id,
-                "by": approver,
-                "rationale": rationale,
-                "approvals": approvers.len(),
-                "required_approvals": approval.required_approvals,
-            }),
-        );
-        return Ok(change.write(batch));
-    }
-    let (status, decision_status) = if approve {
-        (ApprovalStatus::Approved, DecisionStatus::Approved)
-    } else {
-        (ApprovalStatus::Rejected, DecisionStatus::Rejected)
-    };
-    change.set_status(decision_status);
-    if approve {
-        change.decision.approval_granted = 1;
-    }
-    change.append(
-        EventKind::ApprovalResolved,
-        answerer_actor(approver),
-        json!({
-            "approval_id": approval.id,
-            "outcome": status,
-            "by": approver,
-            "approvers": approvers,
-            "rationale": rationale,
-        }),
-    );
-    let applied = change.write(batch);
-    batch.resolve_approval(Resolution {
-        approval_id: approval_id.to_owned(),
-        status: status.as_str(),
-        by: approver.to_owned(),
-        rationale: rationale.map(str::to_owned),
-        at: now,
-        must_apply: true,
-    });
-    Ok(applied)
-}
-
-/// People act as `user:EMAIL`; a route's receiver already names itself `integration:…`.
-fn answerer_actor(approver: &str) -> String {
-    if approver.starts_with("integration:") {
-        approver.to_owned()
-    } else {
-        format!("user:{approver}")
-    }
-}
-
-async fn expire(
-    conn: &mut Conn,
-    batch: &mut Batch,
-    approval_id: &str,
-    now: i64,
-) -> Result<Applied, Refusal> {
-    let approval = pending_approval(conn, approval_id).await?;
-    if approval.expires_at > now {
-        return Err(AppError::conflict("The approval has not expired yet.").into());
-    }
-    let decision = batch
-        .decision(conn, &approval.decision_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("The approval's decision is gone."))?;
-    check(Step::Abort, &standing(&decision))?;
-    let resolution = json!({
-        "approval_id": approval.id,
-        "outcome": ApprovalStatus::Expired,
-        "by": "system",
-        "rationale": null,
-    });
-    let policies: Value = serde_json::from_str(&decision.policies_used).unwrap_or(json!([]));
-    let mut change = Change::new(decision, now);
-    change.set_status(DecisionStatus::Aborted);
-    change.decision.closed_at = Some(now);
-    change.append(EventKind::ApprovalResolved, "system".to_owned(), resolution);
-    change.append(
-        EventKind::Snapshot,
-        "system".to_owned(),
-        json!({"policies": policies}),
-    );
-    change.append(
-        EventKind::DecisionAborted,
-        "system".to_owned(),
-        json!({"action": "expired", "reason": "the approval request expired"}),
-    );
-    let applied = change.write(batch);
-    batch.resolve_approval(Resolution {
-        approval_id: approval_id.to_owned(),
-        status: ApprovalStatus::Expired.as_str(),
-        by: "system".to_owned(),
-        rationale: None,
-        at: now,
-        must_apply: true,
-    });
-    Ok(applied)
-}
-
-async fn pending_approval(conn: &mut Conn, approval_id: &str) -> Result<ApprovalRow, Refusal> {
-    let approval = approvals::find(&mut *conn, approval_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such approval request."))?;
-    if approval.status != ApprovalStatus::Pending.as_str() {
-        let by = approval
-            .resolved_by
-            .map(|by| format!(" by {by}"))
-            .unwrap_or_default();
-        return Err(AppError::conflict(format!(
-            "The approval request is already {}{by}.",
-            approval.status
-        ))
-        .into());
-    }
-    Ok(approval)
 }
 
 /// The decision, if it is this agent's; another agent's decision is as good as absent.
@@ -846,8 +549,8 @@ fn unchanged(decision: DecisionRow, replay: Option<String>) -> Applied {
 }
 
 /// A decision's new state and the events that lead there, chained onto its current head.
-struct Change {
-    decision: DecisionRow,
+pub(super) struct Change {
+    pub(super) decision: DecisionRow,
     expected_sequence: i64,
     events: Vec<EventRow>,
     now: i64,
@@ -856,7 +559,7 @@ struct Change {
 }
 
 impl Change {
-    fn new(decision: DecisionRow, now: i64) -> Self {
+    pub(super) fn new(decision: DecisionRow, now: i64) -> Self {
         Self {
             expected_sequence: decision.last_sequence,
             decision,
@@ -867,12 +570,12 @@ impl Change {
         }
     }
 
-    fn set_status(&mut self, status: DecisionStatus) {
+    pub(super) fn set_status(&mut self, status: DecisionStatus) {
         self.decision.status = status.as_str().to_owned();
         self.status_changed = true;
     }
 
-    fn append(&mut self, kind: EventKind, actor: String, payload: Value) {
+    pub(super) fn append(&mut self, kind: EventKind, actor: String, payload: Value) {
         let head = Head {
             sequence: self.decision.last_sequence,
             hash: &self.decision.last_hash,
@@ -888,7 +591,7 @@ impl Change {
     }
 
     /// Stages the change; the flush checks that no other server moved the head meanwhile.
-    fn write(mut self, batch: &mut Batch) -> Applied {
+    pub(super) fn write(mut self, batch: &mut Batch) -> Applied {
         self.decision.updated_at = self.now;
         if self.is_new {
             batch.open(self.decision.clone(), &self.events);

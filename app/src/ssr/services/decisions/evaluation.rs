@@ -21,10 +21,16 @@ pub(super) fn evaluate_bound(
     explicit: bool,
 ) -> AppResult<Vec<RecordedEvaluation>> {
     let mut applying = Vec::new();
+    let mut invalid = Vec::new();
     for version in selected {
-        let policy = cache.get(&version.content_hash, &version.source)?;
-        if explicit || policy.applies_to_intent(intent) {
-            applying.push((version, policy));
+        match cache.get(&version.content_hash, &version.source) {
+            Ok(policy) if explicit || policy.applies_to_intent(intent) => {
+                applying.push((version, policy));
+            }
+            Ok(_) => {}
+            // A version published before validation grew stricter (the cost limits) no longer
+            // parses. Whatever its scope, it fails closed, recorded like any evaluation.
+            Err(_) => invalid.push(version),
         }
     }
     if let Some(map) = inputs.as_object() {
@@ -40,6 +46,29 @@ pub(super) fn evaluate_bound(
             }
         }
     }
+    let refusals = invalid.into_iter().map(|version| {
+        let why = verdict_policy::Policy::parse(&version.source)
+            .err()
+            .and_then(|diagnostics| diagnostics.into_iter().next())
+            .map_or_else(String::new, |d| {
+                format!(" (line {}:{}: {})", d.line, d.column, d.message)
+            });
+        RecordedEvaluation {
+            rationale: format!(
+                "Version {} of policy {} no longer passes validation{why}; publish a corrected \
+                 version. Failing closed (deny).",
+                version.version, version.policy_id
+            ),
+            policy_id: Some(version.policy_id),
+            version: Some(version.version),
+            hash: Some(version.content_hash),
+            inputs: inputs.clone(),
+            outcome: verdict_policy::Outcome::Deny,
+            decided_by: None,
+            matched_rules: Vec::new(),
+            approval_route: None,
+        }
+    });
     Ok(applying
         .into_iter()
         .map(|(version, policy)| {
@@ -60,5 +89,6 @@ pub(super) fn evaluate_bound(
                 approval_route: evaluation.approval_route,
             }
         })
+        .chain(refusals)
         .collect())
 }

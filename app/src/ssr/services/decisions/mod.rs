@@ -1,6 +1,7 @@
 //! Decision envelopes: what agents open, evaluate, write and close. Reads go to the pool; every
 //! change goes through the journal, which commits them in groups.
 
+mod approval_commands;
 mod batch;
 pub mod chain;
 pub mod commands;
