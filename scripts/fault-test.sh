@@ -397,9 +397,39 @@ if [ "$backend" = sqlite ]; then
   mount -t tmpfs -o size=1m,ro tmpfs "$read_only"
   mounts+=("$read_only")
   startup_refused "a read-only disk (new database)" "sqlite:$read_only/verdict.db"
-  # The database of the run, its disk made read-only.
+  # The database of the run, its disk made read-only. Whether SQLite can open it depends on
+  # whether its -wal and -shm files are still there: without them it cannot, and start-up
+  # must be refused as above; with them it opens read-only, and then Verdict must serve
+  # reads and answer writes 503, naming the cause.
   mount -o remount,ro "$disk"
-  startup_refused "a read-only disk (existing database)" "sqlite:$disk/verdict.db"
+  VERDICT_LOG_FORMAT=json "$verdict" serve --addr "127.0.0.1:$port" --database-url "sqlite:$disk/verdict.db" \
+    --site-root target/site >"$run_dir/read-only-start.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 60); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    curl -sf "$base/readyz" >/dev/null && break
+    sleep 0.5
+  done
+  if kill -0 "$server_pid" 2>/dev/null; then
+    probe_read read-only-read
+    expect_probe read-only-read 200
+    probe_write read-only-write
+    expect_probe read-only-write 503
+    grep -q "read-only" "$run_dir/probe-read-only-write.body" ||
+      fail "the 503 on a read-only disk does not say so"
+    echo "  start-up on a read-only disk (existing database): serves reads, refuses writes 503"
+    kill -TERM "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  else
+    status=0
+    wait "$server_pid" || status=$?
+    output=$(grep -v '^{' "$run_dir/read-only-start.log" | tail -1)
+    if [ "$status" = 0 ] || grep -q panicked "$run_dir/read-only-start.log"; then
+      fail "start-up on a read-only disk (existing database): exit $status: $output"
+    fi
+    echo "  start-up on a read-only disk (existing database): exit $status: $output"
+  fi
+  server_pid=""
 fi
 
 printf '\n### Database faults under load: %s\n\n' "$backend"

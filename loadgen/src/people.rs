@@ -30,6 +30,8 @@ pub struct PeopleStats {
     pub transport_errors: u64,
     /// The first few ≥ 500 answers, to see what went wrong.
     pub examples: Vec<String>,
+    /// The slowest applied calls, slowest first, to see which kind of write waits.
+    pub slowest: Vec<(u64, String)>,
 }
 
 impl Default for PeopleStats {
@@ -41,6 +43,7 @@ impl Default for PeopleStats {
             server_errors: 0,
             transport_errors: 0,
             examples: Vec::new(),
+            slowest: Vec::new(),
         }
     }
 }
@@ -57,6 +60,9 @@ impl PeopleStats {
                 self.examples.push(example.clone());
             }
         }
+        for (micros, what) in &other.slowest {
+            self.note_slow(*micros, what);
+        }
     }
 
     fn record(
@@ -71,6 +77,7 @@ impl PeopleStats {
                 let _ = self
                     .latency_micros
                     .record(micros.clamp(1, MAX_TRACKED_MICROS));
+                self.note_slow(micros, what);
             }
             Ok((status, body)) if status.is_server_error() => {
                 self.server_errors += 1;
@@ -86,6 +93,12 @@ impl PeopleStats {
                 }
             }
         }
+    }
+
+    fn note_slow(&mut self, micros: u64, what: &str) {
+        self.slowest.push((micros, what.to_owned()));
+        self.slowest.sort_by(|a, b| b.0.cmp(&a.0));
+        self.slowest.truncate(5);
     }
 
     pub fn calls(&self) -> u64 {

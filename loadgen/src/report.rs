@@ -86,6 +86,9 @@ fn write_report(out: &mut String, summary: &Summary) -> std::fmt::Result {
         for example in &people.examples {
             writeln!(out, "- failed: {example}")?;
         }
+        for (micros, what) in &people.slowest {
+            writeln!(out, "- slow: {what} {:.1} ms", *micros as f64 / 1000.0)?;
+        }
     }
     writeln!(out)?;
     let decisions = summary.stats.of(CallKind::Decision).latency_micros.len();

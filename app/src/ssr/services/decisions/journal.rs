@@ -161,6 +161,8 @@ impl Writer {
             Some(connection) => connection,
             None => self.connection.insert(self.db.journal.acquire().await?),
         };
+        // SQLite: wait for this process's write turn, in order with people's transactions.
+        let _turn = self.db.write_turn.take(backend).await;
         let mut tx = begin(connection, backend).await?;
         let mut batch = Batch::default();
         let named: Vec<&str> = commands.iter().filter_map(|c| c.decision_id()).collect();
