@@ -187,8 +187,19 @@ impl From<sqlx::Error> for AppError {
 #[cfg(feature = "ssr")]
 impl From<tower_sessions::session::Error> for AppError {
     fn from(error: tower_sessions::session::Error) -> Self {
-        tracing::error!(%error, "session store error");
-        Self::Internal
+        match error {
+            // The session store is the database, and the sqlx store keeps only its error's text,
+            // so a store failure cannot be classified further: it is the database failing (the
+            // fault test saw "pool timed out" while PostgreSQL restarted), answered as one.
+            tower_sessions::session::Error::Store(error) => {
+                tracing::warn!(%error, "session store unavailable; answered 503");
+                crate::ssr::db_faults::DbFault::Unreachable.into()
+            }
+            error => {
+                tracing::error!(%error, "session store error");
+                Self::Internal
+            }
+        }
     }
 }
 

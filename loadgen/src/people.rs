@@ -97,7 +97,8 @@ impl PeopleStats {
 
     fn note_slow(&mut self, micros: u64, what: &str) {
         self.slowest.push((micros, what.to_owned()));
-        self.slowest.sort_by(|a, b| b.0.cmp(&a.0));
+        self.slowest
+            .sort_by_key(|(micros, _)| std::cmp::Reverse(*micros));
         self.slowest.truncate(5);
     }
 

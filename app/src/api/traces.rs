@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
-    model::{EventWindow, ReplayReport, TraceCharts, TraceDetail, TracePage, Verification},
+    model::{ReplayReport, TraceCharts, TraceDetail, TracePage, Verification},
 };
 
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{Permission, TraceQuery},
+    model::{EventWindow, Permission, TraceQuery},
     ssr::{
         auth::{require, session::app_state},
         now_millis,

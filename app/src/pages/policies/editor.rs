@@ -78,8 +78,12 @@ fn Editor(draft: PolicyDraft, can_edit: bool, actions: DraftActions) -> impl Int
     let report = RwSignal::new(None::<Result<DryRunReport, crate::error::AppError>>);
     let latest_request = StoredValue::new(0u64);
 
-    // Debounced preview; each request carries a number and only the newest may land.
+    // Debounced preview; each request carries a number and only the newest may land. The dry
+    // run is for people who write policies (it runs on the evaluation pool), so viewers get none.
     Effect::new(move |_| {
+        if !can_edit {
+            return;
+        }
         let (source, context) = (source.get(), context.get());
         let request = latest_request.get_value() + 1;
         latest_request.set_value(request);
@@ -206,6 +210,7 @@ fn Editor(draft: PolicyDraft, can_edit: bool, actions: DraftActions) -> impl Int
                     {draft.sample_context.clone()}
                 </textarea>
                 {move || match report.get() {
+                    None if !can_edit => view! { <p class="muted">"The live preview is for authors and admins."</p> }.into_any(),
                     None => view! { <p class="muted">"Checking…"</p> }.into_any(),
                     Some(Ok(report)) => view! { <PreviewPanel report on_jump=jump_to /> }.into_any(),
                     Some(Err(error)) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
