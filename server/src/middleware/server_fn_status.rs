@@ -14,9 +14,21 @@ use app::error::AppError;
 const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
 /// Error bodies are a small JSON object; anything bigger is not ours and is passed on untouched.
 const MAX_ERROR_BODY: usize = 64 * 1024;
+/// What a page that could not reach the database asks the browser to wait.
+const PAGE_RETRY_AFTER_SECONDS: u64 = 5;
 
 pub async fn server_fn_status(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    // A page rendered while the database is away answers 503 with its message in HTML; say
+    // when to come back there too, as the JSON surfaces do.
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(PAGE_RETRY_AFTER_SECONDS),
+        );
+    }
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
     {
