@@ -284,7 +284,7 @@ fn PublishSection(id: String, revision: ReadSignal<i64>, actions: DraftActions) 
                         let failing = preview.check.tests.iter().filter(|test| !test.passed).count();
                         view! {
                             {preview.warnings.into_iter().map(|warning| view! {
-                                <p class="notice" role="status" data-testid="publish-warning">{warning}</p>
+                                <p class="notice notice-warning" data-testid="publish-warning">{warning}</p>
                             }).collect_view()}
                             <details>
                                 <summary>{format!("Review: {against}; {} of {} tests pass", preview.check.tests.len() - failing, preview.check.tests.len())}</summary>
