@@ -44,15 +44,7 @@ fn write() -> Value {
 
 impl Setup {
     async fn define_route(&self, body: Value) {
-        let defined = self
-            .app
-            .call(
-                "POST",
-                "/api/v1/admin/approval-routes",
-                Some(&self.admin),
-                Some(body),
-            )
-            .await;
+        let defined = self.app.define_route(&self.admin, body).await;
         assert_eq!(defined.status, StatusCode::CREATED, "{}", defined.text);
     }
 
@@ -106,16 +98,7 @@ impl Setup {
     }
 
     async fn status(&self, decision: &str) -> String {
-        let shown = self
-            .app
-            .call(
-                "GET",
-                &format!("/api/v1/decisions/{decision}"),
-                Some(&self.agent.key),
-                None,
-            )
-            .await;
-        shown.body["status"].as_str().unwrap().to_owned()
+        self.app.decision_status(&self.agent, decision).await
     }
 }
 

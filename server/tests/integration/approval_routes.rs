@@ -101,14 +101,7 @@ async fn setup_with(settings: Settings) -> Setup {
 
 impl Setup {
     async fn define_route(&self, body: Value) -> Reply {
-        self.app
-            .call(
-                "POST",
-                "/api/v1/admin/approval-routes",
-                Some(&self.admin),
-                Some(body),
-            )
-            .await
+        self.app.define_route(&self.admin, body).await
     }
 
     /// A refund above the limit asking for approval on the policy's route, support-managers.
@@ -145,16 +138,7 @@ impl Setup {
     }
 
     async fn decision_status(&self, decision: &str) -> String {
-        let shown = self
-            .app
-            .call(
-                "GET",
-                &format!("/api/v1/decisions/{decision}"),
-                Some(&self.agent.key),
-                None,
-            )
-            .await;
-        shown.body["status"].as_str().unwrap().to_owned()
+        self.app.decision_status(&self.agent, decision).await
     }
 }
 

@@ -352,6 +352,30 @@ impl TestApp {
         (decision, approval)
     }
 
+    /// Defines (a new version of) an approval route over the admin API.
+    pub async fn define_route(&self, admin: &str, body: serde_json::Value) -> Reply {
+        self.call(
+            "POST",
+            "/api/v1/admin/approval-routes",
+            Some(admin),
+            Some(body),
+        )
+        .await
+    }
+
+    /// A decision's status as its agent reads it.
+    pub async fn decision_status(&self, agent: &TestAgent, decision: &str) -> String {
+        let shown = self
+            .call(
+                "GET",
+                &format!("/api/v1/decisions/{decision}"),
+                Some(&agent.key),
+                None,
+            )
+            .await;
+        shown.body["status"].as_str().unwrap().to_owned()
+    }
+
     /// The kinds of a decision's events, in order.
     pub async fn event_kinds(&self, agent: &TestAgent, decision: &str) -> Vec<String> {
         let trace = self
