@@ -130,16 +130,14 @@ pub async fn resolve_approvals(
         return Err(AppError::invalid("answers", "Select 1 to 200 requests."));
     }
     let state = app_state()?;
+    let ids: Vec<&str> = answers.iter().map(|answer| answer.id.as_str()).collect();
+    let titles = approvals::titles(&state.db, &ids).await?;
     // Submitted together, the answers share the journal's commits instead of waiting for one
     // commit each; each is still checked and recorded on its own.
     let results = answers.iter().map(|answer| {
         let (state, me, rationale) = (&state, &me, &rationale);
         async move {
-            let title = approvals::find(&state.db, &answer.id)
-                .await
-                .map(|item| item.title)
-                .unwrap_or_else(|_| answer.id.clone());
-            let outcome = approvals::resolve(
+            approvals::resolve(
                 state,
                 me,
                 approvals::ApproverAnswer {
@@ -149,15 +147,22 @@ pub async fn resolve_approvals(
                     evidence_hash: Some(&answer.evidence_hash),
                 },
             )
-            .await;
-            BulkResult {
-                id: answer.id.clone(),
-                title,
-                refusal: outcome.err().map(|error| error.to_string()),
-            }
+            .await
         }
     });
-    Ok(futures_util::future::join_all(results).await)
+    let outcomes = futures_util::future::join_all(results).await;
+    Ok(answers
+        .into_iter()
+        .zip(outcomes)
+        .map(|(answer, outcome)| BulkResult {
+            title: titles
+                .get(&answer.id)
+                .cloned()
+                .unwrap_or_else(|| answer.id.clone()),
+            id: answer.id,
+            refusal: outcome.err().map(|error| error.to_string()),
+        })
+        .collect())
 }
 
 /// The inbox's forms send `approved` or `rejected`.

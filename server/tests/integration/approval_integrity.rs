@@ -147,16 +147,7 @@ async fn an_undefined_route_keeps_the_owner_team_from_approving() {
     // The refund policy names support-managers, which this server never defined.
     let ben = s.app.token_for("ben@example.com", Role::Approver).await;
     let ana = s.app.token_for("ana@example.com", Role::Approver).await;
-    let ben_id = s.user_id(&ben).await;
-    let placed = s
-        .app
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/users/{ben_id}/team"),
-            Some(&s.admin),
-            Some(json!({"team": "support"})),
-        )
-        .await;
+    let placed = s.app.place_in_team(&s.admin, &ben, "support").await;
     assert_eq!(placed.status, StatusCode::OK, "{}", placed.text);
     let (decision, approval) = s.app.exception_request(&s.agent, "Parcel lost.").await;
 

@@ -505,19 +505,7 @@ async fn named_approvers_and_the_owner_team_rule_are_enforced() {
     let ana = s.app.token_for("ana@example.com", Role::Approver).await;
     let ben = s.app.token_for("ben@example.com", Role::Approver).await;
     let outsider = s.app.token_for("cy@example.com", Role::Approver).await;
-    let ben_id = s.app.call("GET", "/api/v1/me", Some(&ben), None).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let placed = s
-        .app
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/users/{ben_id}/team"),
-            Some(&s.admin),
-            Some(json!({"team": "support"})),
-        )
-        .await;
+    let placed = s.app.place_in_team(&s.admin, &ben, "support").await;
     assert_eq!(placed.status, StatusCode::OK, "{}", placed.text);
     let (_, approval) = s.request().await;
 

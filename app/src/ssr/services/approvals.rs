@@ -45,6 +45,15 @@ pub async fn resolved(db: &Db) -> AppResult<Vec<ApprovalItem>> {
     Ok(rows.into_iter().map(item).collect())
 }
 
+/// The titles of the requests among `ids` that exist, by id: one read for a bulk answer.
+pub async fn titles(db: &Db, ids: &[&str]) -> AppResult<std::collections::HashMap<String, String>> {
+    let mut conn = db.pool.acquire().await?;
+    Ok(store::approvals::titles(&mut conn, ids)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 pub async fn find(db: &Db, approval_id: &str) -> AppResult<ApprovalItem> {
     store::approvals::inbox_row(&db.pool, approval_id)
         .await?

@@ -237,7 +237,7 @@ async fn existing(db: &Db, decision_id: &str) -> AppResult<ListedDecision> {
 /// `decisions::limits::MAX_EVENTS` events and 4 MiB of payload.
 pub async fn detail(db: &Db, decision_id: &str, window: EventWindow) -> AppResult<TraceDetail> {
     let row = existing(db, decision_id).await?;
-    let total = store::traces::event_count(&db.pool, decision_id).await?;
+    let total = row.last_sequence;
     let after = match window {
         EventWindow::After(after) => after.max(0),
         EventWindow::Latest => (total - EventWindow::SCREEN).max(0),

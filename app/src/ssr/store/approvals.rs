@@ -2,7 +2,7 @@ use sqlx::{Any, Executor, FromRow};
 
 use super::{
     script::{Script, StatementId},
-    values::ROWS_PER_STATEMENT,
+    values::{placeholders, ROWS_PER_STATEMENT},
 };
 
 #[derive(Debug, Clone, FromRow)]
@@ -294,4 +294,24 @@ pub async fn approvers_so_far<'e>(
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|(voter,)| voter).collect())
+}
+
+/// The titles of the requests among `ids` that exist, as `(id, title)`, in one statement a chunk.
+pub async fn titles(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[&str],
+) -> sqlx::Result<Vec<(String, String)>> {
+    let mut titles = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, title FROM approvals WHERE id IN {}",
+            placeholders(conn, 1, chunk.len())
+        );
+        let mut query = sqlx::query_as(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        titles.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(titles)
 }

@@ -82,6 +82,10 @@ pub struct EvaluationRow {
     pub at: i64,
 }
 
+/// Every column of an event, as `EventRow` reads it.
+pub(super) const EVENT_SELECT: &str = "SELECT decision_id, sequence, id, kind, at, actor, \
+    payload_json, prev_hash, hash FROM decision_events";
+
 const DECISION_COLUMNS: &str = "id, agent_id, intent, automation_mode, actor, status, \
     latest_outcome, latest_route, approval_granted, policies_used, last_sequence, last_hash, \
     created_at, updated_at, closed_at, payload_bytes, latest_inputs_hash";
@@ -244,10 +248,9 @@ pub async fn events<'e>(
     db: impl Executor<'e, Database = Any>,
     decision_id: &str,
 ) -> sqlx::Result<Vec<EventRow>> {
-    sqlx::query_as(
-        "SELECT decision_id, sequence, id, kind, at, actor, payload_json, prev_hash, hash \
-         FROM decision_events WHERE decision_id = $1 ORDER BY sequence",
-    )
+    sqlx::query_as(&format!(
+        "{EVENT_SELECT} WHERE decision_id = $1 ORDER BY sequence"
+    ))
     .bind(decision_id)
     .fetch_all(db)
     .await
@@ -260,11 +263,9 @@ pub async fn events_after<'e>(
     after: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<EventRow>> {
-    sqlx::query_as(
-        "SELECT decision_id, sequence, id, kind, at, actor, payload_json, prev_hash, hash \
-         FROM decision_events WHERE decision_id = $1 AND sequence > $2 \
-         ORDER BY sequence LIMIT $3",
-    )
+    sqlx::query_as(&format!(
+        "{EVENT_SELECT} WHERE decision_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"
+    ))
     .bind(decision_id)
     .bind(after)
     .bind(limit)
@@ -278,10 +279,9 @@ pub async fn events_of_kind<'e>(
     decision_id: &str,
     kind: &str,
 ) -> sqlx::Result<Vec<EventRow>> {
-    sqlx::query_as(
-        "SELECT decision_id, sequence, id, kind, at, actor, payload_json, prev_hash, hash \
-         FROM decision_events WHERE decision_id = $1 AND kind = $2 ORDER BY sequence",
-    )
+    sqlx::query_as(&format!(
+        "{EVENT_SELECT} WHERE decision_id = $1 AND kind = $2 ORDER BY sequence"
+    ))
     .bind(decision_id)
     .bind(kind)
     .fetch_all(db)

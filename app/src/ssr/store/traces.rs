@@ -58,6 +58,8 @@ pub struct ListedDecision {
     pub policies_used: String,
     pub created_at: i64,
     pub closed_at: Option<i64>,
+    /// The chain head's sequence number: how many events the decision holds.
+    pub last_sequence: i64,
 }
 
 // The agent's name comes from a scalar subquery rather than a join, so the planner always
@@ -65,7 +67,7 @@ pub struct ListedDecision {
 const LISTED_COLUMNS: &str = "d.id, d.agent_id, \
     (SELECT a.name FROM agents a WHERE a.id = d.agent_id) AS agent_name, d.intent, \
     d.automation_mode, d.actor, d.status, d.latest_outcome, d.policies_used, d.created_at, \
-    d.closed_at";
+    d.closed_at, d.last_sequence";
 
 /// Where a page's search starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -398,15 +400,6 @@ pub async fn find<'e>(
     .await
 }
 
-/// How many events a decision holds: its chain head's sequence number (0 when it is absent).
-pub async fn event_count<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> sqlx::Result<i64> {
-    let count: Option<(i64,)> = sqlx::query_as("SELECT last_sequence FROM decisions WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-    Ok(count.map_or(0, |(count,)| count))
-}
-
 #[derive(Debug, Clone, FromRow)]
 pub struct ApprovalRecordRow {
     pub id: String,
@@ -452,8 +445,8 @@ pub async fn events_of(
     let mut rows = Vec::new();
     for chunk in decision_ids.chunks(500) {
         let sql = format!(
-            "SELECT decision_id, sequence, id, kind, at, actor, payload_json, prev_hash, hash \
-             FROM decision_events WHERE decision_id IN {} ORDER BY decision_id, sequence",
+            "{} WHERE decision_id IN {} ORDER BY decision_id, sequence",
+            super::decisions::EVENT_SELECT,
             placeholders(conn, 1, chunk.len())
         );
         let mut query = sqlx::query_as(&sql);

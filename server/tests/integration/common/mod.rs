@@ -363,6 +363,19 @@ impl TestApp {
         .await
     }
 
+    /// Puts the person behind `token` in `team`, as an admin does over the API.
+    pub async fn place_in_team(&self, admin: &str, token: &str, team: &str) -> Reply {
+        let me = self.call("GET", "/api/v1/me", Some(token), None).await;
+        let id = me.body["id"].as_str().unwrap().to_owned();
+        self.call(
+            "PUT",
+            &format!("/api/v1/admin/users/{id}/team"),
+            Some(admin),
+            Some(serde_json::json!({"team": team})),
+        )
+        .await
+    }
+
     /// A decision's status as its agent reads it.
     pub async fn decision_status(&self, agent: &TestAgent, decision: &str) -> String {
         let shown = self

@@ -83,7 +83,7 @@ pub(super) async fn request_approval(
             "expires_at": approval.expires_at,
         }),
     );
-    let mut applied = change.write(batch);
+    let mut applied = change.write_within_limits(batch)?;
     batch.request_approval(approval.clone());
     applied.approval = Some(approval);
     Ok(applied)

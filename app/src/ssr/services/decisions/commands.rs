@@ -213,10 +213,9 @@ pub async fn apply(
                 Step::AddNote
             };
             check(step, &standing(&decision))?;
-            limits::check_room(&decision, 1, canonical_json(payload).len())?;
             let mut change = Change::new(decision, now);
             change.append(*kind, scope.actor(), payload.clone());
-            let applied = change.write(batch);
+            let applied = change.write_within_limits(batch)?;
             if let Some(claim) = idempotency {
                 let answer =
                     serde_json::to_string(&super::views::EventView::of(&applied.events[0]))
@@ -232,12 +231,7 @@ pub async fn apply(
         } => {
             let decision = owned_decision(conn, batch, decision_id, scope).await?;
             check(Step::Evaluate, &standing(&decision))?;
-            let bytes = evaluations
-                .iter()
-                .map(|evaluation| canonical_json(&evaluation.inputs).len())
-                .sum();
-            limits::check_room(&decision, evaluations.len() + 1, bytes)?;
-            Ok(evaluate(batch, scope, decision, evaluations, now))
+            Ok(evaluate(batch, scope, decision, evaluations, now)?)
         }
         Command::RequestApproval {
             scope,
@@ -246,7 +240,6 @@ pub async fn apply(
         } => {
             let decision = owned_decision(conn, batch, decision_id, scope).await?;
             check(Step::RequestApproval, &standing(&decision))?;
-            limits::check_room(&decision, 1, request.title.len() + request.message.len())?;
             approval_commands::request_approval(conn, batch, scope, decision, request, now).await
         }
         Command::Close {
@@ -350,7 +343,7 @@ fn evaluate(
     decision: DecisionRow,
     evaluations: &[RecordedEvaluation],
     now: i64,
-) -> Applied {
+) -> Result<Applied, AppError> {
     let combined = evaluations
         .iter()
         .map(|evaluation| evaluation.outcome)
@@ -411,7 +404,7 @@ fn evaluate(
             }),
         );
     }
-    let applied = change.write(batch);
+    let applied = change.write_within_limits(batch)?;
     for (event, evaluation) in applied.events.iter().zip(evaluations) {
         if let (Some(policy_id), Some(version), Some(hash)) =
             (&evaluation.policy_id, evaluation.version, &evaluation.hash)
@@ -429,7 +422,7 @@ fn evaluate(
             });
         }
     }
-    applied
+    Ok(applied)
 }
 
 /// A digest of what an evaluation was asked on: each policy's inputs, in order.
@@ -591,6 +584,13 @@ impl Change {
     }
 
     /// Stages the change; the flush checks that no other server moved the head meanwhile.
+    /// Stages an agent's change, unless it would take the decision past its bounds
+    /// (`limits`). People's answers, expiry and closing use `write`: never refused for size.
+    pub(super) fn write_within_limits(self, batch: &mut Batch) -> Result<Applied, AppError> {
+        limits::check(&self.decision)?;
+        Ok(self.write(batch))
+    }
+
     pub(super) fn write(mut self, batch: &mut Batch) -> Applied {
         self.decision.updated_at = self.now;
         if self.is_new {

@@ -14,27 +14,25 @@ pub const MAX_EVENTS: i64 = 500;
 /// Bytes of event payload an agent may add to one decision (canonical JSON).
 pub const MAX_PAYLOAD_BYTES: i64 = 4 * 1024 * 1024;
 
-/// Refuses adding `events` events carrying `bytes` bytes when the decision would exceed a bound.
-pub fn check_room(decision: &DecisionRow, events: usize, bytes: usize) -> Result<(), AppError> {
-    let events = i64::try_from(events).unwrap_or(i64::MAX);
-    let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
-    if decision.last_sequence.saturating_add(events) > MAX_EVENTS {
+/// Refuses the decision as an agent's change would leave it, when it exceeds a bound. Checked on
+/// the change itself, after its events are linked, so the bytes counted are the bytes stored and
+/// no payload is serialised twice; nothing is staged until the check passes.
+pub fn check(after: &DecisionRow) -> Result<(), AppError> {
+    if after.last_sequence > MAX_EVENTS {
         return Err(AppError::invalid(
             "events",
             format!(
-                "This decision already holds {} events; a decision holds at most {MAX_EVENTS}. \
-                 Close it and open a new one for further work.",
-                decision.last_sequence
+                "A decision holds at most {MAX_EVENTS} events, and this one is full. Close it \
+                 and open a new one for further work."
             ),
         ));
     }
-    if decision.payload_bytes.saturating_add(bytes) > MAX_PAYLOAD_BYTES {
+    if after.payload_bytes > MAX_PAYLOAD_BYTES {
         return Err(AppError::invalid(
             "payload",
             format!(
-                "This decision already holds {} bytes of recorded payload; a decision holds at \
-                 most {MAX_PAYLOAD_BYTES} bytes. Record a summary instead of the whole data.",
-                decision.payload_bytes
+                "A decision holds at most {MAX_PAYLOAD_BYTES} bytes of recorded payload, and this \
+                 would exceed it. Record a summary instead of the whole data."
             ),
         ));
     }
