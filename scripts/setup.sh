@@ -33,6 +33,13 @@ if [ "${1:-}" = "--tests" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
   fi
+  # The receipt tests verify Verdict's signatures with an independent implementation.
+  if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
+    step "installing Python's cryptography package"
+    python3 -m pip install --quiet cryptography \
+      || python3 -m pip install --quiet --break-system-packages cryptography \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-cryptography; }
+  fi
   if [ ! -d end2end/node_modules/@playwright/test ]; then
     step "installing the browser tests' npm packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)

@@ -14,13 +14,14 @@ step "formatting"
 cargo fmt --all --check
 
 step "clippy: server and app (ssr)"
-cargo clippy -p server -p app -p verdict-policy -p loadgen --features app/ssr --all-targets -- -D warnings
+cargo clippy -p server -p app -p verdict-policy -p verdict-receipt -p loadgen --features app/ssr --all-targets -- -D warnings
 step "clippy: app (hydrate, wasm32)"
 cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
 step "unit tests"
 cargo test -p app --features ssr
 cargo test -p verdict-policy
+cargo test -p verdict-receipt
 cargo test -p loadgen
 
 # cargo-nextest (installed by setup.sh) runs each test in its own process with a time limit:

@@ -23,6 +23,14 @@ pub enum AppError {
     NotFound { message: String },
     #[error("{message}")]
     Conflict { message: String },
+    /// A write whose action is not one the decision evaluated and permitted (the binding rule):
+    /// refused, and recorded on the decision as `write_refused`.
+    #[error("{message}")]
+    ActionMismatch {
+        message: String,
+        /// The fields that differ from the closest evaluated action.
+        differing: Vec<String>,
+    },
     #[error("{message}")]
     TooManyAttempts { message: String },
     #[error("The request could not be read: {message}")]
@@ -43,6 +51,11 @@ pub enum AppError {
     Unavailable {
         message: String,
         retry_after_seconds: u64,
+        /// Lost a race with another writer (SQLite busy past its timeout, a PostgreSQL
+        /// serialization failure or deadlock): the same transaction at once again will likely
+        /// pass (`Db::write` retries it). Not sent to the browser.
+        #[serde(skip)]
+        contended: bool,
     },
     #[error("Something went wrong on our side; it has been logged.")]
     Internal,
@@ -66,7 +79,19 @@ impl AppError {
         Self::Unavailable {
             message: message.into(),
             retry_after_seconds,
+            contended: false,
         }
+    }
+
+    /// A transaction that lost a race with another writer, which trying again may win.
+    pub fn is_contended(&self) -> bool {
+        matches!(
+            self,
+            Self::Unavailable {
+                contended: true,
+                ..
+            }
+        )
     }
 
     /// How long a caller should wait before trying again, for the refusals that pass.
@@ -97,6 +122,14 @@ impl AppError {
         }
     }
 
+    /// The fields an `action_mismatch` names (those that differ from the evaluated action).
+    pub fn differing_fields(&self) -> Option<&[String]> {
+        match self {
+            Self::ActionMismatch { differing, .. } => Some(differing),
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error is answered with, on every surface.
     pub fn status_code(&self) -> u16 {
         match self {
@@ -104,7 +137,7 @@ impl AppError {
             Self::Unauthenticated | Self::BadSignature { .. } => 401,
             Self::Forbidden | Self::NotPermitted { .. } => 403,
             Self::NotFound { .. } => 404,
-            Self::Conflict { .. } => 409,
+            Self::Conflict { .. } | Self::ActionMismatch { .. } => 409,
             Self::TooManyAttempts { .. } => 429,
             Self::BadRequest { .. } => 400,
             Self::UnsupportedMediaType { .. } => 415,
@@ -125,6 +158,7 @@ impl AppError {
             Self::Forbidden | Self::NotPermitted { .. } => "forbidden",
             Self::NotFound { .. } => "not_found",
             Self::Conflict { .. } => "conflict",
+            Self::ActionMismatch { .. } => "action_mismatch",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::BadRequest { .. } => "bad_request",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",

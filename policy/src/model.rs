@@ -208,6 +208,9 @@ pub struct Policy {
     pub(crate) inputs: Vec<InputSpec>,
     pub(crate) combine: Combine,
     pub(crate) default: Outcome,
+    /// Evaluated only together with the exact action the agent is about to take
+    /// (`requires_action: true`); the server refuses an evaluation without one.
+    pub(crate) requires_action: bool,
     pub(crate) rules: Vec<Rule>,
     pub(crate) tests: Vec<TestCase>,
     pub(crate) content_hash: String,
@@ -224,6 +227,11 @@ impl Policy {
 
     pub fn owner(&self) -> Option<&str> {
         self.owner.as_deref()
+    }
+
+    /// Whether the policy may only be evaluated with an action (`requires_action: true`).
+    pub fn requires_action(&self) -> bool {
+        self.requires_action
     }
 
     /// The `scope.intents` globs; `None` when the policy applies to every

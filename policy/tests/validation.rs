@@ -304,3 +304,14 @@ fn diagnostics_serialize_in_snake_case() {
     let back: Diagnostic = serde_json::from_value(json).unwrap();
     assert_eq!(back, d[0]);
 }
+
+#[test]
+fn requires_action_is_a_boolean_and_false_unless_stated() {
+    let plain = Policy::parse(&format!("policy: p\n{RULES}")).expect("valid");
+    assert!(!plain.requires_action());
+    let bound =
+        Policy::parse(&format!("policy: p\nrequires_action: true\n{RULES}")).expect("valid");
+    assert!(bound.requires_action());
+    let (line, column, code) = error(&format!("policy: p\nrequires_action: sometimes\n{RULES}"));
+    assert_eq!((line, column, code), (2, 18, Code::WrongType));
+}

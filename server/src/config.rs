@@ -126,6 +126,13 @@ pub struct ServeArgs {
     /// Retry-After.
     #[arg(long, env = "VERDICT_PASSWORD_HASH_QUEUE", default_value_t = 32)]
     pub password_hash_queue: usize,
+
+    /// The file of receipt signing keys (JSON, mode 0600; never in the database), created with
+    /// one key at first start. Defaults to `verdict-signing-keys.json` beside the SQLite
+    /// database, or in `./data/` with PostgreSQL. Give every server of one deployment the same
+    /// file; `verdict keys rotate` adds a key to it.
+    #[arg(long, env = "VERDICT_SIGNING_KEY_FILE")]
+    pub signing_key_file: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -177,6 +184,7 @@ impl ServeArgs {
                 .and_then(|count| usize::try_from(count).ok())
                 .unwrap_or(defaults.password_hashes),
             password_hash_queue: self.password_hash_queue,
+            signing_key_file: self.signing_key_file.clone(),
             ..defaults
         }
     }

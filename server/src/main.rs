@@ -4,8 +4,8 @@ use clap::{Parser, Subcommand};
 
 use verdict_server::{
     commands::{
-        agent, create_token, create_user, policy_backtest, policy_check, policy_publish, seed,
-        serve,
+        agent, create_token, create_user, keys, policy_backtest, policy_check, policy_publish,
+        receipt, seed, serve,
     },
     config::ServeArgs,
     telemetry,
@@ -43,6 +43,25 @@ enum Command {
     /// Fill the database with synthetic decision history (for trying and measuring the trace
     /// explorer): policies, agents and N decisions over the last 90 days.
     Seed(seed::SeedArgs),
+    /// Manage the receipt signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Work with signed decision receipts.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key and sign with it from now on; the old keys stay in the file and
+    /// the JWKS, so receipts they signed still verify.
+    Rotate(keys::SigningKeyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReceiptCommand {
+    /// Verify signed receipts offline against a key set; exits non-zero unless all verify.
+    Verify(receipt::ReceiptVerifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +98,8 @@ async fn main() -> ExitCode {
         Some(Command::Agent(AgentCommand::Create(args))) => agent::create(args).await,
         Some(Command::Agent(AgentCommand::Bind(args))) => agent::bind(args).await,
         Some(Command::Seed(args)) => seed::run(args).await,
+        Some(Command::Keys(KeysCommand::Rotate(args))) => keys::rotate(args),
+        Some(Command::Receipt(ReceiptCommand::Verify(args))) => receipt::verify_command(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

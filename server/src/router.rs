@@ -43,6 +43,7 @@ pub fn build(state: AppState, sessions: DbSessionStore) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/.well-known/verdict-keys.json", get(api_v1::receipt_keys))
         .nest("/api/v1", api_v1::router())
         .route("/traces.ndjson", get(api_v1::export_traces_for_session))
         .merge(mcp::router())

@@ -24,6 +24,14 @@ macro_rules! named_values {
             }
         }
 
+        impl TryFrom<String> for $name {
+            type Error = UnknownName;
+
+            fn try_from(text: String) -> Result<Self, UnknownName> {
+                Self::parse(&text).ok_or(UnknownName(text))
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -31,6 +39,11 @@ macro_rules! named_values {
         }
     };
 }
+
+/// A stored name that is none of its set's (read from a damaged row).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not one of the names Verdict writes")]
+pub struct UnknownName(pub String);
 
 named_values!(
     /// Where a decision stands. `committed` and `aborted` are final.

@@ -6,10 +6,12 @@ mod approval_route;
 mod audit;
 mod backtest;
 mod decision;
+pub(crate) mod event;
 mod policy;
 mod role;
 mod time_format;
-mod trace;
+mod trace_query;
+mod trace_views;
 mod user;
 
 pub use agent::{
@@ -23,16 +25,20 @@ pub use backtest::{
     DEFAULT_BACKTEST_DAYS, LISTED_CHANGES, MAX_BACKTEST_DAYS,
 };
 pub use decision::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind};
+pub use event::{
+    ApprovalRequested, ApprovalResolved, ApprovalVoided, ApprovalVote, ClosingAction, ContextAdded,
+    DecisionClosed, DecisionOpened, EventPayload, PolicyEvaluated, Read, Snapshot, Write,
+};
 pub use policy::{
     DiffKind, DiffLine, PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion,
     PolicyVersionSummary, RecentEvaluation,
 };
 pub use role::{Permission, Role};
 pub use time_format::{format_relative, format_utc};
-pub use trace::{
+pub use trace_query::{TraceCursor, TraceFilter, TraceQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use trace_views::{
     ChainBreak, EventWindow, PolicyUse, ReplayDifference, ReplayReport, ReplayedEvaluation,
-    TraceApproval, TraceApprovalRecord, TraceCharts, TraceCursor, TraceDetail, TraceEvaluation,
-    TraceEvent, TraceExportLine, TraceFilter, TracePage, TraceQuery, TraceSummary, Verification,
-    VolumeBucket, WaitBucket, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    TraceApproval, TraceApprovalRecord, TraceCharts, TraceDetail, TraceEvaluation, TraceEvent,
+    TraceExportLine, TracePage, TraceSummary, Verification, VolumeBucket, WaitBucket,
 };
 pub use user::{CurrentUser, DisplayName, Email, Password, TokenSummary, UserId, UserSummary};

@@ -14,6 +14,7 @@ use sqlx::{
 };
 
 use super::{access_cache::AccessCache, session_store::SessionBackend};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -93,6 +94,19 @@ impl std::ops::DerefMut for WriteTransaction {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.tx
     }
+}
+
+/// How many times `Db::write` runs a transaction that keeps losing races. Each race already
+/// waited for the lock (SQLite's busy timeout) or lost to a committed change (PostgreSQL), so a
+/// few tries are enough to tell contention that passes from contention that does not.
+pub(crate) const WRITE_ATTEMPTS: u32 = 4;
+
+/// How long to wait before try `attempt + 1`: doubling from 10 ms, with up to as much again at
+/// random so that two transactions that collided do not collide again in step.
+pub(crate) fn retry_wait(attempt: u32) -> Duration {
+    use rand::Rng;
+    let base = 10u64 << attempt.saturating_sub(1).min(6);
+    Duration::from_millis(base + rand::thread_rng().gen_range(0..=base))
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -179,6 +193,49 @@ impl Db {
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(WriteTransaction { tx, _turn: turn })
+    }
+
+    /// Runs one read-then-write transaction (`begin_write`), and runs it again when it lost a
+    /// race it may win the next time: SQLite still busy after its timeout (another process
+    /// writing), a PostgreSQL serialization failure or deadlock. `work` gets the transaction and
+    /// commits it; it runs whole each time, so it must not do anything outside the transaction
+    /// that cannot happen twice (send mail, touch caches: do those after `write` returns).
+    /// After `WRITE_ATTEMPTS` lost races the caller is answered 503 with `Retry-After`, and the
+    /// operator reads a warning naming `operation`.
+    pub async fn write<T, F, Fut>(&self, operation: &'static str, mut work: F) -> AppResult<T>
+    where
+        F: FnMut(WriteTransaction) -> Fut,
+        Fut: std::future::Future<Output = AppResult<T>>,
+    {
+        let mut attempt = 1;
+        loop {
+            let result = match self.begin_write().await {
+                Ok(tx) => work(tx).await,
+                Err(error) => Err(AppError::from(error)),
+            };
+            match result {
+                Err(error) if error.is_contended() && attempt < WRITE_ATTEMPTS => {
+                    let wait = retry_wait(attempt);
+                    tracing::warn!(
+                        operation,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "write lost a race with another writer; trying again"
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(error) if error.is_contended() => {
+                    tracing::warn!(
+                        operation,
+                        attempts = attempt,
+                        "write lost every race with other writers; answered 503"
+                    );
+                    return Err(error);
+                }
+                result => return result,
+            }
+        }
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
@@ -277,4 +334,78 @@ fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, DbError> {
 /// The `Any` driver takes a URL, not typed options: rebuild one that points at the same file.
 fn sqlite_url(options: &SqliteConnectOptions) -> String {
     format!("sqlite://{}", options.get_filename().display())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::ssr::db_faults::DbFault;
+
+    async fn scratch_db() -> (Db, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("verdict-db-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite:{}", dir.join("test.db").display());
+        let (db, _) = Db::connect(&url).await.expect("database");
+        (db, dir)
+    }
+
+    #[tokio::test]
+    async fn a_write_that_lost_a_race_runs_again_and_its_last_try_counts() {
+        let (db, dir) = scratch_db().await;
+        let tries = AtomicU32::new(0);
+        let written = db
+            .write("test.lost_twice", |mut tx| {
+                let tries = &tries;
+                async move {
+                    sqlx::query("INSERT INTO system_flags (name, value, updated_by, updated_at) VALUES ($1, 'x', 't', 0)")
+                        .bind(format!("try-{}", tries.load(Ordering::SeqCst)))
+                        .execute(&mut *tx)
+                        .await?;
+                    if tries.fetch_add(1, Ordering::SeqCst) < 2 {
+                        return Err(AppError::from(DbFault::Busy));
+                    }
+                    tx.commit().await?;
+                    Ok("done")
+                }
+            })
+            .await;
+        assert_eq!(written, Ok("done"));
+        assert_eq!(tries.load(Ordering::SeqCst), 3);
+        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM system_flags")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(names, ["try-2"], "the lost tries were rolled back");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn a_write_that_keeps_losing_is_answered_503_and_other_errors_are_not_retried() {
+        let (db, dir) = scratch_db().await;
+        let tries = AtomicU32::new(0);
+        let busy: AppResult<()> = db
+            .write("test.always_busy", |_tx| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async { Err(AppError::from(DbFault::Busy)) }
+            })
+            .await;
+        let error = busy.expect_err("never won");
+        assert_eq!(
+            (error.status_code(), error.retry_after_seconds()),
+            (503, Some(1))
+        );
+        assert_eq!(tries.load(Ordering::SeqCst), WRITE_ATTEMPTS);
+
+        tries.store(0, Ordering::SeqCst);
+        let refused: AppResult<()> = db
+            .write("test.refused", |_tx| {
+                tries.fetch_add(1, Ordering::SeqCst);
+                async { Err(AppError::invalid("name", "taken")) }
+            })
+            .await;
+        assert_eq!(refused, Err(AppError::invalid("name", "taken")));
+        assert_eq!(tries.load(Ordering::SeqCst), 1, "a refusal is final");
+        std::fs::remove_dir_all(dir).ok();
+    }
 }

@@ -57,7 +57,11 @@ impl DbFault {
 
 impl From<DbFault> for AppError {
     fn from(fault: DbFault) -> Self {
-        AppError::unavailable(fault.message(), fault.retry_after_seconds())
+        AppError::Unavailable {
+            message: fault.message().to_owned(),
+            retry_after_seconds: fault.retry_after_seconds(),
+            contended: fault == DbFault::Busy,
+        }
     }
 }
 

@@ -48,6 +48,9 @@ pub struct Settings {
     /// Dry runs allowed per second per person (bursts of twice that); 0: no limit. The editor's
     /// preview sends one per pause in typing, a few per second at most.
     pub dry_run_rate_limit: u32,
+    /// The file of receipt signing keys (`--signing-key-file`); `None`: beside the SQLite
+    /// database, or `./data/` (see `server::commands::open_state`).
+    pub signing_key_file: Option<std::path::PathBuf>,
 }
 
 /// How Verdict sends email.
@@ -89,6 +92,7 @@ impl Default for Settings {
             password_hash_queue: 32,
             evaluation_slots: 0,
             dry_run_rate_limit: 10,
+            signing_key_file: None,
         }
     }
 }
@@ -141,6 +145,9 @@ pub struct AppState {
     pub evaluation_pool: EvaluationPool,
     /// Dry runs per second per person.
     pub dry_run_limiter: Arc<AgentRateLimiter>,
+    /// The keys receipts are signed and verified with. `new` gives a key of its own kept in
+    /// memory; `server::commands::open_state` puts the key file's in its place.
+    pub receipt_keys: Arc<verdict_receipt::KeyStore>,
 }
 
 impl AppState {
@@ -157,6 +164,10 @@ impl AppState {
             outbound: Outbound::new(&settings.outbound_allow_hosts),
             evaluation_pool: EvaluationPool::new(settings.evaluation_slots),
             dry_run_limiter: Arc::new(AgentRateLimiter::new(settings.dry_run_rate_limit)),
+            receipt_keys: Arc::new(
+                verdict_receipt::KeyStore::ephemeral()
+                    .expect("the system's random number generator gives a signing key"),
+            ),
             db,
             leptos_options,
             settings: Arc::new(settings),

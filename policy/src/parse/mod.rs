@@ -15,7 +15,7 @@ use crate::model::Policy;
 use crate::outcome::{Combine, Outcome};
 use crate::yaml::{locate_in_scalar, parse_document, Node, Pos};
 
-use fields::{list, mapping, text};
+use fields::{boolean, list, mapping, text};
 
 const KEYS: &[&str] = &[
     "policy",
@@ -25,6 +25,7 @@ const KEYS: &[&str] = &[
     "inputs",
     "combine",
     "default",
+    "requires_action",
     "rules",
     "tests",
 ];
@@ -116,6 +117,9 @@ fn policy(cx: &mut Cx<'_>, root: &Node) -> Option<Policy> {
             .ok()
     });
     let default = fields.get("default").map(|n| rules::outcome(cx, n));
+    let requires_action = fields
+        .get("requires_action")
+        .map(|n| boolean(cx, n, "`requires_action`"));
     let rules = fields
         .get("rules")
         .map(|n| rules::parse(cx, n, &inputs))
@@ -135,6 +139,7 @@ fn policy(cx: &mut Cx<'_>, root: &Node) -> Option<Policy> {
         inputs,
         combine: combine.unwrap_or(Some(Combine::Strictest))?,
         default: default.unwrap_or(Some(Outcome::Deny))?,
+        requires_action: requires_action.unwrap_or(Some(false))?,
         rules,
         tests,
         content_hash: content_hash(cx.source),

@@ -27,6 +27,7 @@ impl IntoResponse for ApiError {
                 code: self.0.code().to_owned(),
                 message: self.0.to_string(),
                 field: self.0.field().map(str::to_owned),
+                differing: self.0.differing_fields().map(<[String]>::to_vec),
             },
         });
         let mut response = (status, body).into_response();
@@ -68,7 +69,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Machine-readable: invalid, unauthenticated, forbidden, not_found, conflict, frozen,
+    /// Machine-readable: invalid, unauthenticated, forbidden, not_found, conflict,
+    /// action_mismatch, frozen,
     /// rate_limited, unavailable, too_large, unsupported_media_type, bad_request, bad_signature,
     /// method_not_allowed, internal.
     code: String,
@@ -76,4 +78,8 @@ pub struct ErrorDetail {
     message: String,
     /// The request field at fault, when there is one.
     field: Option<String>,
+    /// `action_mismatch` only: the fields of the attempted action that differ from the closest
+    /// action the decision evaluated (`product`, `operation`, `arguments.NAME`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    differing: Option<Vec<String>>,
 }

@@ -16,6 +16,7 @@ pub mod openapi;
 mod path;
 mod person;
 mod policies;
+mod receipts;
 mod users;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use admin_decisions::export_for_session as export_traces_for_session;
 pub use agent::ApiAgent;
 pub use error::{ApiError, ErrorBody};
 pub(crate) use json_body::rejection_error;
+pub use receipts::jwks as receipt_keys;
 
 /// The API's router and its OpenAPI document, built from the same route annotations.
 pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -66,6 +68,7 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(decisions::trace))
         .routes(routes!(decisions::wait))
         .routes(routes!(decisions::verify))
+        .routes(routes!(receipts::verify))
         .split_for_parts();
     layer_responses::add_to(&mut document);
     (router, document)

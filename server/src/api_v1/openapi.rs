@@ -24,6 +24,7 @@ use utoipa::{
         (name = "approvals", description = "The approval inbox: approvers' personal access tokens answer requests."),
         (name = "policies", description = "Policy tooling."),
         (name = "people", description = "People and their tokens."),
+        (name = "receipts", description = "Signed decision receipts, checked by anyone without a credential. The public keys are at `/.well-known/verdict-keys.json` (JWKS, outside `/api/v1`)."),
     )
 )]
 pub struct ApiDoc;

@@ -3,9 +3,11 @@
 pub mod agent;
 pub mod create_token;
 pub mod create_user;
+pub mod keys;
 pub mod policy_backtest;
 pub mod policy_check;
 pub mod policy_publish;
+pub mod receipt;
 pub mod seed;
 pub mod serve;
 
@@ -34,12 +36,16 @@ pub enum CommandError {
     Usage(String),
 }
 
-/// Opens the database (migrating it) and assembles what the router and services need.
+/// Opens the database (migrating it) and the receipt signing key file (creating it), and
+/// assembles what the router and services need.
 pub async fn open_state(
     database_url: &str,
     settings: Settings,
     site_root: &Path,
-) -> Result<(AppState, DbSessionStore), DbError> {
+) -> Result<(AppState, DbSessionStore), CommandError> {
+    let key_file = keys::signing_key_file(settings.signing_key_file.as_deref(), database_url);
+    let receipt_keys = verdict_receipt::KeyStore::open(&key_file)
+        .map_err(|error| CommandError::Usage(format!("cannot start: {error}")))?;
     let (db, sessions) = Db::connect(database_url).await?;
     let leptos_options = LeptosOptions::builder()
         .output_name("verdict")
@@ -47,7 +53,8 @@ pub async fn open_state(
         .site_pkg_dir("pkg")
         .env(Env::PROD)
         .build();
-    let state = AppState::new(db, leptos_options, settings);
+    let mut state = AppState::new(db, leptos_options, settings);
+    state.receipt_keys = std::sync::Arc::new(receipt_keys);
     if let SessionBackend::Postgres(pool) = &sessions {
         tokio::spawn(listen_to_other_servers(pool.clone(), state.journal.clone()));
     }

@@ -12,7 +12,11 @@ use verdict_policy::{Outcome, Policy};
 
 use app::{
     error::AppError,
-    model::{ApprovalStatus, AutomationMode, DecisionStatus, EventKind},
+    model::{
+        ApprovalRequested, ApprovalResolved, ApprovalStatus, AutomationMode, ClosingAction,
+        ContextAdded, DecisionClosed, DecisionOpened, DecisionStatus, EventPayload,
+        PolicyEvaluated, PolicyUse, Read, Snapshot, Write,
+    },
     ssr::{
         db::Db,
         ids::new_id,
@@ -448,14 +452,13 @@ struct Chain {
 }
 
 impl Chain {
-    fn append(&mut self, kind: EventKind, actor: &str, payload: Value) -> String {
+    fn append(&mut self, actor: &str, payload: impl Into<EventPayload>) -> String {
         let event = link(
             &self.decision_id,
             self.head(),
-            kind,
             self.at.min(self.now),
             actor.to_owned(),
-            &payload,
+            &payload.into(),
         );
         let id = event.id.clone();
         self.events.push(event);
@@ -490,11 +493,29 @@ impl Chain {
 /// What the agent asked the policy and what it then did.
 struct Scenario {
     inputs: Value,
-    read: Value,
+    read: Read,
     context: &'static str,
     /// The action's event: a write, or (for personal data) the read itself.
-    action: (EventKind, Value),
+    action: EventPayload,
     title: String,
+}
+
+fn read(product: &str, purpose: &str, summary: String, record_count: u64) -> Read {
+    Read {
+        product: product.to_owned(),
+        purpose: purpose.to_owned(),
+        summary: Some(summary),
+        record_count: Some(record_count),
+    }
+}
+
+fn write(product: &str, operation: &str, summary: String) -> EventPayload {
+    EventPayload::Write(Write {
+        product: product.to_owned(),
+        operation: operation.to_owned(),
+        summary: Some(summary),
+        idempotency_key: None,
+    })
 }
 
 fn scenario(rng: &mut Rng, kind: Kind) -> Scenario {
@@ -515,20 +536,18 @@ fn scenario(rng: &mut Rng, kind: Kind) -> Scenario {
                 inputs["customer"] = json!({"refunds_last_90_days": refunds});
             }
             Scenario {
-                read: json!({
-                    "product": "billing",
-                    "purpose": "look up the order and earlier refunds",
-                    "summary": format!("order #{order}: {amount:.2} {currency}, {refunds} refunds in 90 days"),
-                    "record_count": 1,
-                }),
-                action: (
-                    EventKind::Write,
-                    json!({
-                        "product": "billing",
-                        "operation": "refund.create",
-                        "summary": format!("refunded {amount:.2} {currency} for order #{order} to the original card"),
-                        "idempotency_key": null,
-                    }),
+                read: read(
+                    "billing",
+                    "look up the order and earlier refunds",
+                    format!("order #{order}: {amount:.2} {currency}, {refunds} refunds in 90 days"),
+                    1,
+                ),
+                action: write(
+                    "billing",
+                    "refund.create",
+                    format!(
+                        "refunded {amount:.2} {currency} for order #{order} to the original card"
+                    ),
                 ),
                 title: format!("Refund of {amount:.2} {currency} for order #{order}"),
                 inputs,
@@ -540,20 +559,19 @@ fn scenario(rng: &mut Rng, kind: Kind) -> Scenario {
             let tier = *rng.pick(&["free", "pro", "pro", "enterprise"]);
             Scenario {
                 inputs: json!({"proposed_discount": discount, "account_tier": tier}),
-                read: json!({
-                    "product": "billing",
-                    "purpose": "read the account's plan and renewal date",
-                    "summary": format!("{tier} account, renewal of contract #{order}"),
-                    "record_count": 1,
-                }),
-                action: (
-                    EventKind::Write,
-                    json!({
-                        "product": "billing",
-                        "operation": "discount.apply",
-                        "summary": format!("applied a {:.0}% discount to contract #{order}", discount * 100.0),
-                        "idempotency_key": null,
-                    }),
+                read: read(
+                    "billing",
+                    "read the account's plan and renewal date",
+                    format!("{tier} account, renewal of contract #{order}"),
+                    1,
+                ),
+                action: write(
+                    "billing",
+                    "discount.apply",
+                    format!(
+                        "applied a {:.0}% discount to contract #{order}",
+                        discount * 100.0
+                    ),
                 ),
                 title: format!("Discount of {:.0}% on a {tier} account", discount * 100.0),
                 context,
@@ -570,20 +588,16 @@ fn scenario(rng: &mut Rng, kind: Kind) -> Scenario {
             };
             Scenario {
                 inputs: json!({"field": field, "records": records}),
-                read: json!({
-                    "product": "crm",
-                    "purpose": "read the records before changing them",
-                    "summary": format!("{records} customer records, {field} to update"),
-                    "record_count": records,
-                }),
-                action: (
-                    EventKind::Write,
-                    json!({
-                        "product": "crm",
-                        "operation": "record.update",
-                        "summary": format!("updated {field} on {records} records"),
-                        "idempotency_key": null,
-                    }),
+                read: read(
+                    "crm",
+                    "read the records before changing them",
+                    format!("{records} customer records, {field} to update"),
+                    records,
+                ),
+                action: write(
+                    "crm",
+                    "record.update",
+                    format!("updated {field} on {records} records"),
                 ),
                 title: format!("Change {field} on {records} records"),
                 context,
@@ -603,21 +617,18 @@ fn scenario(rng: &mut Rng, kind: Kind) -> Scenario {
             };
             Scenario {
                 inputs: json!({"purpose": purpose, "record_count": records}),
-                read: json!({
-                    "product": "crm",
-                    "purpose": "find the customer's account",
-                    "summary": format!("account lookup for ticket #{order}"),
-                    "record_count": 1,
-                }),
-                action: (
-                    EventKind::Read,
-                    json!({
-                        "product": "crm",
-                        "purpose": purpose,
-                        "summary": format!("read personal data of {records} customers for {purpose}"),
-                        "record_count": records,
-                    }),
+                read: read(
+                    "crm",
+                    "find the customer's account",
+                    format!("account lookup for ticket #{order}"),
+                    1,
                 ),
+                action: EventPayload::Read(read(
+                    "crm",
+                    purpose,
+                    format!("read personal data of {records} customers for {purpose}"),
+                    records,
+                )),
                 title: format!("Read personal data of {records} customers for {purpose}"),
                 context,
             }
@@ -651,23 +662,24 @@ fn history(
         now,
     };
     chain.append(
-        EventKind::DecisionOpened,
         &agent_actor,
-        json!({
-            "intent": agent.kind.intent(),
-            "automation_mode": mode,
-            "actor": customer,
-            "metadata": {"source": "seed"},
-        }),
+        DecisionOpened {
+            intent: agent.kind.intent().to_owned(),
+            automation_mode: mode,
+            actor: Some(customer.clone()),
+            metadata: Some(json!({"source": "seed"})),
+        },
     );
     chain.wait(20 + rng.below(500));
     chain.append(
-        EventKind::ContextAdded,
         &agent_actor,
-        json!({"summary": story.context, "payload": null}),
+        ContextAdded {
+            summary: story.context.to_owned(),
+            payload: None,
+        },
     );
     chain.wait(50 + rng.below(1_500));
-    chain.append(EventKind::Read, &agent_actor, story.read.clone());
+    chain.append(&agent_actor, story.read);
     chain.wait(5 + rng.below(50));
 
     let evaluation = policy.policy.evaluate(&story.inputs);
@@ -678,19 +690,21 @@ fn history(
         .collect();
     let eval_at = chain.at.min(now);
     let eval_id = chain.append(
-        EventKind::PolicyEval,
         &agent_actor,
-        json!({
-            "policy_id": policy.id,
-            "version": policy.version,
-            "hash": policy.hash,
-            "inputs": story.inputs,
-            "outcome": evaluation.outcome,
-            "rationale": evaluation.rationale,
-            "decided_by": evaluation.decided_by.as_ref().map(|rule| rule.as_str()),
-            "matched_rules": matched,
-            "approval_route": evaluation.approval_route,
-        }),
+        PolicyEvaluated {
+            policy_id: Some(policy.id.clone()),
+            version: Some(policy.version),
+            hash: Some(policy.hash.clone()),
+            inputs: story.inputs,
+            outcome: evaluation.outcome,
+            rationale: evaluation.rationale.clone(),
+            decided_by: evaluation
+                .decided_by
+                .as_ref()
+                .map(|rule| rule.as_str().to_owned()),
+            matched_rules: matched.clone(),
+            approval_route: evaluation.approval_route.clone(),
+        },
     );
     batch.evaluations.push(vec![
         SqlValue::Text(eval_id),
@@ -707,19 +721,22 @@ fn history(
     let route = (outcome == Outcome::RequiresException)
         .then(|| evaluation.approval_route.clone())
         .flatten();
-    let policies_used =
-        json!([{"policy_id": policy.id, "version": policy.version, "hash": policy.hash}]);
+    let policies_used = vec![PolicyUse {
+        policy_id: policy.id.clone(),
+        version: policy.version,
+        hash: policy.hash.clone(),
+    }];
 
     let mut status = DecisionStatus::Committed;
     let mut granted = false;
-    let mut closing: Option<(EventKind, Value)> = None;
+    let mut closing: Option<EventPayload> = None;
     let needs_approval = outcome == Outcome::RequiresException
         || (outcome == Outcome::Allow && mode.needs_approval_to_act());
     if outcome == Outcome::Deny {
         status = DecisionStatus::Aborted;
-        closing = Some((
-            EventKind::DecisionAborted,
-            json!({"action": "abort", "reason": format!("denied: {}", evaluation.rationale)}),
+        closing = Some(aborted(
+            ClosingAction::Abort,
+            format!("denied: {}", evaluation.rationale),
         ));
     } else if needs_approval {
         chain.wait(100 + rng.below(2_000));
@@ -730,16 +747,17 @@ fn history(
         let pending = requested_at > now - DAY_MILLIS / 2 && rng.chance(0.5);
         let expires_at = requested_at + if pending { 3 * DAY_MILLIS } else { DAY_MILLIS };
         chain.append(
-            EventKind::ApprovalRequested,
             &agent_actor,
-            json!({
-                "approval_id": approval_id,
-                "title": story.title,
-                "message": message,
-                "approval_route": route,
-                "require_rationale": true,
-                "expires_at": expires_at,
-            }),
+            ApprovalRequested {
+                approval_id: approval_id.clone(),
+                title: story.title.clone(),
+                message: message.clone(),
+                approval_route: route.clone(),
+                route_version: None,
+                required_approvals: 1,
+                require_rationale: true,
+                expires_at,
+            },
         );
         let (approval_status, resolved_at, resolved_by, rationale) = if pending {
             status = DecisionStatus::NeedsApproval;
@@ -759,22 +777,26 @@ fn history(
                 ApprovalStatus::Rejected
             };
             chain.append(
-                EventKind::ApprovalResolved,
                 &format!("user:{approver}"),
-                json!({
-                    "approval_id": approval_id,
-                    "outcome": resolution,
-                    "by": approver,
-                    "rationale": rationale,
-                }),
+                ApprovalResolved {
+                    approval_id: approval_id.clone(),
+                    outcome: resolution,
+                    by: approver.to_owned(),
+                    approvers: Some(if approve {
+                        vec![approver.to_owned()]
+                    } else {
+                        Vec::new()
+                    }),
+                    rationale: Some(rationale.to_owned()),
+                },
             );
             if approve {
                 granted = true;
             } else {
                 status = DecisionStatus::Aborted;
-                closing = Some((
-                    EventKind::DecisionAborted,
-                    json!({"action": "abort", "reason": "the approver rejected the request"}),
+                closing = Some(aborted(
+                    ClosingAction::Abort,
+                    "the approver rejected the request".to_owned(),
                 ));
             }
             (
@@ -801,29 +823,29 @@ fn history(
         ]);
     } else if rng.chance(0.03) {
         status = DecisionStatus::Aborted;
-        closing = Some((
-            EventKind::DecisionAborted,
-            json!({"action": "rollback", "reason": "the customer withdrew the request"}),
+        closing = Some(aborted(
+            ClosingAction::Rollback,
+            "the customer withdrew the request".to_owned(),
         ));
     }
     if status == DecisionStatus::Committed {
         chain.wait(30 + rng.below(3_000));
-        let (kind, payload) = story.action;
-        chain.append(kind, &agent_actor, payload);
-        closing = Some((
-            EventKind::DecisionCommitted,
-            json!({"action": "commit", "reason": null}),
-        ));
+        chain.append(&agent_actor, story.action);
+        closing = Some(EventPayload::DecisionCommitted(DecisionClosed {
+            action: ClosingAction::Commit,
+            reason: None,
+        }));
     }
     let mut closed_at = None;
-    if let Some((kind, payload)) = closing {
+    if let Some(last) = closing {
         chain.wait(5 + rng.below(200));
         chain.append(
-            EventKind::Snapshot,
             &agent_actor,
-            json!({"policies": policies_used}),
+            Snapshot {
+                policies: policies_used.clone(),
+            },
         );
-        chain.append(kind, &agent_actor, payload);
+        chain.append(&agent_actor, last);
         closed_at = Some(chain.at.min(now));
     }
     let head = chain.head();
@@ -839,7 +861,7 @@ fn history(
         SqlValue::Text(outcome.as_str().to_owned()),
         SqlValue::OptText(route),
         SqlValue::Int(i64::from(granted)),
-        SqlValue::Text(policies_used.to_string()),
+        SqlValue::Text(json!(policies_used).to_string()),
         SqlValue::Int(last_sequence),
         SqlValue::Text(last_hash),
         SqlValue::Int(created_at),
@@ -859,6 +881,13 @@ fn history(
             SqlValue::Text(event.hash),
         ]);
     }
+}
+
+fn aborted(action: ClosingAction, reason: String) -> EventPayload {
+    EventPayload::DecisionAborted(DecisionClosed {
+        action,
+        reason: Some(reason),
+    })
 }
 
 /// SplitMix64: small, fast and good enough for synthetic data; no dependency.

@@ -19,7 +19,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CommandError> {
         &args.site_root,
     )
     .await
-    .map_err(|error| start_up_failure(&args.database.database_url, error))?;
+    .map_err(|error| match error {
+        CommandError::Database(error) => start_up_failure(&args.database.database_url, error),
+        error => error,
+    })?;
     tracing::info!(backend = ?state.db.backend, "database ready");
 
     if store::users::count(&state.db.pool)

@@ -25,6 +25,7 @@ mod outbound_destinations;
 mod page_hydration;
 mod personal_tokens;
 mod policies;
+mod receipts;
 mod role_matrix;
 mod secrets_in_logs;
 mod sign_in;

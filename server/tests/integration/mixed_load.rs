@@ -304,6 +304,6 @@ async fn people_change_things_while_agents_are_busy_without_a_single_5xx() {
             .await
             .unwrap()
             .expect("an acknowledged decision is on record");
-        assert_eq!(row.status, "committed");
+        assert_eq!(row.status.as_str(), "committed");
     }
 }

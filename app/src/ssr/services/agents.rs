@@ -132,42 +132,47 @@ pub async fn create(db: &Db, actor: &str, input: NewAgentInput<'_>) -> AppResult
     let name = parse_name(input.name)?;
     let description = bounded("description", input.description, 500)?;
     let owner_team = bounded("owner_team", input.owner_team, 100)?;
-    let mut tx = db.begin_write().await?;
-    if store::agents::name_taken(&mut *tx, &name).await? {
-        return Err(AppError::invalid(
-            "name",
-            "An agent with this name already exists.",
-        ));
-    }
-    let now = now_millis();
-    let id = new_id();
-    store::agents::insert(
-        &mut *tx,
-        NewAgent {
-            id: &id,
-            name: &name,
-            description: &description,
-            owner_team: &owner_team,
-            created_by: actor,
+    let description = &description;
+    let name = &name;
+    let owner_team = &owner_team;
+    db.write("agents.create", |mut tx| async move {
+        if store::agents::name_taken(&mut *tx, name).await? {
+            return Err(AppError::invalid(
+                "name",
+                "An agent with this name already exists.",
+            ));
+        }
+        let now = now_millis();
+        let id = new_id();
+        store::agents::insert(
+            &mut *tx,
+            NewAgent {
+                id: &id,
+                name,
+                description,
+                owner_team,
+                created_by: actor,
+                now,
+            },
+        )
+        .await
+        .taken("name", "An agent with this name already exists.")?;
+        let api_key = insert_key(&mut tx, &id, actor, now).await?;
+        audit(
+            &mut tx,
+            actor,
+            "agent.create",
+            name,
+            None,
+            Some(json!({"id": id, "owner_team": owner_team})),
             now,
-        },
-    )
+        )
+        .await?;
+        let agent = existing(&mut tx, &id).await?;
+        tx.commit().await?;
+        Ok(IssuedAgentKey { agent, api_key })
+    })
     .await
-    .taken("name", "An agent with this name already exists.")?;
-    let api_key = insert_key(&mut tx, &id, actor, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        "agent.create",
-        &name,
-        None,
-        Some(json!({"id": id, "owner_team": owner_team})),
-        now,
-    )
-    .await?;
-    let agent = existing(&mut tx, &id).await?;
-    tx.commit().await?;
-    Ok(IssuedAgentKey { agent, api_key })
 }
 
 pub async fn list(db: &Db) -> AppResult<Vec<AgentSummary>> {
@@ -217,48 +222,56 @@ pub async fn rotate_key(
             "The grace period may be at most 30 days.",
         ));
     }
-    let mut tx = db.begin_write().await?;
-    let agent = existing(&mut tx, id_or_name).await?;
-    let now = now_millis();
-    let grace_millis = i64::try_from(grace_seconds).unwrap_or(0) * 1000;
-    store::agents::expire_keys(&mut *tx, &agent.id, now + grace_millis).await?;
-    let api_key = insert_key(&mut tx, &agent.id, actor, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        "agent.key.rotate",
-        &agent.name,
-        None,
-        Some(json!({"grace_seconds": grace_seconds})),
-        now,
-    )
-    .await?;
-    let agent = existing(&mut tx, &agent.id).await?;
-    tx.commit().await?;
+    let written = db
+        .write("agents.rotate_key", |mut tx| async move {
+            let agent = existing(&mut tx, id_or_name).await?;
+            let now = now_millis();
+            let grace_millis = i64::try_from(grace_seconds).unwrap_or(0) * 1000;
+            store::agents::expire_keys(&mut *tx, &agent.id, now + grace_millis).await?;
+            let api_key = insert_key(&mut tx, &agent.id, actor, now).await?;
+            audit(
+                &mut tx,
+                actor,
+                "agent.key.rotate",
+                &agent.name,
+                None,
+                Some(json!({"grace_seconds": grace_seconds})),
+                now,
+            )
+            .await?;
+            let agent = existing(&mut tx, &agent.id).await?;
+            tx.commit().await?;
+            Ok(IssuedAgentKey { agent, api_key })
+        })
+        .await?;
     db.access.invalidate();
-    Ok(IssuedAgentKey { agent, api_key })
+    Ok(written)
 }
 
 /// Revokes every key of the agent at once; it cannot call the API until a key is rotated in.
 pub async fn revoke_keys(db: &Db, actor: &str, id_or_name: &str) -> AppResult<AgentSummary> {
-    let mut tx = db.begin_write().await?;
-    let agent = existing(&mut tx, id_or_name).await?;
-    let now = now_millis();
-    let revoked = store::agents::revoke_keys(&mut *tx, &agent.id, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        "agent.key.revoke",
-        &agent.name,
-        None,
-        Some(json!({"keys_revoked": revoked})),
-        now,
-    )
-    .await?;
-    let agent = existing(&mut tx, &agent.id).await?;
-    tx.commit().await?;
+    let written = db
+        .write("agents.revoke_keys", |mut tx| async move {
+            let agent = existing(&mut tx, id_or_name).await?;
+            let now = now_millis();
+            let revoked = store::agents::revoke_keys(&mut *tx, &agent.id, now).await?;
+            audit(
+                &mut tx,
+                actor,
+                "agent.key.revoke",
+                &agent.name,
+                None,
+                Some(json!({"keys_revoked": revoked})),
+                now,
+            )
+            .await?;
+            let agent = existing(&mut tx, &agent.id).await?;
+            tx.commit().await?;
+            Ok(agent)
+        })
+        .await?;
     db.access.invalidate();
-    Ok(agent)
+    Ok(written)
 }
 
 pub async fn bind(
@@ -268,82 +281,88 @@ pub async fn bind(
     policy_id: &str,
     pinned_version: Option<i64>,
 ) -> AppResult<Binding> {
-    let mut tx = db.begin_write().await?;
-    let agent = existing(&mut tx, id_or_name).await?;
-    let policy = store::policies::find(&mut *tx, policy_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("policy_id", format!("No policy {policy_id}.")))?;
-    if policy.status == store::policies::ARCHIVED {
-        return Err(AppError::invalid(
-            "policy_id",
-            format!("{policy_id} is archived."),
-        ));
-    }
-    if policy.latest_version == 0 {
-        return Err(AppError::invalid(
-            "policy_id",
-            format!("{policy_id} has no published version yet; publish it first."),
-        ));
-    }
-    if let Some(version) = pinned_version {
-        if store::policies::version(&mut *tx, policy_id, version)
+    let written = db.write("agents.bind", |mut tx| async move {
+        let agent = existing(&mut tx, id_or_name).await?;
+        let policy = store::policies::find(&mut *tx, policy_id)
             .await?
-            .is_none()
-        {
+            .ok_or_else(|| AppError::invalid("policy_id", format!("No policy {policy_id}.")))?;
+        if policy.status == store::policies::ARCHIVED {
             return Err(AppError::invalid(
-                "version",
-                format!("{policy_id} has no version {version}."),
+                "policy_id",
+                format!("{policy_id} is archived."),
             ));
         }
-    }
-    let now = now_millis();
-    let before = store::bindings::of_agent(&mut *tx, &agent.id)
-        .await?
-        .into_iter()
-        .find(|binding| binding.policy_id == policy_id)
-        .map(|binding| json!({"policy_id": binding.policy_id, "pinned_version": binding.pinned_version}));
-    store::bindings::upsert(&mut *tx, &agent.id, policy_id, pinned_version, actor, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        "agent.bind",
-        &agent.name,
-        before,
-        Some(json!({"policy_id": policy_id, "pinned_version": pinned_version})),
-        now,
-    )
+        if policy.latest_version == 0 {
+            return Err(AppError::invalid(
+                "policy_id",
+                format!("{policy_id} has no published version yet; publish it first."),
+            ));
+        }
+        if let Some(version) = pinned_version {
+            if store::policies::version(&mut *tx, policy_id, version)
+                .await?
+                .is_none()
+            {
+                return Err(AppError::invalid(
+                    "version",
+                    format!("{policy_id} has no version {version}."),
+                ));
+            }
+        }
+        let now = now_millis();
+        let before = store::bindings::of_agent(&mut *tx, &agent.id)
+            .await?
+            .into_iter()
+            .find(|binding| binding.policy_id == policy_id)
+            .map(|binding| json!({"policy_id": binding.policy_id, "pinned_version": binding.pinned_version}));
+        store::bindings::upsert(&mut *tx, &agent.id, policy_id, pinned_version, actor, now).await?;
+        audit(
+            &mut tx,
+            actor,
+            "agent.bind",
+            &agent.name,
+            before,
+            Some(json!({"policy_id": policy_id, "pinned_version": pinned_version})),
+            now,
+        )
+        .await?;
+        let binding = store::bindings::of_agent(&mut *tx, &agent.id)
+            .await?
+            .into_iter()
+            .find(|binding| binding.policy_id == policy_id)
+            .map(binding_of)
+            .ok_or(AppError::Internal)?;
+        tx.commit().await?;
+        Ok(binding)
+    })
     .await?;
-    let binding = store::bindings::of_agent(&mut *tx, &agent.id)
-        .await?
-        .into_iter()
-        .find(|binding| binding.policy_id == policy_id)
-        .map(binding_of)
-        .ok_or(AppError::Internal)?;
-    tx.commit().await?;
     db.access.invalidate();
-    Ok(binding)
+    Ok(written)
 }
 
 pub async fn unbind(db: &Db, actor: &str, id_or_name: &str, policy_id: &str) -> AppResult<()> {
-    let mut tx = db.begin_write().await?;
-    let agent = existing(&mut tx, id_or_name).await?;
-    if !store::bindings::delete(&mut *tx, &agent.id, policy_id).await? {
-        return Err(AppError::not_found(format!(
-            "{} is not bound to {policy_id}.",
-            agent.name
-        )));
-    }
-    audit(
-        &mut tx,
-        actor,
-        "agent.unbind",
-        &agent.name,
-        Some(json!({"policy_id": policy_id})),
-        None,
-        now_millis(),
-    )
+    db.write("agents.unbind", |mut tx| async move {
+        let agent = existing(&mut tx, id_or_name).await?;
+        if !store::bindings::delete(&mut *tx, &agent.id, policy_id).await? {
+            return Err(AppError::not_found(format!(
+                "{} is not bound to {policy_id}.",
+                agent.name
+            )));
+        }
+        audit(
+            &mut tx,
+            actor,
+            "agent.unbind",
+            &agent.name,
+            Some(json!({"policy_id": policy_id})),
+            None,
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
     .await?;
-    tx.commit().await?;
     db.access.invalidate();
     Ok(())
 }
@@ -356,37 +375,42 @@ pub async fn set_freeze(
     reason: Option<&str>,
 ) -> AppResult<AgentSummary> {
     let reason = freeze_reason(reason)?;
-    let mut tx = db.begin_write().await?;
-    let agent = existing(&mut tx, id_or_name).await?;
-    let now = now_millis();
-    store::agents::set_freeze(
-        &mut *tx,
-        &agent.id,
-        reason.as_deref().map(|reason| (reason, actor, now)),
-    )
-    .await?;
-    let (action, after) = match &reason {
-        Some(reason) => ("agent.freeze", json!({"reason": reason})),
-        None => ("agent.unfreeze", json!({"frozen": false})),
-    };
-    let before = agent
-        .frozen
-        .as_ref()
-        .map(|freeze| json!({"reason": freeze.reason}));
-    audit(
-        &mut tx,
-        actor,
-        action,
-        &agent.name,
-        before,
-        Some(after),
-        now,
-    )
-    .await?;
-    let agent = existing(&mut tx, &agent.id).await?;
-    tx.commit().await?;
+    let reason = &reason;
+    let written = db
+        .write("agents.set_freeze", |mut tx| async move {
+            let agent = existing(&mut tx, id_or_name).await?;
+            let now = now_millis();
+            store::agents::set_freeze(
+                &mut *tx,
+                &agent.id,
+                reason.as_deref().map(|reason| (reason, actor, now)),
+            )
+            .await?;
+            let (action, after) = match &reason {
+                Some(reason) => ("agent.freeze", json!({"reason": reason})),
+                None => ("agent.unfreeze", json!({"frozen": false})),
+            };
+            let before = agent
+                .frozen
+                .as_ref()
+                .map(|freeze| json!({"reason": freeze.reason}));
+            audit(
+                &mut tx,
+                actor,
+                action,
+                &agent.name,
+                before,
+                Some(after),
+                now,
+            )
+            .await?;
+            let agent = existing(&mut tx, &agent.id).await?;
+            tx.commit().await?;
+            Ok(agent)
+        })
+        .await?;
     db.access.invalidate();
-    Ok(agent)
+    Ok(written)
 }
 
 /// Freezes every agent with a reason, or lifts the global freeze with `None`.
@@ -396,34 +420,41 @@ pub async fn set_global_freeze(
     reason: Option<&str>,
 ) -> AppResult<Option<Freeze>> {
     let reason = freeze_reason(reason)?;
-    let mut tx = db.begin_write().await?;
-    let before = global_freeze_on(&mut tx).await?;
-    let now = now_millis();
-    match &reason {
-        Some(reason) => store::flags::set(&mut *tx, GLOBAL_FREEZE, reason, actor, now).await?,
-        None => {
-            store::flags::clear(&mut *tx, GLOBAL_FREEZE).await?;
-        }
-    }
-    let action = if reason.is_some() {
-        "agents.freeze_all"
-    } else {
-        "agents.unfreeze_all"
-    };
-    audit(
-        &mut tx,
-        actor,
-        action,
-        "all agents",
-        before.map(|freeze| json!({"reason": freeze.reason})),
-        reason.as_ref().map(|reason| json!({"reason": reason})),
-        now,
-    )
-    .await?;
-    let after = global_freeze_on(&mut tx).await?;
-    tx.commit().await?;
+    let reason = &reason;
+    let written = db
+        .write("agents.set_global_freeze", |mut tx| async move {
+            let before = global_freeze_on(&mut tx).await?;
+            let now = now_millis();
+            match &reason {
+                Some(reason) => {
+                    store::flags::set(&mut *tx, GLOBAL_FREEZE, reason, actor, now).await?
+                }
+                None => {
+                    store::flags::clear(&mut *tx, GLOBAL_FREEZE).await?;
+                }
+            }
+            let action = if reason.is_some() {
+                "agents.freeze_all"
+            } else {
+                "agents.unfreeze_all"
+            };
+            audit(
+                &mut tx,
+                actor,
+                action,
+                "all agents",
+                before.map(|freeze| json!({"reason": freeze.reason})),
+                reason.as_ref().map(|reason| json!({"reason": reason})),
+                now,
+            )
+            .await?;
+            let after = global_freeze_on(&mut tx).await?;
+            tx.commit().await?;
+            Ok(after)
+        })
+        .await?;
     db.access.invalidate();
-    Ok(after)
+    Ok(written)
 }
 
 pub async fn global_freeze(db: &Db) -> AppResult<Option<Freeze>> {

@@ -109,54 +109,59 @@ pub async fn define(
         ));
     }
 
-    let mut tx = db.begin_write().await?;
-    let previous = store::approval_routes::latest(&mut *tx, &name).await?;
-    let carried_secret = previous
-        .as_ref()
-        .and_then(|previous| previous.signing_secret.clone())
-        .filter(|_| !definition.rotate_secret);
-    let (signing_secret, shown_secret) = match (integration, carried_secret) {
-        (Integration::Webhook, Some(secret)) => (Some(secret), None),
-        (Integration::Webhook, None) => {
-            let secret = new_signing_secret();
-            (Some(secret.clone()), Some(secret))
-        }
-        _ => (None, None),
-    };
-    let now = now_millis();
-    let row = RouteRow {
-        version: previous.as_ref().map_or(1, |previous| previous.version + 1),
-        name,
-        integration: integration.as_str().to_owned(),
-        destination,
-        signing_secret,
-        approver_emails: json!(approver_emails).to_string(),
-        required_approvals,
-        require_rationale: i64::from(definition.require_rationale.unwrap_or(false)),
-        default_expiry_seconds,
-        owner_team_may_approve: i64::from(definition.owner_team_may_approve.unwrap_or(false)),
-        created_by: actor.to_owned(),
-        created_at: now,
-    };
-    store::approval_routes::insert(&mut *tx, &row).await?;
-    let route = route_of(row);
-    audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor,
-            action: "route.define",
-            target: &route.name,
-            before: previous.map(|previous| json!(route_of(previous))),
-            after: Some(json!(route)),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(DefinedRoute {
-        route,
-        signing_secret: shown_secret,
+    let approver_emails = &approver_emails;
+    let destination = &destination;
+    let name = &name;
+    db.write("approval_routes.define", |mut tx| async move {
+        let previous = store::approval_routes::latest(&mut *tx, name).await?;
+        let carried_secret = previous
+            .as_ref()
+            .and_then(|previous| previous.signing_secret.clone())
+            .filter(|_| !definition.rotate_secret);
+        let (signing_secret, shown_secret) = match (integration, carried_secret) {
+            (Integration::Webhook, Some(secret)) => (Some(secret), None),
+            (Integration::Webhook, None) => {
+                let secret = new_signing_secret();
+                (Some(secret.clone()), Some(secret))
+            }
+            _ => (None, None),
+        };
+        let now = now_millis();
+        let row = RouteRow {
+            version: previous.as_ref().map_or(1, |previous| previous.version + 1),
+            name: name.clone(),
+            integration: integration.as_str().to_owned(),
+            destination: destination.clone(),
+            signing_secret,
+            approver_emails: json!(approver_emails).to_string(),
+            required_approvals,
+            require_rationale: i64::from(definition.require_rationale.unwrap_or(false)),
+            default_expiry_seconds,
+            owner_team_may_approve: i64::from(definition.owner_team_may_approve.unwrap_or(false)),
+            created_by: actor.to_owned(),
+            created_at: now,
+        };
+        store::approval_routes::insert(&mut *tx, &row).await?;
+        let route = route_of(row);
+        audit::record(
+            &mut *tx,
+            AuditEntry {
+                actor,
+                action: "route.define",
+                target: &route.name,
+                before: previous.map(|previous| json!(route_of(previous))),
+                after: Some(json!(route)),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(DefinedRoute {
+            route,
+            signing_secret: shown_secret,
+        })
     })
+    .await
 }
 
 pub async fn list(db: &Db) -> AppResult<Vec<ApprovalRoute>> {

@@ -2,7 +2,7 @@
 
 use crate::{
     error::{AppError, AppResult},
-    model::{Answer, ApprovalItem, ApprovalStatus, CurrentUser, InboxFilter},
+    model::{Answer, ApprovalItem, CurrentUser, InboxFilter},
     ssr::{
         db::Db,
         now_millis, store,
@@ -79,7 +79,7 @@ fn item(row: InboxRow) -> ApprovalItem {
         message: row.message,
         approval_route: row.approval_route,
         require_rationale: row.require_rationale != 0,
-        status: ApprovalStatus::parse(&row.status).unwrap_or(ApprovalStatus::Pending),
+        status: row.status,
         requested_at: row.requested_at,
         expires_at: row.expires_at,
         resolved_at: row.resolved_at,

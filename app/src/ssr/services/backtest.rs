@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, AppResult},
     model::{
         BacktestProgress, BacktestReport, BacktestState, ChangedEvaluation, OutcomeTransition,
-        LISTED_CHANGES, MAX_BACKTEST_DAYS,
+        PolicyEvaluated, LISTED_CHANGES, MAX_BACKTEST_DAYS,
     },
     ssr::{
         db::Db,
@@ -303,8 +303,9 @@ impl Tally {
         let Ok(recorded) = row.outcome.parse::<Outcome>() else {
             return;
         };
-        let payload: Value = serde_json::from_str(&row.payload_json).unwrap_or(Value::Null);
-        let outcome = draft.evaluate(&payload["inputs"]).outcome;
+        let inputs = serde_json::from_str::<PolicyEvaluated>(&row.payload_json)
+            .map_or(Value::Null, |recorded| recorded.inputs);
+        let outcome = draft.evaluate(&inputs).outcome;
         *self.counts.entry((recorded, outcome)).or_default() += 1;
         if recorded != outcome && self.changed.len() < LISTED_CHANGES {
             self.changed.push(ChangedEvaluation {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::{
     error::{AppError, AppResult},
-    model::{Answer, ApprovalRoute, Delivery, DeliveryAttempt, Integration},
+    model::{Answer, ApprovalRoute, ApprovalStatus, Delivery, DeliveryAttempt, Integration},
     ssr::{
         now_millis,
         store::{
@@ -96,7 +96,7 @@ pub async fn redeliver(state: &AppState, approval_id: &str) -> AppResult<()> {
     let approval = store::approvals::find(&state.db.pool, approval_id)
         .await?
         .ok_or_else(|| AppError::not_found("No such approval request."))?;
-    if approval.status != "pending" {
+    if approval.status != ApprovalStatus::Pending {
         return Err(AppError::conflict(format!(
             "The request is already {}; there is nothing to deliver.",
             approval.status
@@ -122,7 +122,7 @@ async fn attempt(state: &AppState, delivery: DeliveryRow, now: i64) -> AppResult
         store::deliveries::settle(pool, &delivery.approval_id, "withdrawn", now).await?;
         return Ok(());
     };
-    if approval.status != "pending" {
+    if approval.status != ApprovalStatus::Pending {
         store::deliveries::settle(pool, &delivery.approval_id, "withdrawn", now).await?;
         return Ok(());
     }

@@ -62,32 +62,35 @@ async fn create_with_source(
     source: &str,
     origin: serde_json::Value,
 ) -> AppResult<PolicyDraft> {
-    let mut tx = db.begin_write().await?;
-    if store::policies::find(&mut *tx, id).await?.is_some() {
-        return Err(AppError::invalid(
-            "id",
-            "A policy with this id already exists.",
-        ));
-    }
-    let now = now_millis();
-    store::policies::insert(&mut *tx, id, source, actor, now)
-        .await
-        .taken("id", "A policy with this id already exists.")?;
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor,
-            action: "policy.create",
-            target: id,
-            before: None,
-            after: Some(origin),
-        },
-        now,
-    )
-    .await?;
-    let row = existing(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(draft_of(&row))
+    let origin = &origin;
+    db.write("policies.create_with_source", |mut tx| async move {
+        if store::policies::find(&mut *tx, id).await?.is_some() {
+            return Err(AppError::invalid(
+                "id",
+                "A policy with this id already exists.",
+            ));
+        }
+        let now = now_millis();
+        store::policies::insert(&mut *tx, id, source, actor, now)
+            .await
+            .taken("id", "A policy with this id already exists.")?;
+        store::audit::record(
+            &mut *tx,
+            AuditEntry {
+                actor,
+                action: "policy.create",
+                target: id,
+                before: None,
+                after: Some(origin.clone()),
+            },
+            now,
+        )
+        .await?;
+        let row = existing(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(draft_of(&row))
+    })
+    .await
 }
 
 pub async fn list(db: &Db) -> AppResult<Vec<PolicySummary>> {
@@ -141,16 +144,18 @@ pub async fn save_draft(
     base_revision: i64,
 ) -> AppResult<PolicyDraft> {
     check_source_size(source)?;
-    let mut tx = db.begin_write().await?;
-    let current = existing(&mut tx, id).await?;
-    refuse_archived(&current)?;
-    let now = now_millis();
-    if !store::policies::save_draft(&mut *tx, id, source, base_revision, actor, now).await? {
-        return Err(stale_draft(&current));
-    }
-    let saved = existing(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(draft_of(&saved))
+    db.write("policies.save_draft", |mut tx| async move {
+        let current = existing(&mut tx, id).await?;
+        refuse_archived(&current)?;
+        let now = now_millis();
+        if !store::policies::save_draft(&mut *tx, id, source, base_revision, actor, now).await? {
+            return Err(stale_draft(&current));
+        }
+        let saved = existing(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(draft_of(&saved))
+    })
+    .await
 }
 
 /// Publishes the draft as the next version, if it is the revision the author saw, is valid,
@@ -178,81 +183,93 @@ pub async fn publish(
         return Err(stale_draft(&checked));
     }
     let policy = evaluations.run(move || publishable(&checked)).await??;
-    let mut tx = db.begin_write().await?;
-    let row = existing(&mut tx, id).await?;
-    refuse_archived(&row)?;
-    if row.draft_revision != base_revision {
-        return Err(stale_draft(&row));
-    }
-    let hash = content_hash(&row.draft_source);
-    if let Some(latest) = store::policies::version(&mut *tx, id, row.latest_version).await? {
-        if latest.content_hash == hash {
-            return Err(AppError::conflict(format!(
-                "Nothing to publish: the draft is identical to version {}.",
-                latest.version
-            )));
-        }
-    }
-    let now = now_millis();
-    let version = row.latest_version + 1;
-    store::policies::insert_version(
-        &mut tx,
-        NewVersion {
-            policy_id: id,
-            version,
-            source: &row.draft_source,
-            content_hash: &hash,
-            description: policy.description(),
-            owner: policy.owner(),
-            change_note,
-            published_by: actor,
-            now,
-        },
-    )
-    .await?;
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor,
-            action: "policy.publish",
-            target: id,
-            before: (row.latest_version > 0).then(|| json!({"version": row.latest_version})),
-            after: Some(json!({"version": version, "hash": hash, "change_note": change_note})),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let policy = &policy;
+    let written = db
+        .write("policies.publish", |mut tx| async move {
+            let row = existing(&mut tx, id).await?;
+            refuse_archived(&row)?;
+            if row.draft_revision != base_revision {
+                return Err(stale_draft(&row));
+            }
+            let hash = content_hash(&row.draft_source);
+            if let Some(latest) = store::policies::version(&mut *tx, id, row.latest_version).await?
+            {
+                if latest.content_hash == hash {
+                    return Err(AppError::conflict(format!(
+                        "Nothing to publish: the draft is identical to version {}.",
+                        latest.version
+                    )));
+                }
+            }
+            let now = now_millis();
+            let version = row.latest_version + 1;
+            store::policies::insert_version(
+                &mut tx,
+                NewVersion {
+                    policy_id: id,
+                    version,
+                    source: &row.draft_source,
+                    content_hash: &hash,
+                    description: policy.description(),
+                    owner: policy.owner(),
+                    change_note,
+                    published_by: actor,
+                    now,
+                },
+            )
+            .await?;
+            store::audit::record(
+                &mut *tx,
+                AuditEntry {
+                    actor,
+                    action: "policy.publish",
+                    target: id,
+                    before: (row.latest_version > 0)
+                        .then(|| json!({"version": row.latest_version})),
+                    after: Some(
+                        json!({"version": version, "hash": hash, "change_note": change_note}),
+                    ),
+                },
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(PolicyVersionSummary {
+                policy_id: id.to_owned(),
+                version,
+                content_hash: hash,
+                change_note: change_note.to_owned(),
+                published_by: actor.to_owned(),
+                published_at: now,
+            })
+        })
+        .await?;
     db.access.invalidate();
-    Ok(PolicyVersionSummary {
-        policy_id: id.to_owned(),
-        version,
-        content_hash: hash,
-        change_note: change_note.to_owned(),
-        published_by: actor.to_owned(),
-        published_at: now,
-    })
+    Ok(written)
 }
 
 pub async fn archive(db: &Db, actor: &str, id: &str) -> AppResult<()> {
-    let mut tx = db.begin_write().await?;
-    let row = existing(&mut tx, id).await?;
-    refuse_archived(&row)?;
-    let now = now_millis();
-    store::policies::set_status(&mut *tx, id, ARCHIVED).await?;
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor,
-            action: "policy.archive",
-            target: id,
-            before: Some(json!({"status": row.status, "version": row.latest_version})),
-            after: Some(json!({"status": ARCHIVED})),
-        },
-        now,
-    )
+    db.write("policies.archive", |mut tx| async move {
+        let row = existing(&mut tx, id).await?;
+        refuse_archived(&row)?;
+        let now = now_millis();
+        store::policies::set_status(&mut *tx, id, ARCHIVED).await?;
+        store::audit::record(
+            &mut *tx,
+            AuditEntry {
+                actor,
+                action: "policy.archive",
+                target: id,
+                before: Some(json!({"status": row.status, "version": row.latest_version})),
+                after: Some(json!({"status": ARCHIVED})),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
     .await?;
-    tx.commit().await?;
     db.access.invalidate();
     Ok(())
 }

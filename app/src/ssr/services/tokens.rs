@@ -56,45 +56,48 @@ pub async fn create(
     let id = new_id();
     let now = now_millis();
     let expires_at = expires_in_days.map(|days| now + days * 86_400_000);
-    let mut tx = db.begin_write().await?;
-    store::tokens::insert(
-        &mut *tx,
-        NewToken {
-            id: &id,
-            user_id: &owner.id.0,
-            name,
-            prefix: &issued.prefix,
-            digest: &issued.digest,
+    let (id, issued) = (&id, &issued);
+    db.write("tokens.create", |mut tx| async move {
+        store::tokens::insert(
+            &mut *tx,
+            NewToken {
+                id,
+                user_id: &owner.id.0,
+                name,
+                prefix: &issued.prefix,
+                digest: &issued.digest,
+                now,
+                expires_at,
+            },
+        )
+        .await?;
+        store::audit::record(
+            &mut *tx,
+            AuditEntry {
+                actor: &owner.email,
+                action: "token.create",
+                target: id,
+                before: None,
+                after: Some(json!({"name": name, "expires_at": expires_at})),
+            },
             now,
-            expires_at,
-        },
-    )
-    .await?;
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor: &owner.email,
-            action: "token.create",
-            target: &id,
-            before: None,
-            after: Some(json!({"name": name, "expires_at": expires_at})),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(CreatedToken {
-        plaintext: issued.plaintext,
-        summary: TokenSummary {
-            id,
-            name: name.to_owned(),
-            prefix: issued.prefix,
-            created_at: now,
-            expires_at,
-            last_used_at: None,
-            revoked: false,
-        },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CreatedToken {
+            plaintext: issued.plaintext.clone(),
+            summary: TokenSummary {
+                id: id.clone(),
+                name: name.to_owned(),
+                prefix: issued.prefix.clone(),
+                created_at: now,
+                expires_at,
+                last_used_at: None,
+                revoked: false,
+            },
+        })
     })
+    .await
 }
 
 pub async fn list(db: &Db, owner: &CurrentUser) -> AppResult<Vec<TokenSummary>> {
@@ -107,22 +110,24 @@ pub async fn list(db: &Db, owner: &CurrentUser) -> AppResult<Vec<TokenSummary>> 
 
 pub async fn revoke(db: &Db, owner: &CurrentUser, token_id: &str) -> AppResult<()> {
     let now = now_millis();
-    let mut tx = db.begin_write().await?;
-    if !store::tokens::revoke(&mut *tx, &owner.id.0, token_id, now).await? {
-        return Err(AppError::not_found("No such active token."));
-    }
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor: &owner.email,
-            action: "token.revoke",
-            target: token_id,
-            before: None,
-            after: None,
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    db.write("tokens.revoke", |mut tx| async move {
+        if !store::tokens::revoke(&mut *tx, &owner.id.0, token_id, now).await? {
+            return Err(AppError::not_found("No such active token."));
+        }
+        store::audit::record(
+            &mut *tx,
+            AuditEntry {
+                actor: &owner.email,
+                action: "token.revoke",
+                target: token_id,
+                before: None,
+                after: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }

@@ -5,12 +5,12 @@
 use std::{collections::HashMap, sync::Arc};
 
 use serde_json::{json, Value};
-use verdict_policy::Policy;
+use verdict_policy::{Outcome, Policy};
 
 use crate::{
     error::{AppError, AppResult},
     model::{
-        ApprovalStatus, AutomationMode, DecisionStatus, EventKind, EventWindow, ReplayDifference,
+        ApprovalStatus, EventKind, EventPayload, EventWindow, PolicyEvaluated, ReplayDifference,
         ReplayReport, ReplayedEvaluation, TraceApproval, TraceApprovalRecord, TraceCursor,
         TraceDetail, TraceEvaluation, TraceEvent, TraceExportLine, TraceFilter, TracePage,
         TraceQuery, TraceSummary,
@@ -142,7 +142,7 @@ pub async fn export_page(
         events
             .entry(event.decision_id.clone())
             .or_default()
-            .push(trace_event(&event));
+            .push(TraceEvent::from(&event));
     }
     let lines = rows
         .iter()
@@ -183,8 +183,10 @@ async fn fetch(
     let mut latest = HashMap::new();
     // Oldest first, so the last one inserted for a decision is its latest.
     for approval in store::traces::approvals_of(&mut conn, &ids).await? {
-        let status = ApprovalStatus::parse(&approval.status).unwrap_or(ApprovalStatus::Pending);
-        latest.insert(approval.decision_id, (status, approval.resolved_by));
+        latest.insert(
+            approval.decision_id,
+            (approval.status, approval.resolved_by),
+        );
     }
     Ok((rows, latest, next))
 }
@@ -199,30 +201,17 @@ fn summary(
         agent_id: row.agent_id.clone(),
         agent_name: row.agent_name.clone(),
         intent: row.intent.clone(),
-        // The table's CHECK constraints admit only known names, so the fallbacks are never taken.
-        automation_mode: AutomationMode::parse(&row.automation_mode)
-            .unwrap_or(AutomationMode::Propose),
-        status: DecisionStatus::parse(&row.status).unwrap_or(DecisionStatus::Open),
-        latest_outcome: row.latest_outcome.clone(),
-        policies_used: serde_json::from_str(&row.policies_used).unwrap_or_default(),
+        automation_mode: row.automation_mode,
+        status: row.status,
+        latest_outcome: row
+            .latest_outcome
+            .map(|outcome| outcome.as_str().to_owned()),
+        policies_used: row.policies_used.clone(),
         approval: approval.map(|(status, approver)| TraceApproval {
             status: *status,
             approver: approver.clone(),
         }),
         duration_ms: row.closed_at.map(|closed| closed - row.created_at),
-    }
-}
-
-fn trace_event(row: &EventRow) -> TraceEvent {
-    TraceEvent {
-        event_id: row.id.clone(),
-        sequence: row.sequence,
-        kind: row.kind.clone(),
-        at: row.at,
-        actor: row.actor.clone(),
-        payload: serde_json::from_str(&row.payload_json).unwrap_or(Value::Null),
-        prev_hash: row.prev_hash.clone(),
-        hash: row.hash.clone(),
     }
 }
 
@@ -249,12 +238,9 @@ pub async fn detail(db: &Db, decision_id: &str, window: EventWindow) -> AppResul
             .await?;
     let mut conn = db.pool.acquire().await?;
     let approvals = store::traces::approvals_of(&mut conn, &[decision_id]).await?;
-    let latest = approvals.last().map(|approval| {
-        (
-            ApprovalStatus::parse(&approval.status).unwrap_or(ApprovalStatus::Pending),
-            approval.resolved_by.clone(),
-        )
-    });
+    let latest = approvals
+        .last()
+        .map(|approval| (approval.status, approval.resolved_by.clone()));
     let next_after = events
         .last()
         .map(|event| event.sequence)
@@ -262,8 +248,12 @@ pub async fn detail(db: &Db, decision_id: &str, window: EventWindow) -> AppResul
     Ok(TraceDetail {
         decision: summary(&row, latest.as_ref()),
         actor: row.actor.clone(),
-        evaluations: evaluations.iter().filter_map(recorded_evaluation).collect(),
-        events: events.iter().map(trace_event).collect(),
+        evaluations: evaluations
+            .iter()
+            .filter_map(recorded_evaluation)
+            .map(|(event, recorded)| trace_evaluation(event, recorded))
+            .collect(),
+        events: events.iter().map(TraceEvent::from).collect(),
         approvals: approvals.into_iter().map(approval_record).collect(),
         events_total: total,
         next_after,
@@ -272,7 +262,7 @@ pub async fn detail(db: &Db, decision_id: &str, window: EventWindow) -> AppResul
 
 fn approval_record(row: ApprovalRecordRow) -> TraceApprovalRecord {
     TraceApprovalRecord {
-        status: ApprovalStatus::parse(&row.status).unwrap_or(ApprovalStatus::Pending),
+        status: row.status,
         id: row.id,
         title: row.title,
         message: row.message,
@@ -286,34 +276,28 @@ fn approval_record(row: ApprovalRecordRow) -> TraceApprovalRecord {
 }
 
 /// The evaluation a `policy_eval` event records; `None` for other events.
-fn recorded_evaluation(event: &EventRow) -> Option<TraceEvaluation> {
-    if event.kind != EventKind::PolicyEval.as_str() {
-        return None;
+fn recorded_evaluation(event: &EventRow) -> Option<(&EventRow, PolicyEvaluated)> {
+    match EventPayload::read(&event.kind, &event.payload_json)? {
+        EventPayload::PolicyEvaluated(recorded) => Some((event, recorded)),
+        _ => None,
     }
-    let payload: Value = serde_json::from_str(&event.payload_json).unwrap_or(Value::Null);
-    let text = |key: &str| payload[key].as_str().map(str::to_owned);
-    Some(TraceEvaluation {
+}
+
+fn trace_evaluation(event: &EventRow, recorded: PolicyEvaluated) -> TraceEvaluation {
+    TraceEvaluation {
         event_id: event.id.clone(),
         sequence: event.sequence,
         at: event.at,
-        policy_id: text("policy_id"),
-        version: payload["version"].as_i64(),
-        hash: text("hash"),
-        inputs: payload["inputs"].clone(),
-        outcome: text("outcome").unwrap_or_default(),
-        rationale: text("rationale").unwrap_or_default(),
-        decided_by: text("decided_by"),
-        matched_rules: payload["matched_rules"]
-            .as_array()
-            .map(|rules| {
-                rules
-                    .iter()
-                    .filter_map(|rule| rule.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        approval_route: text("approval_route"),
-    })
+        policy_id: recorded.policy_id,
+        version: recorded.version,
+        hash: recorded.hash,
+        inputs: recorded.inputs,
+        outcome: recorded.outcome.as_str().to_owned(),
+        rationale: recorded.rationale,
+        decided_by: recorded.decided_by,
+        matched_rules: recorded.matched_rules,
+        approval_route: recorded.approval_route,
+    }
 }
 
 /// A published version's content hash and its parsed policy.
@@ -326,12 +310,13 @@ pub async fn replay(db: &Db, decision_id: &str) -> AppResult<ReplayReport> {
     let events = store::decisions::events(&db.pool, decision_id).await?;
     let mut versions: HashMap<(String, i64), Option<ParsedVersion>> = HashMap::new();
     let mut evaluations = Vec::new();
-    for recorded in events.iter().filter_map(recorded_evaluation) {
+    for (event, recorded) in events.iter().filter_map(recorded_evaluation) {
         let (Some(policy_id), Some(version)) = (recorded.policy_id.clone(), recorded.version)
         else {
             evaluations.push(not_replayed(
+                event,
                 &recorded,
-                recorded.outcome == "deny",
+                recorded.outcome == Outcome::Deny,
                 "No bound policy applied to the intent, so the decision was denied without \
                  an evaluation; there is nothing to re-run.",
             ));
@@ -349,6 +334,7 @@ pub async fn replay(db: &Db, decision_id: &str) -> AppResult<ReplayReport> {
         }
         let Some((content_hash, policy)) = versions.get(&key).and_then(Option::as_ref) else {
             evaluations.push(not_replayed(
+                event,
                 &recorded,
                 false,
                 &format!("{policy_id} v{version} is not a published version that parses."),
@@ -380,7 +366,7 @@ pub async fn replay(db: &Db, decision_id: &str) -> AppResult<ReplayReport> {
         compare(
             "outcome",
             json!(recorded.outcome),
-            json!(evaluation.outcome.as_str()),
+            json!(evaluation.outcome),
         );
         compare(
             "matched_rules",
@@ -403,11 +389,11 @@ pub async fn replay(db: &Db, decision_id: &str) -> AppResult<ReplayReport> {
             json!(evaluation.approval_route),
         );
         evaluations.push(ReplayedEvaluation {
-            event_id: recorded.event_id,
-            sequence: recorded.sequence,
+            event_id: event.id.clone(),
+            sequence: event.sequence,
             policy_id: Some(policy_id),
             version: Some(version),
-            recorded_outcome: recorded.outcome,
+            recorded_outcome: recorded.outcome.as_str().to_owned(),
             replayed_outcome: Some(evaluation.outcome.as_str().to_owned()),
             identical: differences.is_empty(),
             differences,
@@ -421,13 +407,18 @@ pub async fn replay(db: &Db, decision_id: &str) -> AppResult<ReplayReport> {
     })
 }
 
-fn not_replayed(recorded: &TraceEvaluation, identical: bool, note: &str) -> ReplayedEvaluation {
+fn not_replayed(
+    event: &EventRow,
+    recorded: &PolicyEvaluated,
+    identical: bool,
+    note: &str,
+) -> ReplayedEvaluation {
     ReplayedEvaluation {
-        event_id: recorded.event_id.clone(),
-        sequence: recorded.sequence,
+        event_id: event.id.clone(),
+        sequence: event.sequence,
         policy_id: recorded.policy_id.clone(),
         version: recorded.version,
-        recorded_outcome: recorded.outcome.clone(),
+        recorded_outcome: recorded.outcome.as_str().to_owned(),
         replayed_outcome: None,
         identical,
         differences: Vec::new(),

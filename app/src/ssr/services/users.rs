@@ -28,22 +28,27 @@ pub struct NewPerson {
 
 /// Adds a person; `actor` names who did it in the audit log.
 pub async fn create(db: &Db, actor: &str, person: NewPerson) -> AppResult<UserSummary> {
-    let password_hash = password::hash(&person.password).await?;
-    let mut tx = db.begin_write().await?;
-    let row = insert_person(&mut tx, &person, &password_hash).await?;
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor,
-            action: "user.create",
-            target: &row.id,
-            before: None,
-            after: Some(json!({"email": row.email, "role": row.role})),
-        },
-        now_millis(),
-    )
-    .await?;
-    tx.commit().await?;
+    let password_hash = &password::hash(&person.password).await?;
+    let person = &person;
+    let row = db
+        .write("users.create", |mut tx| async move {
+            let row = insert_person(&mut tx, person, password_hash).await?;
+            store::audit::record(
+                &mut *tx,
+                AuditEntry {
+                    actor,
+                    action: "user.create",
+                    target: &row.id,
+                    before: None,
+                    after: Some(json!({"email": row.email, "role": row.role})),
+                },
+                now_millis(),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(row)
+        })
+        .await?;
     summary(&row)
 }
 
@@ -58,29 +63,34 @@ pub async fn create_first_admin(
             "This setup link is not valid (any more).",
         ));
     }
-    let password_hash = password::hash(&person.password).await?;
-    let mut tx = state.db.begin_write().await?;
-    if store::users::count(&mut *tx).await? > 0 {
-        return Err(AppError::not_found("Setup is complete: sign in instead."));
-    }
-    let admin = NewPerson {
+    let password_hash = &password::hash(&person.password).await?;
+    let admin = &NewPerson {
         role: Role::Admin,
         ..person
     };
-    let row = insert_person(&mut tx, &admin, &password_hash).await?;
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor: "first-run setup",
-            action: "user.create",
-            target: &row.id,
-            before: None,
-            after: Some(json!({"email": row.email, "role": row.role})),
-        },
-        now_millis(),
-    )
-    .await?;
-    tx.commit().await?;
+    let row = state
+        .db
+        .write("users.create_first_admin", |mut tx| async move {
+            if store::users::count(&mut *tx).await? > 0 {
+                return Err(AppError::not_found("Setup is complete: sign in instead."));
+            }
+            let row = insert_person(&mut tx, admin, password_hash).await?;
+            store::audit::record(
+                &mut *tx,
+                AuditEntry {
+                    actor: "first-run setup",
+                    action: "user.create",
+                    target: &row.id,
+                    before: None,
+                    after: Some(json!({"email": row.email, "role": row.role})),
+                },
+                now_millis(),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(row)
+        })
+        .await?;
     state.setup_token.retire();
     summary(&row)
 }
@@ -132,27 +142,31 @@ pub async fn change_role(
     user_id: &str,
     role: Role,
 ) -> AppResult<UserSummary> {
-    let mut tx = db.begin_write().await?;
-    let before = existing(&mut tx, user_id).await?;
-    if before.role == Role::Admin.as_str() && role != Role::Admin {
-        refuse_losing_last_admin(&mut tx).await?;
-    }
-    let now = now_millis();
-    store::users::set_role(&mut *tx, user_id, role, now).await?;
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor,
-            action: "user.change_role",
-            target: user_id,
-            before: Some(json!({"role": before.role})),
-            after: Some(json!({"role": role})),
-        },
-        now,
-    )
-    .await?;
-    let after = existing(&mut tx, user_id).await?;
-    tx.commit().await?;
+    let after = db
+        .write("users.change_role", |mut tx| async move {
+            let before = existing(&mut tx, user_id).await?;
+            if before.role == Role::Admin.as_str() && role != Role::Admin {
+                refuse_losing_last_admin(&mut tx).await?;
+            }
+            let now = now_millis();
+            store::users::set_role(&mut *tx, user_id, role, now).await?;
+            store::audit::record(
+                &mut *tx,
+                AuditEntry {
+                    actor,
+                    action: "user.change_role",
+                    target: user_id,
+                    before: Some(json!({"role": before.role})),
+                    after: Some(json!({"role": role})),
+                },
+                now,
+            )
+            .await?;
+            let after = existing(&mut tx, user_id).await?;
+            tx.commit().await?;
+            Ok(after)
+        })
+        .await?;
     summary(&after)
 }
 
@@ -162,27 +176,29 @@ pub async fn reset_password(
     user_id: &str,
     new_password: &Password,
 ) -> AppResult<()> {
-    let password_hash = password::hash(new_password).await?;
-    let mut tx = db.begin_write().await?;
-    existing(&mut tx, user_id).await?;
-    let now = now_millis();
-    store::users::set_password(&mut *tx, user_id, &password_hash, now).await?;
-    // A reset answers a lost or leaked password: tokens made with the old one end too.
-    let tokens_revoked = store::tokens::revoke_all_of_user(&mut *tx, user_id, now).await?;
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor,
-            action: "user.reset_password",
-            target: user_id,
-            before: None,
-            after: Some(json!({"tokens_revoked": tokens_revoked})),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let password_hash = &password::hash(new_password).await?;
+    db.write("users.reset_password", |mut tx| async move {
+        existing(&mut tx, user_id).await?;
+        let now = now_millis();
+        store::users::set_password(&mut *tx, user_id, password_hash, now).await?;
+        // A reset answers a lost or leaked password: tokens made with the old one end too.
+        let tokens_revoked = store::tokens::revoke_all_of_user(&mut *tx, user_id, now).await?;
+        store::audit::record(
+            &mut *tx,
+            AuditEntry {
+                actor,
+                action: "user.reset_password",
+                target: user_id,
+                before: None,
+                after: Some(json!({"tokens_revoked": tokens_revoked})),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Deactivates a person: they cannot sign in, and their sessions and tokens stop working.
@@ -195,39 +211,43 @@ pub async fn reactivate(db: &Db, actor: &str, user_id: &str) -> AppResult<UserSu
 }
 
 async fn set_active(db: &Db, actor: &str, user_id: &str, active: bool) -> AppResult<UserSummary> {
-    let mut tx = db.begin_write().await?;
-    let before = existing(&mut tx, user_id).await?;
-    if !active && before.role == Role::Admin.as_str() && before.is_active() {
-        refuse_losing_last_admin(&mut tx).await?;
-    }
-    let status = if active { ACTIVE } else { DEACTIVATED };
-    let now = now_millis();
-    store::users::set_status(&mut *tx, user_id, status, now).await?;
-    // Tokens end with the deactivation for good: reactivating a person must not bring back
-    // credentials they may have left behind; they make new ones.
-    let tokens_revoked = if active {
-        0
-    } else {
-        store::tokens::revoke_all_of_user(&mut *tx, user_id, now).await?
-    };
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor,
-            action: if active {
-                "user.reactivate"
+    let after = db
+        .write("users.set_active", |mut tx| async move {
+            let before = existing(&mut tx, user_id).await?;
+            if !active && before.role == Role::Admin.as_str() && before.is_active() {
+                refuse_losing_last_admin(&mut tx).await?;
+            }
+            let status = if active { ACTIVE } else { DEACTIVATED };
+            let now = now_millis();
+            store::users::set_status(&mut *tx, user_id, status, now).await?;
+            // Tokens end with the deactivation for good: reactivating a person must not bring back
+            // credentials they may have left behind; they make new ones.
+            let tokens_revoked = if active {
+                0
             } else {
-                "user.deactivate"
-            },
-            target: user_id,
-            before: Some(json!({"status": before.status})),
-            after: Some(json!({"status": status, "tokens_revoked": tokens_revoked})),
-        },
-        now,
-    )
-    .await?;
-    let after = existing(&mut tx, user_id).await?;
-    tx.commit().await?;
+                store::tokens::revoke_all_of_user(&mut *tx, user_id, now).await?
+            };
+            store::audit::record(
+                &mut *tx,
+                AuditEntry {
+                    actor,
+                    action: if active {
+                        "user.reactivate"
+                    } else {
+                        "user.deactivate"
+                    },
+                    target: user_id,
+                    before: Some(json!({"status": before.status})),
+                    after: Some(json!({"status": status, "tokens_revoked": tokens_revoked})),
+                },
+                now,
+            )
+            .await?;
+            let after = existing(&mut tx, user_id).await?;
+            tx.commit().await?;
+            Ok(after)
+        })
+        .await?;
     summary(&after)
 }
 
@@ -246,24 +266,28 @@ pub async fn set_team(
             "team may be at most 100 characters, without control characters.",
         ));
     }
-    let mut tx = db.begin_write().await?;
-    let before = existing(&mut tx, user_id).await?;
-    let now = now_millis();
-    store::users::set_team(&mut *tx, user_id, team, now).await?;
-    store::audit::record(
-        &mut *tx,
-        AuditEntry {
-            actor,
-            action: "user.set_team",
-            target: user_id,
-            before: Some(json!({"team": before.team})),
-            after: Some(json!({"team": team})),
-        },
-        now,
-    )
-    .await?;
-    let after = existing(&mut tx, user_id).await?;
-    tx.commit().await?;
+    let after = db
+        .write("users.set_team", |mut tx| async move {
+            let before = existing(&mut tx, user_id).await?;
+            let now = now_millis();
+            store::users::set_team(&mut *tx, user_id, team, now).await?;
+            store::audit::record(
+                &mut *tx,
+                AuditEntry {
+                    actor,
+                    action: "user.set_team",
+                    target: user_id,
+                    before: Some(json!({"team": before.team})),
+                    after: Some(json!({"team": team})),
+                },
+                now,
+            )
+            .await?;
+            let after = existing(&mut tx, user_id).await?;
+            tx.commit().await?;
+            Ok(after)
+        })
+        .await?;
     summary(&after)
 }
 

@@ -1,5 +1,7 @@
 use sqlx::{Any, Executor, FromRow};
 
+use crate::model::ApprovalStatus;
+
 use super::{
     script::{Script, StatementId},
     values::{placeholders, ROWS_PER_STATEMENT},
@@ -14,7 +16,8 @@ pub struct ApprovalRow {
     pub message: String,
     pub approval_route: Option<String>,
     pub require_rationale: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ApprovalStatus,
     pub requested_at: i64,
     pub expires_at: i64,
     pub resolved_at: Option<i64>,
@@ -47,7 +50,7 @@ pub fn insert_many<'q>(script: &mut Script<'q>, rows: &'q [ApprovalRow]) {
                 .bind(&row.message)
                 .bind(&row.approval_route)
                 .bind(row.require_rationale)
-                .bind(&row.status)
+                .bind(row.status.as_str())
                 .bind(row.requested_at)
                 .bind(row.expires_at)
                 .bind(row.resolved_at)
@@ -136,7 +139,8 @@ pub struct InboxRow {
     pub message: String,
     pub approval_route: Option<String>,
     pub require_rationale: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ApprovalStatus,
     pub requested_at: i64,
     pub expires_at: i64,
     pub resolved_at: Option<i64>,

@@ -1,27 +1,31 @@
 //! Decisions, their append-only events and the projections written beside them. Only the
 //! decision journal (services::decisions::journal) writes here.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{any::AnyRow, Any, Executor, FromRow, Row};
+use verdict_policy::Outcome;
 
-use crate::model::{AutomationMode, DecisionStatus, DecisionSummary};
+use crate::model::{AutomationMode, DecisionStatus, DecisionSummary, PolicyUse};
 
 use super::{
     script::{Script, StatementId},
     values::{placeholders, ROWS_PER_STATEMENT},
 };
 
-#[derive(Debug, Clone, FromRow)]
+/// A decision as stored. Its names (status, mode, outcome) are text columns, read into their
+/// enums here and nowhere else; `policies_used` is JSON text, read once here.
+#[derive(Debug, Clone)]
 pub struct DecisionRow {
     pub id: String,
     pub agent_id: String,
     pub intent: String,
-    pub automation_mode: String,
+    pub automation_mode: AutomationMode,
     pub actor: Option<String>,
-    pub status: String,
-    pub latest_outcome: Option<String>,
+    pub status: DecisionStatus,
+    pub latest_outcome: Option<Outcome>,
     pub latest_route: Option<String>,
     pub approval_granted: i64,
-    pub policies_used: String,
+    /// Every policy version the decision evaluated, in the order first evaluated.
+    pub policies_used: Vec<PolicyUse>,
     pub last_sequence: i64,
     pub last_hash: String,
     pub created_at: i64,
@@ -34,27 +38,85 @@ pub struct DecisionRow {
 }
 
 impl DecisionRow {
-    // The table's CHECK constraints admit only known names, so the fallbacks are never taken.
-    pub fn status(&self) -> DecisionStatus {
-        DecisionStatus::parse(&self.status).unwrap_or(DecisionStatus::Open)
-    }
-
-    pub fn mode(&self) -> AutomationMode {
-        AutomationMode::parse(&self.automation_mode).unwrap_or(AutomationMode::Propose)
-    }
-
     pub fn summary(&self) -> DecisionSummary {
         DecisionSummary {
             id: self.id.clone(),
             agent_id: self.agent_id.clone(),
             intent: self.intent.clone(),
-            automation_mode: self.mode(),
-            status: self.status(),
-            latest_outcome: self.latest_outcome.clone(),
+            automation_mode: self.automation_mode,
+            status: self.status,
+            latest_outcome: self
+                .latest_outcome
+                .map(|outcome| outcome.as_str().to_owned()),
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
     }
+}
+
+impl<'r> FromRow<'r, AnyRow> for DecisionRow {
+    fn from_row(row: &'r AnyRow) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            agent_id: row.try_get("agent_id")?,
+            intent: row.try_get("intent")?,
+            automation_mode: named(row, "automation_mode", AutomationMode::parse)?,
+            actor: row.try_get("actor")?,
+            status: named(row, "status", DecisionStatus::parse)?,
+            latest_outcome: optional_named(row, "latest_outcome", |text| text.parse().ok())?,
+            latest_route: row.try_get("latest_route")?,
+            approval_granted: row.try_get("approval_granted")?,
+            policies_used: policies_used(row)?,
+            last_sequence: row.try_get("last_sequence")?,
+            last_hash: row.try_get("last_hash")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            closed_at: row.try_get("closed_at")?,
+            payload_bytes: row.try_get("payload_bytes")?,
+            latest_inputs_hash: row.try_get("latest_inputs_hash")?,
+        })
+    }
+}
+
+/// A text column holding one of a closed set of names. The tables' CHECK constraints admit only
+/// those (and Verdict writes only those), so an unknown name is a damaged row.
+pub(super) fn named<T>(
+    row: &AnyRow,
+    column: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> sqlx::Result<T> {
+    let text: String = row.try_get(column)?;
+    parse(&text).ok_or_else(|| unknown_name(column, &text))
+}
+
+pub(super) fn optional_named<T>(
+    row: &AnyRow,
+    column: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> sqlx::Result<Option<T>> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|text| parse(&text).ok_or_else(|| unknown_name(column, &text)))
+        .transpose()
+}
+
+fn unknown_name(column: &str, text: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("{text:?} is not a {column} Verdict writes").into(),
+    }
+}
+
+/// The `policies_used` column: a JSON list, empty when unreadable (as it always was).
+pub(super) fn policies_used(row: &AnyRow) -> sqlx::Result<Vec<PolicyUse>> {
+    let text: String = row.try_get("policies_used")?;
+    Ok(serde_json::from_str(&text).unwrap_or_default())
+}
+
+/// `policies_used` as stored: each entry's keys sorted, as the column has always held them.
+fn policies_used_text(policies: &[PolicyUse]) -> String {
+    serde_json::to_value(policies)
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -103,13 +165,13 @@ pub fn insert_many<'q>(script: &mut Script<'q>, rows: &[&'q DecisionRow]) {
                 .bind(&row.id)
                 .bind(&row.agent_id)
                 .bind(&row.intent)
-                .bind(&row.automation_mode)
+                .bind(row.automation_mode.as_str())
                 .bind(&row.actor)
-                .bind(&row.status)
-                .bind(&row.latest_outcome)
+                .bind(row.status.as_str())
+                .bind(row.latest_outcome.map(Outcome::as_str))
                 .bind(&row.latest_route)
                 .bind(row.approval_granted)
-                .bind(&row.policies_used)
+                .bind(policies_used_text(&row.policies_used))
                 .bind(row.last_sequence)
                 .bind(&row.last_hash)
                 .bind(row.created_at)
@@ -153,11 +215,11 @@ pub fn advance_many<'q>(script: &mut Script<'q>, moves: &[HeadMove<'q>]) -> Vec<
             statement
                 .bind(&row.id)
                 .bind(head.expected_sequence)
-                .bind(&row.status)
-                .bind(&row.latest_outcome)
+                .bind(row.status.as_str())
+                .bind(row.latest_outcome.map(Outcome::as_str))
                 .bind(&row.latest_route)
                 .bind(row.approval_granted)
-                .bind(&row.policies_used)
+                .bind(policies_used_text(&row.policies_used))
                 .bind(row.last_sequence)
                 .bind(&row.last_hash)
                 .bind(row.updated_at)

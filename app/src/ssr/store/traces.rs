@@ -2,11 +2,21 @@
 //! its approvals, many decisions' events at once; and the bulk writes of synthetic history.
 //! Nothing here writes to a decision the journal keeps: the seed writes whole, closed histories.
 
-use sqlx::{any::AnyArguments, Any, Executor, FromRow};
+use sqlx::{
+    any::{AnyArguments, AnyRow},
+    Any, Executor, FromRow, Row,
+};
+use verdict_policy::Outcome;
 
-use crate::ssr::db::Backend;
+use crate::{
+    model::{ApprovalStatus, AutomationMode, DecisionStatus, PolicyUse},
+    ssr::db::Backend,
+};
 
-use super::{decisions::EventRow, values::placeholders};
+use super::{
+    decisions::{named, optional_named, policies_used, EventRow},
+    values::placeholders,
+};
 
 /// A value bound to a dynamically built statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,21 +55,40 @@ fn bind_query_as<'q, O>(mut query: AnyQueryAs<'q, O>, values: &[SqlValue]) -> An
 }
 
 /// A decision as the explorer lists it.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct ListedDecision {
     pub id: String,
     pub agent_id: String,
     pub agent_name: String,
     pub intent: String,
-    pub automation_mode: String,
+    pub automation_mode: AutomationMode,
     pub actor: Option<String>,
-    pub status: String,
-    pub latest_outcome: Option<String>,
-    pub policies_used: String,
+    pub status: DecisionStatus,
+    pub latest_outcome: Option<Outcome>,
+    pub policies_used: Vec<PolicyUse>,
     pub created_at: i64,
     pub closed_at: Option<i64>,
     /// The chain head's sequence number: how many events the decision holds.
     pub last_sequence: i64,
+}
+
+impl<'r> FromRow<'r, AnyRow> for ListedDecision {
+    fn from_row(row: &'r AnyRow) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            agent_id: row.try_get("agent_id")?,
+            agent_name: row.try_get("agent_name")?,
+            intent: row.try_get("intent")?,
+            automation_mode: named(row, "automation_mode", AutomationMode::parse)?,
+            actor: row.try_get("actor")?,
+            status: named(row, "status", DecisionStatus::parse)?,
+            latest_outcome: optional_named(row, "latest_outcome", |text| text.parse().ok())?,
+            policies_used: policies_used(row)?,
+            created_at: row.try_get("created_at")?,
+            closed_at: row.try_get("closed_at")?,
+            last_sequence: row.try_get("last_sequence")?,
+        })
+    }
 }
 
 // The agent's name comes from a scalar subquery rather than a join, so the planner always
@@ -407,7 +436,8 @@ pub struct ApprovalRecordRow {
     pub title: String,
     pub message: String,
     pub approval_route: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ApprovalStatus,
     pub requested_at: i64,
     pub expires_at: i64,
     pub resolved_at: Option<i64>,

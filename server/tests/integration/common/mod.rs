@@ -49,8 +49,11 @@ impl TestApp {
     }
 
     /// `settings` as given: no internal destination is allowed unless they say so.
-    pub async fn with_exact_settings(settings: Settings) -> Self {
+    pub async fn with_exact_settings(mut settings: Settings) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
+        settings
+            .signing_key_file
+            .get_or_insert_with(|| signing_key_file(&dir));
         let url = match std::env::var("TEST_DATABASE_URL") {
             Ok(server) if !server.is_empty() => fresh_postgres_database(&server).await,
             _ => format!("sqlite:{}", dir.path().join("verdict.db").display()),
@@ -69,7 +72,11 @@ impl TestApp {
 
     /// Another server on the same database, with its own journal and caches.
     pub async fn another_server(&self) -> Router {
-        let (state, sessions) = open_state(&self.url, Settings::default(), self._dir.path())
+        let settings = Settings {
+            signing_key_file: Some(signing_key_file(&self._dir)),
+            ..Settings::default()
+        };
+        let (state, sessions) = open_state(&self.url, settings, self._dir.path())
             .await
             .expect("open the shared test database again");
         router::build(state, sessions)
@@ -144,6 +151,12 @@ impl TestApp {
     pub async fn send(&self, request: Request<Body>) -> Reply {
         send_to(&self.router, request).await
     }
+}
+
+/// The receipt signing key file of a test's servers, in its temporary directory whatever the
+/// database (the default for PostgreSQL would be `./data/`).
+pub fn signing_key_file(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    dir.path().join("verdict-signing-keys.json")
 }
 
 /// A server function call as the browser's form post makes it, for any server of the test.

@@ -3,12 +3,14 @@
 //! it. Like every command, each reads and checks first and stages its writes in the journal's
 //! batch only once it cannot be refused.
 
-use serde_json::{json, Value};
 use verdict_policy::Outcome;
 
 use crate::{
     error::AppError,
-    model::{Answer, ApprovalStatus, DecisionStatus, EventKind},
+    model::{
+        Answer, ApprovalRequested, ApprovalResolved, ApprovalStatus, ApprovalVote, ClosingAction,
+        DecisionClosed, DecisionStatus, EventPayload,
+    },
     ssr::{
         ids::new_id,
         services::approval_routes::{route_of, DEFAULT_EXPIRY_SECONDS},
@@ -58,7 +60,7 @@ pub(super) async fn request_approval(
         message: request.message.clone(),
         approval_route: route_name.clone(),
         require_rationale: i64::from(require_rationale),
-        status: ApprovalStatus::Pending.as_str().to_owned(),
+        status: ApprovalStatus::Pending,
         requested_at: now,
         expires_at: now.saturating_add(expires_in_millis),
         resolved_at: None,
@@ -70,18 +72,17 @@ pub(super) async fn request_approval(
     let mut change = Change::new(decision, now);
     change.set_status(DecisionStatus::NeedsApproval);
     change.append(
-        EventKind::ApprovalRequested,
         scope.actor(),
-        json!({
-            "approval_id": approval.id,
-            "title": approval.title,
-            "message": approval.message,
-            "approval_route": route_name,
-            "route_version": approval.route_version,
-            "required_approvals": approval.required_approvals,
-            "require_rationale": require_rationale,
-            "expires_at": approval.expires_at,
-        }),
+        ApprovalRequested {
+            approval_id: approval.id.clone(),
+            title: approval.title.clone(),
+            message: approval.message.clone(),
+            approval_route: route_name,
+            route_version: approval.route_version,
+            required_approvals: approval.required_approvals,
+            require_rationale,
+            expires_at: approval.expires_at,
+        },
     );
     let mut applied = change.write_within_limits(batch)?;
     batch.request_approval(approval.clone());
@@ -127,14 +128,14 @@ pub(super) async fn withdraw_pending_approvals(
 ) -> Result<(), Refusal> {
     let withdrawal = Resolution {
         approval_id: String::new(),
-        status: ApprovalStatus::Expired.as_str(),
+        status: ApprovalStatus::Expired,
         by: "system".to_owned(),
         rationale: Some("the decision was aborted".to_owned()),
         at: now,
         must_apply: false,
     };
     for approval in approvals::of_decision(&mut *conn, decision_id).await? {
-        if approval.status == ApprovalStatus::Pending.as_str() {
+        if approval.status == ApprovalStatus::Pending {
             batch.resolve_approval(Resolution {
                 approval_id: approval.id,
                 ..withdrawal.clone()
@@ -281,15 +282,14 @@ pub(super) async fn resolve(
     let still_needed = approval.required_approvals - approvers.len() as i64;
     if approve && still_needed > 0 {
         change.append(
-            EventKind::ApprovalVote,
             approver.actor(),
-            json!({
-                "approval_id": approval.id,
-                "by": voter,
-                "rationale": rationale,
-                "approvals": approvers.len(),
-                "required_approvals": approval.required_approvals,
-            }),
+            ApprovalVote {
+                approval_id: approval.id.clone(),
+                by: voter.to_owned(),
+                rationale: rationale.map(str::to_owned),
+                approvals: approvers.len() as i64,
+                required_approvals: approval.required_approvals,
+            },
         );
         return Ok(change.write(batch));
     }
@@ -303,20 +303,19 @@ pub(super) async fn resolve(
         change.decision.approval_granted = 1;
     }
     change.append(
-        EventKind::ApprovalResolved,
         approver.actor(),
-        json!({
-            "approval_id": approval.id,
-            "outcome": status,
-            "by": voter,
-            "approvers": approvers,
-            "rationale": rationale,
-        }),
+        ApprovalResolved {
+            approval_id: approval.id.clone(),
+            outcome: status,
+            by: voter.to_owned(),
+            approvers: Some(approvers),
+            rationale: rationale.map(str::to_owned),
+        },
     );
     let applied = change.write(batch);
     batch.resolve_approval(Resolution {
         approval_id: approval_id.to_owned(),
-        status: status.as_str(),
+        status,
         by: voter.to_owned(),
         rationale: rationale.map(str::to_owned),
         at: now,
@@ -340,31 +339,29 @@ pub(super) async fn expire(
         .await?
         .ok_or_else(|| AppError::not_found("The approval's decision is gone."))?;
     check(Step::Abort, &standing(&decision))?;
-    let resolution = json!({
-        "approval_id": approval.id,
-        "outcome": ApprovalStatus::Expired,
-        "by": "system",
-        "rationale": null,
-    });
-    let policies: Value = serde_json::from_str(&decision.policies_used).unwrap_or(json!([]));
+    let resolution = ApprovalResolved {
+        approval_id: approval.id.clone(),
+        outcome: ApprovalStatus::Expired,
+        by: "system".to_owned(),
+        approvers: None,
+        rationale: None,
+    };
     let mut change = Change::new(decision, now);
     change.set_status(DecisionStatus::Aborted);
     change.decision.closed_at = Some(now);
-    change.append(EventKind::ApprovalResolved, "system".to_owned(), resolution);
+    change.append("system".to_owned(), resolution);
+    change.snapshot("system".to_owned());
     change.append(
-        EventKind::Snapshot,
         "system".to_owned(),
-        json!({"policies": policies}),
-    );
-    change.append(
-        EventKind::DecisionAborted,
-        "system".to_owned(),
-        json!({"action": "expired", "reason": "the approval request expired"}),
+        EventPayload::DecisionAborted(DecisionClosed {
+            action: ClosingAction::Expired,
+            reason: Some("the approval request expired".to_owned()),
+        }),
     );
     let applied = change.write(batch);
     batch.resolve_approval(Resolution {
         approval_id: approval_id.to_owned(),
-        status: ApprovalStatus::Expired.as_str(),
+        status: ApprovalStatus::Expired,
         by: "system".to_owned(),
         rationale: None,
         at: now,
@@ -377,7 +374,7 @@ async fn pending_approval(conn: &mut Conn, approval_id: &str) -> Result<Approval
     let approval = approvals::find(&mut *conn, approval_id)
         .await?
         .ok_or_else(|| AppError::not_found("No such approval request."))?;
-    if approval.status != ApprovalStatus::Pending.as_str() {
+    if approval.status != ApprovalStatus::Pending {
         let by = approval
             .resolved_by
             .map(|by| format!(" by {by}"))

@@ -7,10 +7,13 @@
 
 use std::collections::HashMap;
 
-use crate::ssr::store::{
-    approvals::{self, ApprovalRow, VoteRow},
-    decisions::{self, DecisionRow, EventRow, HeadMove, NewEvaluation, NewIdempotencyRecord},
-    script::Script,
+use crate::{
+    model::ApprovalStatus,
+    ssr::store::{
+        approvals::{self, ApprovalRow, VoteRow},
+        decisions::{self, DecisionRow, EventRow, HeadMove, NewEvaluation, NewIdempotencyRecord},
+        script::Script,
+    },
 };
 
 #[derive(Default)]
@@ -35,7 +38,7 @@ struct Head {
 #[derive(Clone)]
 pub struct Resolution {
     pub approval_id: String,
-    pub status: &'static str,
+    pub status: ApprovalStatus,
     pub by: String,
     pub rationale: Option<String>,
     pub at: i64,
@@ -151,7 +154,7 @@ impl Batch {
     pub fn resolve_new_approvals(&mut self, decision_id: &str, resolution: &Resolution) {
         for approval in &mut self.new_approvals {
             if approval.decision_id == decision_id && approval.resolved_at.is_none() {
-                approval.status = resolution.status.to_owned();
+                approval.status = resolution.status;
                 approval.resolved_by = Some(resolution.by.clone());
                 approval.rationale = resolution.rationale.clone();
                 approval.resolved_at = Some(resolution.at);
@@ -217,7 +220,7 @@ impl Batch {
             let statement = approvals::resolve(
                 &mut script,
                 &resolution.approval_id,
-                resolution.status,
+                resolution.status.as_str(),
                 &resolution.by,
                 resolution.rationale.as_deref(),
                 resolution.at,

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    model::{ChainBreak, EventKind},
+    model::{ChainBreak, EventPayload},
     ssr::{ids::new_id, store::decisions::EventRow},
 };
 
@@ -75,11 +75,12 @@ pub struct Head<'a> {
 pub fn link(
     decision_id: &str,
     head: Head<'_>,
-    kind: EventKind,
     at: i64,
     actor: String,
-    payload: &Value,
+    payload: &EventPayload,
 ) -> EventRow {
+    let kind = payload.kind();
+    let payload = &payload.to_value();
     let mut event = EventRow {
         decision_id: decision_id.to_owned(),
         sequence: head.sequence + 1,
@@ -167,6 +168,26 @@ mod tests {
                 event
             })
             .collect()
+    }
+
+    #[test]
+    fn typed_payloads_store_the_bytes_stored_before_they_existed() {
+        for (kind, stored, payload) in crate::model::event::tests::stored_today() {
+            let event = link(
+                "d1",
+                Head {
+                    sequence: 0,
+                    hash: GENESIS,
+                },
+                1,
+                "agent:a".into(),
+                &payload,
+            );
+            assert_eq!(event.kind, kind);
+            assert_eq!(event.payload_json, stored, "{kind}");
+            let read: Value = serde_json::from_str(stored).unwrap();
+            assert_eq!(event.hash, event_hash(&event, &read), "{kind}");
+        }
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //! command reads and validates first and stages its writes only once it cannot be refused, so a
 //! refusal leaves the shared batch untouched.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use verdict_policy::Outcome;
 
 use crate::{
     error::AppError,
-    model::{Answer, AutomationMode, CloseAction, DecisionStatus, EventKind},
+    model::{
+        Answer, ApprovalVoided, AutomationMode, CloseAction, DecisionClosed, DecisionOpened,
+        DecisionStatus, EventKind, EventPayload, PolicyEvaluated, PolicyUse, Snapshot,
+    },
     ssr::{
         ids::new_id,
         now_millis,
@@ -59,20 +62,6 @@ pub struct OpenDecision {
     pub metadata: Option<Value>,
 }
 
-/// One policy's verdict, ready to be recorded.
-#[derive(Debug, Clone)]
-pub struct RecordedEvaluation {
-    pub policy_id: Option<String>,
-    pub version: Option<i64>,
-    pub hash: Option<String>,
-    pub inputs: Value,
-    pub outcome: Outcome,
-    pub rationale: String,
-    pub decided_by: Option<String>,
-    pub matched_rules: Vec<String>,
-    pub approval_route: Option<String>,
-}
-
 #[derive(Debug, Clone)]
 pub struct NewApprovalRequest {
     pub title: String,
@@ -94,14 +83,14 @@ pub enum Command {
     Note {
         scope: AgentScope,
         decision_id: String,
-        kind: EventKind,
-        payload: Value,
+        payload: EventPayload,
         idempotency: Option<IdempotencyClaim>,
     },
+    /// One policy's verdict per evaluation, ready to be recorded.
     Evaluate {
         scope: AgentScope,
         decision_id: String,
-        evaluations: Vec<RecordedEvaluation>,
+        evaluations: Vec<PolicyEvaluated>,
     },
     RequestApproval {
         scope: AgentScope,
@@ -141,7 +130,7 @@ pub struct Applied {
 
 impl Applied {
     pub fn status(&self) -> DecisionStatus {
-        self.decision.status()
+        self.decision.status
     }
 }
 
@@ -197,7 +186,6 @@ pub async fn apply(
         Command::Note {
             scope,
             decision_id,
-            kind,
             payload,
             idempotency,
         } => {
@@ -207,14 +195,14 @@ pub async fn apply(
                     return Ok(unchanged(decision, Some(replay)));
                 }
             }
-            let step = if *kind == EventKind::Write {
+            let step = if payload.kind() == EventKind::Write {
                 Step::Write
             } else {
                 Step::AddNote
             };
             check(step, &standing(&decision))?;
             let mut change = Change::new(decision, now);
-            change.append(*kind, scope.actor(), payload.clone());
+            change.append(scope.actor(), payload.clone());
             let applied = change.write_within_limits(batch)?;
             if let Some(claim) = idempotency {
                 let answer =
@@ -254,8 +242,11 @@ pub async fn apply(
                 CloseAction::Rollback | CloseAction::Abort => Step::Abort,
             };
             check(step, &standing(&decision))?;
-            let payload = json!({"action": action, "reason": reason});
-            close(conn, batch, decision, *action, scope.actor(), payload, now).await
+            let closing = DecisionClosed {
+                action: (*action).into(),
+                reason: reason.clone(),
+            };
+            close(conn, batch, decision, *action, scope.actor(), closing, now).await
         }
         Command::ResolveApproval {
             approval_id,
@@ -301,13 +292,13 @@ async fn open(
         id: new_id(),
         agent_id: scope.agent_id.clone(),
         intent: request.intent.clone(),
-        automation_mode: request.automation_mode.as_str().to_owned(),
+        automation_mode: request.automation_mode,
         actor: request.actor.clone(),
-        status: DecisionStatus::Open.as_str().to_owned(),
+        status: DecisionStatus::Open,
         latest_outcome: None,
         latest_route: None,
         approval_granted: 0,
-        policies_used: "[]".to_owned(),
+        policies_used: Vec::new(),
         last_sequence: 0,
         last_hash: GENESIS.to_owned(),
         created_at: now,
@@ -318,14 +309,13 @@ async fn open(
     };
     let mut change = Change::new(decision, now);
     change.append(
-        EventKind::DecisionOpened,
         scope.actor(),
-        json!({
-            "intent": request.intent,
-            "automation_mode": request.automation_mode,
-            "actor": request.actor,
-            "metadata": request.metadata,
-        }),
+        DecisionOpened {
+            intent: request.intent.clone(),
+            automation_mode: request.automation_mode,
+            actor: request.actor.clone(),
+            metadata: request.metadata.clone(),
+        },
     );
     change.is_new = true;
     let applied = change.write(batch);
@@ -341,7 +331,7 @@ fn evaluate(
     batch: &mut Batch,
     scope: &AgentScope,
     decision: DecisionRow,
-    evaluations: &[RecordedEvaluation],
+    evaluations: &[PolicyEvaluated],
     now: i64,
 ) -> Result<Applied, AppError> {
     let combined = evaluations
@@ -352,56 +342,44 @@ fn evaluate(
         .iter()
         .filter(|evaluation| evaluation.outcome == Outcome::RequiresException)
         .find_map(|evaluation| evaluation.approval_route.clone());
-    let mut used: Vec<Value> = serde_json::from_str(&decision.policies_used).unwrap_or_default();
-    for evaluation in evaluations {
-        if let (Some(policy_id), Some(version), Some(hash)) =
-            (&evaluation.policy_id, evaluation.version, &evaluation.hash)
-        {
-            let entry = json!({"policy_id": policy_id, "version": version, "hash": hash});
-            if !used.contains(&entry) {
-                used.push(entry);
-            }
-        }
-    }
     let inputs_hash = inputs_digest(evaluations);
     // An approval covers the inputs it was asked on: evaluating others takes it back.
     let voids_approval = decision.approval_granted != 0
         && decision.latest_inputs_hash.as_deref() != Some(inputs_hash.as_str());
     let mut change = Change::new(decision, now);
-    change.decision.latest_outcome = Some(combined.as_str().to_owned());
+    for evaluation in evaluations {
+        if let (Some(policy_id), Some(version), Some(hash)) =
+            (&evaluation.policy_id, evaluation.version, &evaluation.hash)
+        {
+            let entry = PolicyUse {
+                policy_id: policy_id.clone(),
+                version,
+                hash: hash.clone(),
+            };
+            if !change.decision.policies_used.contains(&entry) {
+                change.decision.policies_used.push(entry);
+            }
+        }
+    }
+    change.decision.latest_outcome = Some(combined);
     change.decision.latest_route = route;
-    change.decision.policies_used = Value::Array(used).to_string();
     change.decision.latest_inputs_hash = Some(inputs_hash);
     for evaluation in evaluations {
-        change.append(
-            EventKind::PolicyEval,
-            scope.actor(),
-            json!({
-                "policy_id": evaluation.policy_id,
-                "version": evaluation.version,
-                "hash": evaluation.hash,
-                "inputs": evaluation.inputs,
-                "outcome": evaluation.outcome,
-                "rationale": evaluation.rationale,
-                "decided_by": evaluation.decided_by,
-                "matched_rules": evaluation.matched_rules,
-                "approval_route": evaluation.approval_route,
-            }),
-        );
+        change.append(scope.actor(), evaluation.clone());
     }
     if voids_approval {
         change.decision.approval_granted = 0;
-        if change.decision.status() == DecisionStatus::Approved {
+        if change.decision.status == DecisionStatus::Approved {
             change.set_status(DecisionStatus::Open);
         }
         change.append(
-            EventKind::ApprovalVoided,
             scope.actor(),
-            json!({
-                "reason": "the inputs were evaluated again and differ from those the approval \
-                           was granted on; a new approval is needed",
-                "outcome": combined,
-            }),
+            ApprovalVoided {
+                reason: "the inputs were evaluated again and differ from those the approval \
+                         was granted on; a new approval is needed"
+                    .to_owned(),
+                outcome: combined,
+            },
         );
     }
     let applied = change.write_within_limits(batch)?;
@@ -426,7 +404,7 @@ fn evaluate(
 }
 
 /// A digest of what an evaluation was asked on: each policy's inputs, in order.
-fn inputs_digest(evaluations: &[RecordedEvaluation]) -> String {
+fn inputs_digest(evaluations: &[PolicyEvaluated]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     for evaluation in evaluations {
@@ -442,26 +420,25 @@ async fn close(
     decision: DecisionRow,
     action: CloseAction,
     actor: String,
-    payload: Value,
+    closing: DecisionClosed,
     now: i64,
 ) -> Result<Applied, Refusal> {
-    let (kind, status) = match action {
-        CloseAction::Commit => (EventKind::DecisionCommitted, DecisionStatus::Committed),
-        CloseAction::Rollback | CloseAction::Abort => {
-            (EventKind::DecisionAborted, DecisionStatus::Aborted)
-        }
+    let (last, status) = match action {
+        CloseAction::Commit => (
+            EventPayload::DecisionCommitted(closing),
+            DecisionStatus::Committed,
+        ),
+        CloseAction::Rollback | CloseAction::Abort => (
+            EventPayload::DecisionAborted(closing),
+            DecisionStatus::Aborted,
+        ),
     };
-    let policies: Value = serde_json::from_str(&decision.policies_used).unwrap_or(json!([]));
     let decision_id = decision.id.clone();
     let mut change = Change::new(decision, now);
     change.set_status(status);
     change.decision.closed_at = Some(now);
-    change.append(
-        EventKind::Snapshot,
-        actor.clone(),
-        json!({"policies": policies}),
-    );
-    change.append(kind, actor, payload);
+    change.snapshot(actor.clone());
+    change.append(actor, last);
     let applied = change.write(batch);
     if status == DecisionStatus::Aborted {
         approval_commands::withdraw_pending_approvals(conn, batch, &decision_id, now).await?;
@@ -485,12 +462,9 @@ async fn owned_decision(
 
 pub fn standing(decision: &DecisionRow) -> Standing {
     Standing {
-        status: decision.status(),
-        mode: decision.mode(),
-        latest_outcome: decision
-            .latest_outcome
-            .as_deref()
-            .and_then(|outcome| outcome.parse().ok()),
+        status: decision.status,
+        mode: decision.automation_mode,
+        latest_outcome: decision.latest_outcome,
         approval_granted: decision.approval_granted != 0,
     }
 }
@@ -564,16 +538,16 @@ impl Change {
     }
 
     pub(super) fn set_status(&mut self, status: DecisionStatus) {
-        self.decision.status = status.as_str().to_owned();
+        self.decision.status = status;
         self.status_changed = true;
     }
 
-    pub(super) fn append(&mut self, kind: EventKind, actor: String, payload: Value) {
+    pub(super) fn append(&mut self, actor: String, payload: impl Into<EventPayload>) {
         let head = Head {
             sequence: self.decision.last_sequence,
             hash: &self.decision.last_hash,
         };
-        let event = link(&self.decision.id, head, kind, self.now, actor, &payload);
+        let event = link(&self.decision.id, head, self.now, actor, &payload.into());
         self.decision.payload_bytes = self
             .decision
             .payload_bytes
@@ -581,6 +555,12 @@ impl Change {
         self.decision.last_sequence = event.sequence;
         self.decision.last_hash = event.hash.clone();
         self.events.push(event);
+    }
+
+    /// The policy versions the decision evaluated, recorded as it closes.
+    pub(super) fn snapshot(&mut self, actor: String) {
+        let policies = self.decision.policies_used.clone();
+        self.append(actor, Snapshot { policies });
     }
 
     /// Stages the change; the flush checks that no other server moved the head meanwhile.

@@ -5,10 +5,11 @@ use serde_json::Value;
 
 use crate::{
     error::{AppError, AppResult},
+    model::PolicyEvaluated,
     ssr::store,
 };
 
-use super::{commands::RecordedEvaluation, policy_cache::PolicyCache};
+use super::policy_cache::PolicyCache;
 
 /// Evaluates `inputs` against each selected version that applies to `intent` (all of them when
 /// `explicit`), after refusing inputs beyond any of those policies' declared bounds (422 naming
@@ -19,7 +20,7 @@ pub(super) fn evaluate_bound(
     inputs: &Value,
     intent: &str,
     explicit: bool,
-) -> AppResult<Vec<RecordedEvaluation>> {
+) -> AppResult<Vec<PolicyEvaluated>> {
     let mut applying = Vec::new();
     let mut invalid = Vec::new();
     for version in selected {
@@ -53,7 +54,7 @@ pub(super) fn evaluate_bound(
             .map_or_else(String::new, |d| {
                 format!(" (line {}:{}: {})", d.line, d.column, d.message)
             });
-        RecordedEvaluation {
+        PolicyEvaluated {
             rationale: format!(
                 "Version {} of policy {} no longer passes validation{why}; publish a corrected \
                  version. Failing closed (deny).",
@@ -73,7 +74,7 @@ pub(super) fn evaluate_bound(
         .into_iter()
         .map(|(version, policy)| {
             let evaluation = policy.evaluate(inputs);
-            RecordedEvaluation {
+            PolicyEvaluated {
                 policy_id: Some(version.policy_id),
                 version: Some(version.version),
                 hash: Some(version.content_hash),

@@ -11,7 +11,7 @@ use crate::{
     error::{AppError, AppResult},
     model::DecisionStatus,
     ssr::{
-        db::{Backend, Db},
+        db::{retry_wait, Backend, Db, WRITE_ATTEMPTS},
         db_faults,
     },
 };
@@ -100,7 +100,24 @@ async fn write_loop(
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
         let commands: Vec<&Command> = jobs.iter().map(|job| &job.command).collect();
-        let results = match writer.apply_in_one_transaction(&commands).await {
+        let mut outcome = writer.apply_in_one_transaction(&commands).await;
+        // A batch that lost a race (SQLite busy past its timeout: another process writing; a
+        // PostgreSQL deadlock or serialization failure) is run again, as `Db::write` does.
+        let mut attempt = 1;
+        while let Err(FlushError::Database(error)) = &outcome {
+            if db_faults::classify(error) != Some(db_faults::DbFault::Busy)
+                || attempt >= WRITE_ATTEMPTS
+            {
+                break;
+            }
+            let wait = retry_wait(attempt);
+            tracing::warn!(%error, attempt, commands = jobs.len(), wait_ms = wait.as_millis() as u64,
+                "group commit lost a race with another writer; trying again");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+            outcome = writer.apply_in_one_transaction(&commands).await;
+        }
+        let results = match outcome {
             Ok(results) => results,
             // The database is busy, gone or full: applying each command alone would only wait
             // out the same fault once per command. Nothing was committed; every caller hears

@@ -21,13 +21,15 @@ use verdict_policy::Outcome;
 
 use crate::{
     error::{AppError, AppResult},
-    model::{CloseAction, DecisionStatus, EventKind},
+    model::{
+        CloseAction, ContextAdded, DecisionStatus, EventPayload, PolicyEvaluated, Read, Write,
+    },
     ssr::{store, AppState},
 };
 
 use super::agents::AgentPrincipal;
 use chain::canonical_json;
-use commands::{Command, IdempotencyClaim, NewApprovalRequest, OpenDecision, RecordedEvaluation};
+use commands::{Command, IdempotencyClaim, NewApprovalRequest, OpenDecision};
 use requests::*;
 use views::*;
 
@@ -97,17 +99,13 @@ pub async fn add_context(
     if let Some(payload) = &request.payload {
         json_size("payload", payload)?;
     }
-    let payload = json!({"summary": summary, "payload": request.payload});
-    note(
-        state,
-        agent,
-        decision_id,
-        EventKind::ContextAdded,
-        payload,
-        None,
-    )
-    .await
-    .map(|answer| answer.value)
+    let payload = ContextAdded {
+        summary,
+        payload: request.payload,
+    };
+    note(state, agent, decision_id, payload.into(), None)
+        .await
+        .map(|answer| answer.value)
 }
 
 pub async fn record_read(
@@ -117,13 +115,13 @@ pub async fn record_read(
     request: ReadRequest,
 ) -> AppResult<EventView> {
     agent.require_unfrozen()?;
-    let payload = json!({
-        "product": required_text("product", &request.product, 200)?,
-        "purpose": long_text("purpose", &request.purpose)?,
-        "summary": optional_long_text("summary", request.summary.as_deref())?,
-        "record_count": request.record_count,
-    });
-    note(state, agent, decision_id, EventKind::Read, payload, None)
+    let payload = Read {
+        product: required_text("product", &request.product, 200)?,
+        purpose: long_text("purpose", &request.purpose)?,
+        summary: optional_long_text("summary", request.summary.as_deref())?,
+        record_count: request.record_count,
+    };
+    note(state, agent, decision_id, payload.into(), None)
         .await
         .map(|answer| answer.value)
 }
@@ -135,11 +133,11 @@ pub async fn record_write(
     request: WriteRequest,
 ) -> AppResult<Answer<EventView>> {
     agent.require_unfrozen()?;
-    let payload = json!({
-        "product": required_text("product", &request.product, 200)?,
-        "operation": required_text("operation", &request.operation, 200)?,
-        "summary": optional_long_text("summary", request.summary.as_deref())?,
-        "idempotency_key": request.idempotency_key,
+    let payload = EventPayload::from(Write {
+        product: required_text("product", &request.product, 200)?,
+        operation: required_text("operation", &request.operation, 200)?,
+        summary: optional_long_text("summary", request.summary.as_deref())?,
+        idempotency_key: request.idempotency_key.clone(),
     });
     let idempotency = request
         .idempotency_key
@@ -147,27 +145,18 @@ pub async fn record_write(
         .map(|key| {
             claim(
                 format!("write:{decision_id}:{}", idempotency_key_text(key)?),
-                &payload,
+                &payload.to_value(),
             )
         })
         .transpose()?;
-    note(
-        state,
-        agent,
-        decision_id,
-        EventKind::Write,
-        payload,
-        idempotency,
-    )
-    .await
+    note(state, agent, decision_id, payload, idempotency).await
 }
 
 async fn note(
     state: &AppState,
     agent: &AgentPrincipal,
     decision_id: &str,
-    kind: EventKind,
-    payload: Value,
+    payload: EventPayload,
     idempotency: Option<IdempotencyClaim>,
 ) -> AppResult<Answer<EventView>> {
     let applied = state
@@ -175,7 +164,6 @@ async fn note(
         .submit(Command::Note {
             scope: agent.scope(),
             decision_id: decision_id.to_owned(),
-            kind,
             payload,
             idempotency,
         })
@@ -246,7 +234,7 @@ pub async fn evaluate(
         .await?;
     let mut evaluations = evaluations?;
     if evaluations.is_empty() {
-        evaluations.push(RecordedEvaluation {
+        evaluations.push(PolicyEvaluated {
             policy_id: None,
             version: None,
             hash: None,
@@ -286,7 +274,11 @@ pub async fn evaluate(
         .collect();
     Ok(EvaluationResult {
         decision_id: decision_id.to_owned(),
-        outcome: applied.decision.latest_outcome.clone().unwrap_or_default(),
+        outcome: applied
+            .decision
+            .latest_outcome
+            .map(|outcome| outcome.as_str().to_owned())
+            .unwrap_or_default(),
         evaluations: views,
         status: applied.status(),
     })

@@ -5,7 +5,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::{
-    model::{AutomationMode, DecisionStatus},
+    model::{ApprovalStatus, AutomationMode, DecisionStatus, TraceEvent},
     ssr::store::decisions::{DecisionRow, EventRow},
 };
 
@@ -33,11 +33,13 @@ impl DecisionView {
     pub fn of(row: &DecisionRow) -> Self {
         Self {
             decision_id: row.id.clone(),
-            status: row.status(),
+            status: row.status,
             intent: row.intent.clone(),
-            automation_mode: row.mode(),
+            automation_mode: row.automation_mode,
             actor: row.actor.clone(),
-            latest_outcome: row.latest_outcome.clone(),
+            latest_outcome: row
+                .latest_outcome
+                .map(|outcome| outcome.as_str().to_owned()),
             approval_granted: row.approval_granted != 0,
             events: row.last_sequence,
             created_at: row.created_at,
@@ -63,10 +65,39 @@ pub struct EventView {
 }
 
 impl EventView {
+    /// The event as [`TraceEvent`] shows it, with its decision named (agents' answers hold one
+    /// event at a time).
     pub fn of(row: &EventRow) -> Self {
+        let TraceEvent {
+            event_id,
+            sequence,
+            kind,
+            at,
+            actor,
+            payload,
+            prev_hash,
+            hash,
+        } = TraceEvent::from(row);
         Self {
-            event_id: row.id.clone(),
+            event_id,
             decision_id: row.decision_id.clone(),
+            sequence,
+            kind,
+            at,
+            actor,
+            payload,
+            prev_hash,
+            hash,
+        }
+    }
+}
+
+/// The one reading of a stored event for an answer. The payload is shown as stored, whatever
+/// its kind: the chain's hashes are over those bytes, and a reader checks them against it.
+impl From<&EventRow> for TraceEvent {
+    fn from(row: &EventRow) -> Self {
+        TraceEvent {
+            event_id: row.id.clone(),
             sequence: row.sequence,
             kind: row.kind.clone(),
             at: row.at,
@@ -104,7 +135,7 @@ pub struct EvaluationResult {
 pub struct ApprovalCreated {
     pub approval_id: String,
     /// Always `pending` when created.
-    pub status: String,
+    pub status: ApprovalStatus,
     pub decision_id: String,
     pub approval_route: Option<String>,
     /// Unix milliseconds after which the request expires and the decision is aborted.

@@ -1,0 +1,489 @@
+//! What each event of a decision's hash chain records: one type per event kind, written by the
+//! decision commands and the seed and read by the trace pages, replay and backtests.
+//!
+//! The field names are the stored JSON's keys: the chain hashes each payload's canonical bytes
+//! (`services::decisions::chain`), so renaming a field here would make new events differ from
+//! the ones already stored, and old rows would no longer read. The tests below hold every type
+//! to the JSON written before these types existed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use verdict_policy::Outcome;
+
+use super::{
+    decision::{ApprovalStatus, AutomationMode, CloseAction, EventKind},
+    trace_views::PolicyUse,
+};
+
+/// `decision_opened`: what the agent said it intends, and in which mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionOpened {
+    pub intent: String,
+    pub automation_mode: AutomationMode,
+    pub actor: Option<String>,
+    pub metadata: Option<Value>,
+}
+
+/// `context_added`: a note the agent attached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextAdded {
+    pub summary: String,
+    pub payload: Option<Value>,
+}
+
+/// `read`: data the agent read, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Read {
+    pub product: String,
+    pub purpose: String,
+    pub summary: Option<String>,
+    pub record_count: Option<u64>,
+}
+
+/// `policy_eval`: one policy's verdict on the agent's inputs. `policy_id`, `version` and `hash`
+/// are `None` when no bound policy applied and the decision was denied for that reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyEvaluated {
+    pub policy_id: Option<String>,
+    pub version: Option<i64>,
+    pub hash: Option<String>,
+    pub inputs: Value,
+    pub outcome: Outcome,
+    pub rationale: String,
+    pub decided_by: Option<String>,
+    pub matched_rules: Vec<String>,
+    pub approval_route: Option<String>,
+}
+
+/// `approval_requested`: the agent asked people to approve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRequested {
+    pub approval_id: String,
+    pub title: String,
+    pub message: String,
+    pub approval_route: Option<String>,
+    // Histories written by `verdict seed` before these types existed lack the next two.
+    #[serde(default)]
+    pub route_version: Option<i64>,
+    #[serde(default = "one")]
+    pub required_approvals: i64,
+    pub require_rationale: bool,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// `approval_vote`: one approval of a request that needs several.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalVote {
+    pub approval_id: String,
+    pub by: String,
+    pub rationale: Option<String>,
+    /// Approvals so far, this one included.
+    pub approvals: i64,
+    pub required_approvals: i64,
+}
+
+/// `approval_resolved`: a request approved, rejected or expired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalResolved {
+    pub approval_id: String,
+    pub outcome: ApprovalStatus,
+    /// The person (or `system`, on expiry) whose answer resolved it.
+    pub by: String,
+    /// Everyone who approved; absent when the request expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvers: Option<Vec<String>>,
+    pub rationale: Option<String>,
+}
+
+/// `approval_voided`: a granted approval taken back because other inputs were evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalVoided {
+    pub reason: String,
+    pub outcome: Outcome,
+}
+
+/// `write`: what the agent changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Write {
+    pub product: String,
+    pub operation: String,
+    pub summary: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// `snapshot`: the policy versions the decision evaluated, recorded as it closes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub policies: Vec<PolicyUse>,
+}
+
+/// How a decision closed: the agent's [`CloseAction`], or the clock when its approval expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosingAction {
+    Commit,
+    Rollback,
+    Abort,
+    Expired,
+}
+
+impl From<CloseAction> for ClosingAction {
+    fn from(action: CloseAction) -> Self {
+        match action {
+            CloseAction::Commit => ClosingAction::Commit,
+            CloseAction::Rollback => ClosingAction::Rollback,
+            CloseAction::Abort => ClosingAction::Abort,
+        }
+    }
+}
+
+/// `decision_committed` and `decision_aborted`: the last event of a decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionClosed {
+    pub action: ClosingAction,
+    pub reason: Option<String>,
+}
+
+/// An event's payload, by kind. Serialises as the payload alone (the kind is its own column).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EventPayload {
+    DecisionOpened(DecisionOpened),
+    ContextAdded(ContextAdded),
+    Read(Read),
+    PolicyEvaluated(PolicyEvaluated),
+    ApprovalRequested(ApprovalRequested),
+    ApprovalVote(ApprovalVote),
+    ApprovalResolved(ApprovalResolved),
+    ApprovalVoided(ApprovalVoided),
+    Write(Write),
+    Snapshot(Snapshot),
+    DecisionCommitted(DecisionClosed),
+    DecisionAborted(DecisionClosed),
+}
+
+impl EventPayload {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            EventPayload::DecisionOpened(_) => EventKind::DecisionOpened,
+            EventPayload::ContextAdded(_) => EventKind::ContextAdded,
+            EventPayload::Read(_) => EventKind::Read,
+            EventPayload::PolicyEvaluated(_) => EventKind::PolicyEval,
+            EventPayload::ApprovalRequested(_) => EventKind::ApprovalRequested,
+            EventPayload::ApprovalVote(_) => EventKind::ApprovalVote,
+            EventPayload::ApprovalResolved(_) => EventKind::ApprovalResolved,
+            EventPayload::ApprovalVoided(_) => EventKind::ApprovalVoided,
+            EventPayload::Write(_) => EventKind::Write,
+            EventPayload::Snapshot(_) => EventKind::Snapshot,
+            EventPayload::DecisionCommitted(_) => EventKind::DecisionCommitted,
+            EventPayload::DecisionAborted(_) => EventKind::DecisionAborted,
+        }
+    }
+
+    /// The payload as JSON, as the chain hashes and stores it.
+    pub fn to_value(&self) -> Value {
+        // Every field is a string, a number, a bool or JSON already: serialising cannot fail.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Reads a stored payload of the given kind.
+    pub fn parse(kind: EventKind, payload: Value) -> Result<Self, serde_json::Error> {
+        use serde_json::from_value as read;
+        Ok(match kind {
+            EventKind::DecisionOpened => EventPayload::DecisionOpened(read(payload)?),
+            EventKind::ContextAdded => EventPayload::ContextAdded(read(payload)?),
+            EventKind::Read => EventPayload::Read(read(payload)?),
+            EventKind::PolicyEval => EventPayload::PolicyEvaluated(read(payload)?),
+            EventKind::ApprovalRequested => EventPayload::ApprovalRequested(read(payload)?),
+            EventKind::ApprovalVote => EventPayload::ApprovalVote(read(payload)?),
+            EventKind::ApprovalResolved => EventPayload::ApprovalResolved(read(payload)?),
+            EventKind::ApprovalVoided => EventPayload::ApprovalVoided(read(payload)?),
+            EventKind::Write => EventPayload::Write(read(payload)?),
+            EventKind::Snapshot => EventPayload::Snapshot(read(payload)?),
+            EventKind::DecisionCommitted => EventPayload::DecisionCommitted(read(payload)?),
+            EventKind::DecisionAborted => EventPayload::DecisionAborted(read(payload)?),
+        })
+    }
+
+    /// Reads a stored event's kind and payload text; `None` when either is not one Verdict
+    /// writes.
+    pub fn read(kind: &str, payload_json: &str) -> Option<Self> {
+        let kind = EventKind::parse(kind)?;
+        let payload = serde_json::from_str(payload_json).ok()?;
+        Self::parse(kind, payload).ok()
+    }
+}
+
+macro_rules! from_payload {
+    ($($type:ident => $variant:ident),+ $(,)?) => {
+        $(impl From<$type> for EventPayload {
+            fn from(payload: $type) -> Self {
+                EventPayload::$variant(payload)
+            }
+        })+
+    };
+}
+
+from_payload!(
+    DecisionOpened => DecisionOpened,
+    ContextAdded => ContextAdded,
+    Read => Read,
+    PolicyEvaluated => PolicyEvaluated,
+    ApprovalRequested => ApprovalRequested,
+    ApprovalVote => ApprovalVote,
+    ApprovalResolved => ApprovalResolved,
+    ApprovalVoided => ApprovalVoided,
+    Write => Write,
+    Snapshot => Snapshot,
+);
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Payloads exactly as the commands stored them before these types existed (canonical:
+    /// keys sorted, no spaces), one or more per kind, and what each reads as.
+    pub(crate) fn stored_today() -> Vec<(&'static str, &'static str, EventPayload)> {
+        vec![
+            (
+                "decision_opened",
+                r#"{"actor":"customer:C-1","automation_mode":"autonomous","intent":"billing.refund.create","metadata":{"source":"seed"}}"#,
+                EventPayload::DecisionOpened(DecisionOpened {
+                    intent: "billing.refund.create".into(),
+                    automation_mode: AutomationMode::Autonomous,
+                    actor: Some("customer:C-1".into()),
+                    metadata: Some(json!({"source": "seed"})),
+                }),
+            ),
+            (
+                "decision_opened",
+                r#"{"actor":null,"automation_mode":"propose","intent":"refund.create","metadata":null}"#,
+                EventPayload::DecisionOpened(DecisionOpened {
+                    intent: "refund.create".into(),
+                    automation_mode: AutomationMode::Propose,
+                    actor: None,
+                    metadata: None,
+                }),
+            ),
+            (
+                "context_added",
+                r#"{"payload":{"ticket":42},"summary":"customer reports damage"}"#,
+                EventPayload::ContextAdded(ContextAdded {
+                    summary: "customer reports damage".into(),
+                    payload: Some(json!({"ticket": 42})),
+                }),
+            ),
+            (
+                "read",
+                r#"{"product":"crm","purpose":"find the account","record_count":3,"summary":null}"#,
+                EventPayload::Read(Read {
+                    product: "crm".into(),
+                    purpose: "find the account".into(),
+                    summary: None,
+                    record_count: Some(3),
+                }),
+            ),
+            (
+                "policy_eval",
+                r#"{"approval_route":"finance","decided_by":"large_refund","hash":"ab12","inputs":{"amount":250.5,"currency":"EUR"},"matched_rules":["large_refund"],"outcome":"requires_exception","policy_id":"refund_limit","rationale":"refunds over 200 need finance","version":2}"#,
+                EventPayload::PolicyEvaluated(PolicyEvaluated {
+                    policy_id: Some("refund_limit".into()),
+                    version: Some(2),
+                    hash: Some("ab12".into()),
+                    inputs: json!({"amount": 250.5, "currency": "EUR"}),
+                    outcome: Outcome::RequiresException,
+                    rationale: "refunds over 200 need finance".into(),
+                    decided_by: Some("large_refund".into()),
+                    matched_rules: vec!["large_refund".into()],
+                    approval_route: Some("finance".into()),
+                }),
+            ),
+            (
+                "policy_eval",
+                r#"{"approval_route":null,"decided_by":null,"hash":null,"inputs":{},"matched_rules":[],"outcome":"deny","policy_id":null,"rationale":"No policy bound to this agent applies to intent x; nothing may happen without one.","version":null}"#,
+                EventPayload::PolicyEvaluated(PolicyEvaluated {
+                    policy_id: None,
+                    version: None,
+                    hash: None,
+                    inputs: json!({}),
+                    outcome: Outcome::Deny,
+                    rationale: "No policy bound to this agent applies to intent x; nothing may \
+                                happen without one."
+                        .into(),
+                    decided_by: None,
+                    matched_rules: Vec::new(),
+                    approval_route: None,
+                }),
+            ),
+            (
+                "approval_requested",
+                r#"{"approval_id":"a1","approval_route":"finance","expires_at":1700000000000,"message":"please","require_rationale":true,"required_approvals":2,"route_version":3,"title":"Refund"}"#,
+                EventPayload::ApprovalRequested(ApprovalRequested {
+                    approval_id: "a1".into(),
+                    title: "Refund".into(),
+                    message: "please".into(),
+                    approval_route: Some("finance".into()),
+                    route_version: Some(3),
+                    required_approvals: 2,
+                    require_rationale: true,
+                    expires_at: 1_700_000_000_000,
+                }),
+            ),
+            (
+                "approval_vote",
+                r#"{"approval_id":"a1","approvals":1,"by":"ana@example.com","rationale":null,"required_approvals":2}"#,
+                EventPayload::ApprovalVote(ApprovalVote {
+                    approval_id: "a1".into(),
+                    by: "ana@example.com".into(),
+                    rationale: None,
+                    approvals: 1,
+                    required_approvals: 2,
+                }),
+            ),
+            (
+                "approval_resolved",
+                r#"{"approval_id":"a1","approvers":["ana@example.com","bo@example.com"],"by":"bo@example.com","outcome":"approved","rationale":"checked"}"#,
+                EventPayload::ApprovalResolved(ApprovalResolved {
+                    approval_id: "a1".into(),
+                    outcome: ApprovalStatus::Approved,
+                    by: "bo@example.com".into(),
+                    approvers: Some(vec!["ana@example.com".into(), "bo@example.com".into()]),
+                    rationale: Some("checked".into()),
+                }),
+            ),
+            (
+                "approval_resolved",
+                r#"{"approval_id":"a1","by":"system","outcome":"expired","rationale":null}"#,
+                EventPayload::ApprovalResolved(ApprovalResolved {
+                    approval_id: "a1".into(),
+                    outcome: ApprovalStatus::Expired,
+                    by: "system".into(),
+                    approvers: None,
+                    rationale: None,
+                }),
+            ),
+            (
+                "approval_voided",
+                r#"{"outcome":"allow","reason":"the inputs were evaluated again and differ from those the approval was granted on; a new approval is needed"}"#,
+                EventPayload::ApprovalVoided(ApprovalVoided {
+                    reason: "the inputs were evaluated again and differ from those the approval \
+                             was granted on; a new approval is needed"
+                        .into(),
+                    outcome: Outcome::Allow,
+                }),
+            ),
+            (
+                "write",
+                r#"{"idempotency_key":"k-1","operation":"refund.create","product":"billing","summary":null}"#,
+                EventPayload::Write(Write {
+                    product: "billing".into(),
+                    operation: "refund.create".into(),
+                    summary: None,
+                    idempotency_key: Some("k-1".into()),
+                }),
+            ),
+            (
+                "snapshot",
+                r#"{"policies":[{"hash":"ab12","policy_id":"refund_limit","version":2}]}"#,
+                EventPayload::Snapshot(Snapshot {
+                    policies: vec![PolicyUse {
+                        policy_id: "refund_limit".into(),
+                        version: 2,
+                        hash: "ab12".into(),
+                    }],
+                }),
+            ),
+            (
+                "decision_committed",
+                r#"{"action":"commit","reason":null}"#,
+                EventPayload::DecisionCommitted(DecisionClosed {
+                    action: ClosingAction::Commit,
+                    reason: None,
+                }),
+            ),
+            (
+                "decision_aborted",
+                r#"{"action":"rollback","reason":"the customer withdrew"}"#,
+                EventPayload::DecisionAborted(DecisionClosed {
+                    action: ClosingAction::Rollback,
+                    reason: Some("the customer withdrew".into()),
+                }),
+            ),
+            (
+                "decision_aborted",
+                r#"{"action":"expired","reason":"the approval request expired"}"#,
+                EventPayload::DecisionAborted(DecisionClosed {
+                    action: ClosingAction::Expired,
+                    reason: Some("the approval request expired".into()),
+                }),
+            ),
+        ]
+    }
+
+    #[test]
+    fn events_stored_today_read_as_their_types() {
+        for (kind, text, expected) in stored_today() {
+            let read = EventPayload::read(kind, text);
+            assert_eq!(read.as_ref(), Some(&expected), "{kind}: {text}");
+        }
+    }
+
+    /// The chain hashes a payload's JSON value in canonical form, so equal values store equal
+    /// bytes; `chain`'s tests compare the canonical bytes themselves.
+    #[test]
+    fn new_events_write_the_same_json_as_before() {
+        for (kind, text, payload) in stored_today() {
+            assert_eq!(payload.kind().as_str(), kind);
+            let before: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(payload.to_value(), before, "{kind}");
+        }
+    }
+
+    #[test]
+    fn every_kind_has_a_stored_example() {
+        let covered: Vec<&str> = stored_today().iter().map(|(kind, ..)| *kind).collect();
+        for kind in EventKind::ALL {
+            assert!(covered.contains(&kind.as_str()), "{kind} has no example");
+        }
+    }
+
+    #[test]
+    fn seeded_histories_without_the_later_fields_still_read() {
+        let requested = EventPayload::read(
+            "approval_requested",
+            r#"{"approval_id":"a1","approval_route":null,"expires_at":5,"message":"m","require_rationale":true,"title":"t"}"#,
+        );
+        let Some(EventPayload::ApprovalRequested(requested)) = requested else {
+            panic!("unreadable: {requested:?}");
+        };
+        assert_eq!(
+            (requested.route_version, requested.required_approvals),
+            (None, 1)
+        );
+        let resolved = EventPayload::read(
+            "approval_resolved",
+            r#"{"approval_id":"a1","by":"ana@example.com","outcome":"rejected","rationale":"no"}"#,
+        );
+        assert!(matches!(
+            resolved,
+            Some(EventPayload::ApprovalResolved(ApprovalResolved {
+                approvers: None,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn a_payload_of_another_shape_or_kind_is_refused() {
+        assert_eq!(EventPayload::read("write", r#"{"product":"crm"}"#), None);
+        assert_eq!(EventPayload::read("teleport", "{}"), None);
+        assert_eq!(EventPayload::read("snapshot", "not json"), None);
+    }
+}
