@@ -65,7 +65,20 @@ impl Api {
         token: &str,
         body: &impl Serialize,
     ) -> Result<Reply, ApiError> {
-        let reply = self.send(path, token, body).await?;
+        let reply = self.send(path, Some(token), body).await?;
+        serde_json::from_str(&reply).map_err(|error| ApiError::UnexpectedBody {
+            reason: format!("unreadable reply ({error})"),
+            body: reply,
+        })
+    }
+
+    /// Like `post`, without a credential (`POST /api/v1/receipts/verify` takes none).
+    pub async fn post_public<Reply: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<Reply, ApiError> {
+        let reply = self.send(path, None, body).await?;
         serde_json::from_str(&reply).map_err(|error| ApiError::UnexpectedBody {
             reason: format!("unreadable reply ({error})"),
             body: reply,
@@ -79,20 +92,21 @@ impl Api {
         token: &str,
         body: &impl Serialize,
     ) -> Result<(), ApiError> {
-        self.send(path, token, body).await.map(drop)
+        self.send(path, Some(token), body).await.map(drop)
     }
 
     /// The body of a 2xx reply.
     async fn send(
         &self,
         path: &str,
-        token: &str,
+        token: Option<&str>,
         body: &impl Serialize,
     ) -> Result<String, ApiError> {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base_url))
-            .bearer_auth(token)
+        let mut request = self.client.post(format!("{}{path}", self.base_url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
             .json(body)
             .send()
             .await

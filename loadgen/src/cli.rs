@@ -53,6 +53,17 @@ pub struct Args {
     /// Write every acknowledged call here as `DECISION_ID STEP` (for the crash test).
     #[arg(long)]
     pub ack_log: Option<PathBuf>,
+
+    /// Evaluate and write an exact action (`payments` `refund.create` with an amount and an
+    /// order), so every write passes the binding rule, and check the signed receipt in each
+    /// close answer; one receipt in `--verify-every` is also sent to
+    /// `POST /api/v1/receipts/verify`, timed as its own row (not part of the decision's).
+    #[arg(long)]
+    pub actions: bool,
+
+    /// With `--actions`: verify one receipt in this many on the server (0: none).
+    #[arg(long, default_value_t = 20)]
+    pub verify_every: u32,
 }
 
 impl Args {
@@ -113,6 +124,15 @@ mod tests {
         assert_eq!(args_with(&["--mixed"]).expect("valid flags").mixed, 2);
         assert_eq!(args_with(&["--mixed", "5"]).expect("valid flags").mixed, 5);
         assert_eq!(args_with(&[]).expect("valid flags").mixed, 0);
+    }
+
+    #[test]
+    fn actions_are_off_unless_asked_for_and_verify_one_receipt_in_twenty() {
+        let plain = args_with(&[]).expect("valid flags");
+        assert!(!plain.actions);
+        let actions = args_with(&["--actions"]).expect("valid flags");
+        assert!(actions.actions);
+        assert_eq!(actions.verify_every, 20);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Runs the agents: each loops over whole decisions (open, evaluate, write, commit), timing every
-//! call, with one request in flight per agent.
+//! call, with one request in flight per agent. With `--actions` the evaluation and the write
+//! carry the same exact action, each close answer's signed receipt is checked, and a sample of
+//! the receipts is verified on the server.
 
 use std::{
     future::Future,
@@ -47,6 +49,7 @@ pub async fn drive(
     measured: Duration,
     pace: Option<Duration>,
     acks: Option<Arc<AckLog>>,
+    actions: Option<u32>,
 ) -> Result<DriveResult, JoinError> {
     let started = Instant::now();
     let measure_from = started + warmup;
@@ -71,6 +74,7 @@ pub async fn drive(
             ticker,
             errors.clone(),
             acks.clone(),
+            actions,
         ));
     }
     let mut stats = Stats::default();
@@ -91,8 +95,10 @@ async fn run_agent(
     mut ticker: Option<Interval>,
     errors: Arc<ErrorLog>,
     acks: Option<Arc<AckLog>>,
+    actions: Option<u32>,
 ) -> Stats {
     let mut measured = Stats::default();
+    let mut receipts: u64 = 0;
     // Decisions started during the warm-up are recorded here and thrown away.
     let mut warmup = Stats::default();
     let mut rng = fastrand::Rng::new();
@@ -110,8 +116,24 @@ async fn run_agent(
             &mut warmup
         };
         let amount = rng.u32(AMOUNTS);
-        match run_decision(&api, &api_key, amount, stats, &errors, acks.as_deref()).await {
-            Some(()) => stats.record_success(CallKind::Decision, started.elapsed()),
+        let action = actions.map(|_| refund_action(amount, &mut rng));
+        let decision = Decision {
+            api: &api,
+            api_key: &api_key,
+            amount,
+            action: action.as_ref(),
+        };
+        match run_decision(&decision, stats, &errors, acks.as_deref()).await {
+            Some(receipt) => {
+                stats.record_success(CallKind::Decision, started.elapsed());
+                receipts += 1;
+                let verify_every = u64::from(actions.unwrap_or(0));
+                if let Some(receipt) = receipt.filter(|_| verify_every > 0) {
+                    if receipts % verify_every == 0 {
+                        verify_receipt(&api, &receipt, stats, &errors).await;
+                    }
+                }
+            }
             None => {
                 stats.record_error(CallKind::Decision);
                 // A server that is down refuses at once; do not spin.
@@ -121,15 +143,53 @@ async fn run_agent(
     }
 }
 
-/// One decision from open to commit; `None` when a call failed (already counted and logged).
-async fn run_decision(
-    api: &Api,
-    api_key: &str,
+/// What one decision does: a refund of `amount`, as an exact `action` with `--actions`.
+struct Decision<'a> {
+    api: &'a Api,
+    api_key: &'a str,
     amount: u32,
+    action: Option<&'a Value>,
+}
+
+/// The refund an agent evaluates and writes with `--actions`.
+fn refund_action(amount: u32, rng: &mut fastrand::Rng) -> Value {
+    json!({
+        "product": "payments",
+        "operation": "refund.create",
+        "arguments": {"amount": amount, "order": format!("o-{}", rng.u32(..))},
+    })
+}
+
+/// Sends a signed receipt to `POST /api/v1/receipts/verify`; it must come back verified.
+async fn verify_receipt(api: &Api, receipt: &Value, stats: &mut Stats, errors: &ErrorLog) {
+    timed(stats, errors, CallKind::VerifyReceipt, async {
+        let checked: Value = api.post_public("/api/v1/receipts/verify", receipt).await?;
+        if checked["verified"] == Value::Bool(true) {
+            Ok(())
+        } else {
+            Err(ApiError::UnexpectedBody {
+                reason: "the receipt did not verify".to_owned(),
+                body: checked.to_string(),
+            })
+        }
+    })
+    .await;
+}
+
+/// One decision from open to commit, and its signed receipt when it evaluated an action; `None`
+/// when a call failed (already counted and logged).
+async fn run_decision(
+    decision: &Decision<'_>,
     stats: &mut Stats,
     errors: &ErrorLog,
     acks: Option<&AckLog>,
-) -> Option<()> {
+) -> Option<Option<Value>> {
+    let Decision {
+        api,
+        api_key,
+        amount,
+        action,
+    } = *decision;
     let acked = |decision_id: &str, step: &str| {
         if let Some(acks) = acks {
             acks.record(decision_id, step);
@@ -149,7 +209,10 @@ async fn run_decision(
     acked(&decision_id, "open");
     let decision = format!("/api/v1/decisions/{decision_id}");
 
-    let inputs = json!({ "inputs": { "amount": amount } });
+    let inputs = match action {
+        Some(action) => json!({ "action": action }),
+        None => json!({ "inputs": { "amount": amount } }),
+    };
     timed(stats, errors, CallKind::Evaluate, async {
         let evaluated: Value = api
             .post(&format!("{decision}/evaluate"), api_key, &inputs)
@@ -159,7 +222,10 @@ async fn run_decision(
     .await?;
     acked(&decision_id, "evaluate");
 
-    let write = json!({ "product": "billing", "operation": "refund.create", "summary": "refund" });
+    let write = match action {
+        Some(action) => json!({ "action": action, "summary": "refund" }),
+        None => json!({ "product": "billing", "operation": "refund.create", "summary": "refund" }),
+    };
     timed(
         stats,
         errors,
@@ -170,15 +236,24 @@ async fn run_decision(
     acked(&decision_id, "write");
 
     let commit = json!({ "action": "commit" });
-    timed(stats, errors, CallKind::Commit, async {
-        let closed: Value = api
+    let receipt = timed(stats, errors, CallKind::Commit, async {
+        let mut closed: Value = api
             .post(&format!("{decision}/close"), api_key, &commit)
             .await?;
-        expect_field(&closed, "status", "committed")
+        expect_field(&closed, "status", "committed")?;
+        if action.is_none() {
+            return Ok(None);
+        }
+        // The close answer carries the signed receipt of what was just committed.
+        let receipt = closed["receipt"].take();
+        expect_field(&receipt["receipt"], "decision_id", &decision_id)?;
+        expect_field(&receipt["receipt"], "status", "committed")?;
+        string_field(&receipt["signature"], "value")?;
+        Ok(Some(receipt))
     })
     .await?;
     acked(&decision_id, "commit");
-    Some(())
+    Some(receipt)
 }
 
 async fn timed<T>(

@@ -80,6 +80,7 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         args.measured(),
         args.pace(),
         acks,
+        args.actions.then_some(args.verify_every),
     )
     .await?;
     let people = match people {
@@ -101,6 +102,7 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
             stats: &result.stats,
             measured_elapsed: result.measured_elapsed,
             people: people.as_ref(),
+            actions: args.actions.then_some(args.verify_every),
         })
     );
     if let Some(people) = &people {

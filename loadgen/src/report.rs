@@ -22,6 +22,8 @@ pub struct Summary<'run> {
     pub measured_elapsed: Duration,
     /// With `--mixed`: the people's writes made beside the agents.
     pub people: Option<&'run PeopleStats>,
+    /// With `--actions`: one receipt in this many was verified on the server (0: none).
+    pub actions: Option<u32>,
 }
 
 pub fn render(summary: &Summary) -> String {
@@ -43,6 +45,18 @@ fn write_report(out: &mut String, summary: &Summary) -> std::fmt::Result {
         summary.warmup.as_secs(),
         summary.run_id,
     )?;
+    if let Some(verify_every) = summary.actions {
+        let sample = match verify_every {
+            0 => "none verified on the server".to_owned(),
+            1 => "every one verified on the server".to_owned(),
+            n => format!("1 in {n} verified on the server"),
+        };
+        writeln!(
+            out,
+            "- actions: evaluated and written with arguments (the binding rule on every write); \
+             the signed receipt checked in every close answer, {sample}"
+        )?;
+    }
     writeln!(out)?;
     writeln!(
         out,
@@ -51,6 +65,10 @@ fn write_report(out: &mut String, summary: &Summary) -> std::fmt::Result {
     writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
     for kind in CallKind::ALL {
         let call = summary.stats.of(kind);
+        // Only runs that verify receipts have that row.
+        if kind == CallKind::VerifyReceipt && call.latency_micros.is_empty() && call.errors == 0 {
+            continue;
+        }
         let latency = &call.latency_micros;
         writeln!(
             out,
@@ -148,6 +166,7 @@ mod tests {
             stats,
             measured_elapsed: Duration::from_secs(10),
             people: None,
+            actions: None,
         }
     }
 
@@ -188,6 +207,23 @@ mod tests {
             "| admin calls | 0 | 0 | 0 | 0 | - | - | - |"
         );
         assert!(!render(&summary_of(&stats)).contains("admin calls"));
+    }
+
+    #[test]
+    fn action_runs_say_so_and_add_a_row_for_receipt_verification() {
+        let mut stats = Stats::default();
+        stats.record_success(CallKind::VerifyReceipt, Duration::from_millis(2));
+        let report = render(&Summary {
+            actions: Some(20),
+            ..summary_of(&stats)
+        });
+        assert!(
+            report.contains("1 in 20 verified on the server"),
+            "{report}"
+        );
+        assert!(row(&report, "verify receipt").starts_with("| verify receipt | 1 | 0 | 2.00 |"));
+        let plain = render(&summary_of(&Stats::default()));
+        assert!(!plain.contains("verify receipt") && !plain.contains("- actions:"));
     }
 
     #[test]

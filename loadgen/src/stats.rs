@@ -12,15 +12,19 @@ pub enum CallKind {
     Commit,
     /// The four calls above, end to end.
     Decision,
+    /// `POST /api/v1/receipts/verify` of a sample of the receipts (`--actions`); not part of a
+    /// decision's time.
+    VerifyReceipt,
 }
 
 impl CallKind {
-    pub const ALL: [CallKind; 5] = [
+    pub const ALL: [CallKind; 6] = [
         CallKind::Open,
         CallKind::Evaluate,
         CallKind::Write,
         CallKind::Commit,
         CallKind::Decision,
+        CallKind::VerifyReceipt,
     ];
 
     pub fn name(self) -> &'static str {
@@ -30,6 +34,7 @@ impl CallKind {
             CallKind::Write => "write",
             CallKind::Commit => "commit",
             CallKind::Decision => "decision",
+            CallKind::VerifyReceipt => "verify receipt",
         }
     }
 }

@@ -58,6 +58,7 @@ pub async fn load_approval_request(id: String) -> Result<ApprovalRequestView, Ap
         approved_by: approvals::approved_by(&db, &id).await?,
         delivery: delivery::of_approval(&state, &id, me.role.allows(Permission::Administer))
             .await?,
+        action: approvals::requested_action(&db, &id).await?,
         now: now_millis(),
     })
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ApprovalStatus, Delivery, TraceEvaluation, TraceEvent};
+use super::{Action, ApprovalStatus, Delivery, TraceEvaluation, TraceEvent};
 use crate::error::AppError;
 
 /// One approval request, with the agent and intent it is about.
@@ -62,6 +62,8 @@ pub struct ApprovalRequestView {
     pub approved_by: Vec<String>,
     /// The delivery to the route's integration, with every attempt; `None` for the inbox.
     pub delivery: Option<Delivery>,
+    /// The exact action an approval grants, with its digest, when the decision evaluated one.
+    pub action: Option<(Action, String)>,
     pub now: i64,
 }
 

@@ -92,6 +92,7 @@ named_values!(
         ApprovalResolved => "approval_resolved",
         ApprovalVoided => "approval_voided",
         Write => "write",
+        WriteRefused => "write_refused",
         Snapshot => "snapshot",
         DecisionCommitted => "decision_committed",
         DecisionAborted => "decision_aborted",

@@ -11,6 +11,7 @@ use serde_json::Value;
 use verdict_policy::Outcome;
 
 use super::{
+    action::Action,
     decision::{ApprovalStatus, AutomationMode, CloseAction, EventKind},
     trace_views::PolicyUse,
 };
@@ -53,6 +54,13 @@ pub struct PolicyEvaluated {
     pub decided_by: Option<String>,
     pub matched_rules: Vec<String>,
     pub approval_route: Option<String>,
+    /// The exact action evaluated (its arguments are in `inputs` too), when the agent gave one.
+    /// Absent from evaluations of inputs alone, which store exactly what they did before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    /// `sha256:` + hex SHA-256 of the action's RFC 8785 canonical JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_digest: Option<String>,
 }
 
 /// `approval_requested`: the agent asked people to approve.
@@ -70,6 +78,11 @@ pub struct ApprovalRequested {
     pub require_rationale: bool,
     /// Unix milliseconds.
     pub expires_at: i64,
+    /// The exact action the approval would grant, when the decision evaluated one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_digest: Option<String>,
 }
 
 fn one() -> i64 {
@@ -114,6 +127,26 @@ pub struct Write {
     pub operation: String,
     pub summary: Option<String>,
     pub idempotency_key: Option<String>,
+    /// The action carried out, with its arguments (writes of decisions that evaluated no action
+    /// may leave it out, and store what they did before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<serde_json::Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_digest: Option<String>,
+}
+
+/// `write_refused`: a write the binding rule refused (409 `action_mismatch`): the attempt is on
+/// the record, and nothing else changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WriteRefused {
+    pub reason: String,
+    /// The attempted action, when the write presented one.
+    pub attempted: Option<Action>,
+    pub attempted_digest: Option<String>,
+    /// The evaluated action the attempt came closest to.
+    pub closest_digest: Option<String>,
+    /// The attempt's fields that differ from it (`product`, `operation`, `arguments.NAME`).
+    pub differing: Vec<String>,
 }
 
 /// `snapshot`: the policy versions the decision evaluated, recorded as it closes.
@@ -162,6 +195,7 @@ pub enum EventPayload {
     ApprovalResolved(ApprovalResolved),
     ApprovalVoided(ApprovalVoided),
     Write(Write),
+    WriteRefused(WriteRefused),
     Snapshot(Snapshot),
     DecisionCommitted(DecisionClosed),
     DecisionAborted(DecisionClosed),
@@ -179,6 +213,7 @@ impl EventPayload {
             EventPayload::ApprovalResolved(_) => EventKind::ApprovalResolved,
             EventPayload::ApprovalVoided(_) => EventKind::ApprovalVoided,
             EventPayload::Write(_) => EventKind::Write,
+            EventPayload::WriteRefused(_) => EventKind::WriteRefused,
             EventPayload::Snapshot(_) => EventKind::Snapshot,
             EventPayload::DecisionCommitted(_) => EventKind::DecisionCommitted,
             EventPayload::DecisionAborted(_) => EventKind::DecisionAborted,
@@ -204,6 +239,7 @@ impl EventPayload {
             EventKind::ApprovalResolved => EventPayload::ApprovalResolved(read(payload)?),
             EventKind::ApprovalVoided => EventPayload::ApprovalVoided(read(payload)?),
             EventKind::Write => EventPayload::Write(read(payload)?),
+            EventKind::WriteRefused => EventPayload::WriteRefused(read(payload)?),
             EventKind::Snapshot => EventPayload::Snapshot(read(payload)?),
             EventKind::DecisionCommitted => EventPayload::DecisionCommitted(read(payload)?),
             EventKind::DecisionAborted => EventPayload::DecisionAborted(read(payload)?),
@@ -239,6 +275,7 @@ from_payload!(
     ApprovalResolved => ApprovalResolved,
     ApprovalVoided => ApprovalVoided,
     Write => Write,
+    WriteRefused => WriteRefused,
     Snapshot => Snapshot,
 );
 
@@ -334,6 +371,8 @@ pub(crate) mod tests {
                     required_approvals: 2,
                     require_rationale: true,
                     expires_at: 1_700_000_000_000,
+                    action: None,
+                    action_digest: None,
                 }),
             ),
             (

@@ -1,6 +1,8 @@
 //! Types shared by the browser and the server.
 
+mod action;
 mod agent;
+mod api_reference;
 mod approval;
 mod approval_route;
 mod audit;
@@ -14,9 +16,11 @@ mod trace_query;
 mod trace_views;
 mod user;
 
+pub use action::{Action, EvaluatedAction};
 pub use agent::{
     AgentDetail, AgentKeySummary, AgentSummary, Binding, DecisionSummary, Freeze, IssuedAgentKey,
 };
+pub use api_reference::{ApiField, ApiGroup, ApiOperation, ApiReference, ApiResponse};
 pub use approval::{Answer, ApprovalInbox, ApprovalItem, ApprovalRequestView, InboxFilter};
 pub use approval_route::{ApprovalRoute, DefinedRoute, Delivery, DeliveryAttempt, Integration};
 pub use audit::{AuditPage, AuditQuery, AuditRecord, AUDIT_AREAS, AUDIT_PAGE_SIZE};
@@ -28,6 +32,7 @@ pub use decision::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, 
 pub use event::{
     ApprovalRequested, ApprovalResolved, ApprovalVoided, ApprovalVote, ClosingAction, ContextAdded,
     DecisionClosed, DecisionOpened, EventPayload, PolicyEvaluated, Read, Snapshot, Write,
+    WriteRefused,
 };
 pub use policy::{
     DiffKind, DiffLine, PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion,

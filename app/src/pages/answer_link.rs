@@ -9,7 +9,7 @@ use crate::{
     api::answer_links::{inspect_answer_link, AnswerByLink, AnswerLinkView},
     components::{last_error, FieldError, FormError, RelativeTime},
     model::Answer,
-    pages::forbidden::Refusal,
+    pages::refusal::Refusal,
 };
 
 #[component]

@@ -7,7 +7,7 @@ use crate::{
     api::approval_routes::{load_approval_routes, DefineApprovalRoute},
     components::{last_error, FieldError, FormError, PageHeader, ShownOnceSecret, UtcTime},
     model::{ApprovalRoute, Integration},
-    pages::forbidden::Refusal,
+    pages::refusal::Refusal,
 };
 
 #[component]

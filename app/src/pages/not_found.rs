@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::{error::AppError, pages::forbidden::Refusal};
+use crate::{error::AppError, pages::refusal::Refusal};
 
 #[component]
 pub fn NotFound() -> impl IntoView {

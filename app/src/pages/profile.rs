@@ -7,7 +7,7 @@ use crate::{
         UtcTime,
     },
     model::TokenSummary,
-    pages::{forbidden::Refusal, layout::UserResource},
+    pages::{layout::UserResource, refusal::Refusal},
 };
 
 /// The signed-in person's account and personal access tokens.

@@ -6,7 +6,7 @@ use crate::{
     api::auth::{setup_status, SetupFirstAdmin},
     components::{go_to, last_error, FieldError, FormError},
     error::AppError,
-    pages::forbidden::Refusal,
+    pages::refusal::Refusal,
 };
 
 /// First run: creates the first admin, then stops existing.

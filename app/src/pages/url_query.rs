@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, params::ParamsMap};
 
-use crate::{error::AppError, pages::forbidden::Refusal};
+use crate::{error::AppError, pages::refusal::Refusal};
 
 /// The URL's query as a server function takes it: `key=value&…`.
 pub fn query_text(query: &ParamsMap) -> String {

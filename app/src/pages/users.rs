@@ -6,7 +6,7 @@ use crate::{
         confirm_first, last_error, FieldError, FormError, PageHeader, RoleBadge, UtcTime,
     },
     model::{Role, UserSummary},
-    pages::forbidden::Refusal,
+    pages::refusal::Refusal,
 };
 
 /// Admins add people, change roles, reset passwords and deactivate accounts.

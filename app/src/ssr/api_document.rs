@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::{
-    api::agents::{ApiField, ApiGroup, ApiOperation, ApiReference, ApiResponse},
     error::{AppError, AppResult},
+    model::{ApiField, ApiGroup, ApiOperation, ApiReference, ApiResponse},
 };
 
 /// The served OpenAPI 3.1 document as JSON text.

@@ -4,12 +4,12 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 
 use app::{
     error::AppError,
-    ssr::{services::agents, AppState},
+    ssr::{auth::agent_key, AppState},
 };
 
 use super::ApiError;
 
-pub struct ApiAgent(pub agents::AgentPrincipal);
+pub struct ApiAgent(pub agent_key::AgentPrincipal);
 
 impl FromRequestParts<AppState> for ApiAgent {
     type Rejection = ApiError;
@@ -19,7 +19,7 @@ impl FromRequestParts<AppState> for ApiAgent {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let key = bearer(parts).ok_or(ApiError(AppError::Unauthenticated))?;
-        let agent = agents::authenticate(&state.db, key).await?;
+        let agent = agent_key::authenticate(&state.db, key).await?;
         state
             .agent_limiter
             .check(&agent.agent_id)

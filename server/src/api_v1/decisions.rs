@@ -8,14 +8,19 @@ use axum::{
     http::{HeaderMap, StatusCode},
     Json,
 };
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use verdict_receipt::SignedReceipt;
 
 use app::{
-    error::AppError,
+    error::{AppError, AppResult},
     model::{DecisionStatus, Permission},
     ssr::{
-        services::decisions::{self, requests::*, views::*},
+        services::{
+            agents::AgentPrincipal,
+            decisions::{self, requests::*, views::*},
+            receipts,
+        },
         AppState,
     },
 };
@@ -187,20 +192,44 @@ pub async fn record_write(
     params(("id" = String, Path, description = "The decision's id")),
     request_body = CloseRequest,
     responses(
-        (status = 200, description = "Committed or aborted, with a snapshot of the policy versions used.", body = DecisionView),
+        (status = 200, description = "Committed or aborted, with a snapshot of the policy versions used, and the decision's signed receipt.", body = ClosedDecision),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 423, description = "Frozen: commit refused (rollback and abort still work).", body = ErrorBody),
     ),
     security(("agent_key" = []))
 )]
-/// Commit, roll back or abort the decision; a snapshot of the policy versions used is recorded.
+/// Commit, roll back or abort the decision; a snapshot of the policy versions used is recorded,
+/// and the answer carries the decision's signed receipt.
 pub async fn close(
     State(state): State<AppState>,
     ApiAgent(agent): ApiAgent,
     ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<CloseRequest>,
-) -> Result<Json<DecisionView>, ApiError> {
-    Ok(Json(decisions::close(&state, &agent, &id, body).await?))
+) -> Result<Json<ClosedDecision>, ApiError> {
+    Ok(Json(close_with_receipt(&state, &agent, &id, body).await?))
+}
+
+/// The close answer: the decision as it closed, and its signed receipt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosedDecision {
+    #[serde(flatten)]
+    pub decision: DecisionView,
+    /// The decision's signed receipt, issued from its stored chain once the close was recorded
+    /// (the same document `GET /decisions/{id}/receipt` answers).
+    #[schema(value_type = super::receipts::SignedReceiptDocument)]
+    pub receipt: SignedReceipt,
+}
+
+/// Closes the decision, then issues its receipt: REST's close and MCP's `decision_close`.
+pub(crate) async fn close_with_receipt(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    id: &str,
+    body: CloseRequest,
+) -> AppResult<ClosedDecision> {
+    let decision = decisions::close(state, agent, id, body).await?;
+    let receipt = receipts::issue(state, &decision.decision_id).await?;
+    Ok(ClosedDecision { decision, receipt })
 }
 
 #[utoipa::path(

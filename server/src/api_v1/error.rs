@@ -22,14 +22,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = Json(ErrorBody {
-            error: ErrorDetail {
-                code: self.0.code().to_owned(),
-                message: self.0.to_string(),
-                field: self.0.field().map(str::to_owned),
-                differing: self.0.differing_fields().map(<[String]>::to_vec),
-            },
-        });
+        let body = Json(ErrorBody::of(&self.0));
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         match &self.0 {
@@ -65,6 +58,20 @@ pub async fn method_not_allowed() -> ApiError {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     error: ErrorDetail,
+}
+
+impl ErrorBody {
+    /// The body REST answers `error` with; MCP tools answer the same.
+    pub fn of(error: &AppError) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: error.code().to_owned(),
+                message: error.to_string(),
+                field: error.field().map(str::to_owned),
+                differing: error.differing_fields().map(<[String]>::to_vec),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

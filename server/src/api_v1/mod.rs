@@ -2,13 +2,12 @@
 //! keys. Errors are always `{"error": {"code", "message", "field"}}`.
 
 mod admin_agents;
-mod admin_decisions;
 mod admin_policies;
-mod admin_routes;
 mod agent;
+mod approval_routes;
 mod approvals;
 mod decisions;
-mod error;
+pub(crate) mod error;
 mod json_body;
 mod layer_responses;
 mod me;
@@ -17,6 +16,7 @@ mod path;
 mod person;
 mod policies;
 mod receipts;
+mod traces;
 mod users;
 
 use std::sync::Arc;
@@ -27,11 +27,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use app::ssr::AppState;
 
-pub use admin_decisions::export_for_session as export_traces_for_session;
 pub use agent::ApiAgent;
+pub(crate) use decisions::close_with_receipt;
 pub use error::{ApiError, ErrorBody};
 pub(crate) use json_body::rejection_error;
 pub use receipts::jwks as receipt_keys;
+pub use traces::export_for_session as export_traces_for_session;
 
 /// The API's router and its OpenAPI document, built from the same route annotations.
 pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -39,7 +40,7 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(me::show))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::set_team))
-        .routes(routes!(admin_routes::list, admin_routes::define))
+        .routes(routes!(approval_routes::list, approval_routes::define))
         .routes(routes!(policies::dry_run))
         .routes(routes!(admin_policies::list, admin_policies::publish))
         .routes(routes!(admin_agents::list, admin_agents::create))
@@ -52,11 +53,11 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(approvals::list))
         .routes(routes!(approvals::show))
         .routes(routes!(approvals::resolve))
-        .routes(routes!(admin_decisions::list))
-        .routes(routes!(admin_decisions::export))
-        .routes(routes!(admin_decisions::show))
-        .routes(routes!(admin_decisions::verify))
-        .routes(routes!(admin_decisions::replay))
+        .routes(routes!(traces::list))
+        .routes(routes!(traces::export))
+        .routes(routes!(traces::show))
+        .routes(routes!(traces::verify))
+        .routes(routes!(traces::replay))
         .routes(routes!(decisions::open))
         .routes(routes!(decisions::show))
         .routes(routes!(decisions::add_context))
@@ -69,6 +70,8 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(decisions::wait))
         .routes(routes!(decisions::verify))
         .routes(routes!(receipts::verify))
+        .routes(routes!(receipts::for_agent))
+        .routes(routes!(receipts::for_person))
         .split_for_parts();
     layer_responses::add_to(&mut document);
     (router, document)

@@ -1,5 +1,6 @@
-//! Receipts anyone can check: the public keys and a verification endpoint, neither of which
-//! takes a credential.
+//! Receipts: a closed decision's signed receipt for its agent and for people, and what anyone
+//! can check them with: the public keys and a verification endpoint, neither of which takes a
+//! credential.
 
 use axum::{
     body::Body,
@@ -9,17 +10,21 @@ use axum::{
     Json,
 };
 use serde::Serialize;
+use tower_sessions::Session;
 use utoipa::ToSchema;
+use verdict_receipt::SignedReceipt;
 
 use app::{
     error::AppError,
+    model::Permission,
     ssr::{
+        auth::session::user_of_session,
         services::receipts::{self, ReceiptCheck},
         AppState,
     },
 };
 
-use super::{error::ErrorBody, ApiError};
+use super::{agent::ApiAgent, error::ErrorBody, path::ApiPath, person::ApiPerson, ApiError};
 
 /// How long caches may keep the key set: a rotated key signs at once, but receipts it signed
 /// verify with a cached set only once the cache is refreshed, so keep this short.
@@ -47,9 +52,11 @@ pub async fn jwks(State(state): State<AppState>) -> Response {
     response
 }
 
-/// A signed receipt document, as `GET …/receipt` and the close answer hand it out.
+/// A signed receipt document, as `GET …/receipt` and the close answer hand it out. The
+/// signature covers the RFC 8785 canonical JSON of `receipt` (so re-indenting or reordering
+/// members in transit does not break it).
 #[derive(Debug, Serialize, ToSchema)]
-#[allow(dead_code)] // Documentation of the request body; the handler reads raw bytes.
+#[allow(dead_code)] // Documentation: handlers read and answer `verdict_receipt::SignedReceipt`.
 pub struct SignedReceiptDocument {
     /// The receipt: `receipt_version`, `decision_id`, `agent`, `intent`, `automation_mode`,
     /// `status`, `actions`, `evaluations`, `approvals`, `chain_head`, `event_count`,
@@ -111,4 +118,59 @@ pub async fn verify(
         .await
         .map_err(|_| ApiError(AppError::TooLarge))?;
     Ok(Json(receipts::check(&state, &bytes).await?))
+}
+
+#[utoipa::path(
+    get, path = "/decisions/{id}/receipt", tag = "decisions",
+    params(("id" = String, Path, description = "The decision's id")),
+    responses(
+        (status = 200, description = "The decision's signed receipt, issued now from its stored chain (so `issued_at` is the time of this call; everything else is the same on every call).", body = SignedReceiptDocument),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "No such decision, or another agent's.", body = ErrorBody),
+        (status = 409, description = "The decision is not closed yet: receipts are issued once it commits or aborts.", body = ErrorBody),
+    ),
+    security(("agent_key" = []))
+)]
+/// The signed receipt of one of the agent's closed decisions (the close answer carries it too).
+pub async fn for_agent(
+    State(state): State<AppState>,
+    ApiAgent(agent): ApiAgent,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<SignedReceipt>, ApiError> {
+    Ok(Json(
+        receipts::of_closed_decision(&state, &id, Some(&agent.agent_id)).await?,
+    ))
+}
+
+#[utoipa::path(
+    get, path = "/admin/decisions/{id}/receipt", tag = "traces",
+    params(("id" = String, Path, description = "The decision's id")),
+    responses(
+        (status = 200, description = "The decision's signed receipt, issued now from its stored chain.", body = SignedReceiptDocument),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The decision is not closed yet.", body = ErrorBody),
+    ),
+    security(("personal_token" = []))
+)]
+/// The signed receipt of any closed decision, for everyone who may read decisions. Without a
+/// token, the browser's signed-in session is read instead (the decision page's download link).
+pub async fn for_person(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    person: Result<ApiPerson, ApiError>,
+    session: Session,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<SignedReceipt>, ApiError> {
+    // A token that is given must hold; only a request without one reads the session.
+    let person = if headers.contains_key(header::AUTHORIZATION) {
+        person?
+    } else {
+        user_of_session(&state.db, &session)
+            .await?
+            .map(ApiPerson)
+            .ok_or(ApiError(AppError::Unauthenticated))?
+    };
+    person.require(Permission::Read)?;
+    Ok(Json(receipts::of_closed_decision(&state, &id, None).await?))
 }

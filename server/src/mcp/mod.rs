@@ -189,11 +189,7 @@ async fn call_tool(
 
 /// The JSON REST answers a refusal with.
 fn refusal(error: &AppError) -> Value {
-    json!({"error": {
-        "code": error.code(),
-        "message": error.to_string(),
-        "field": error.field(),
-    }})
+    serde_json::to_value(crate::api_v1::error::ErrorBody::of(error)).unwrap_or_default()
 }
 
 /// The answer twice, as the spec asks when a tool returns structured content: as JSON text for

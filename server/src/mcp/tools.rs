@@ -9,7 +9,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use crate::api_v1::rejection_error;
+use crate::api_v1::{close_with_receipt, rejection_error};
 
 use app::{
     error::{AppError, AppResult},
@@ -18,6 +18,7 @@ use app::{
         services::{
             agents::AgentPrincipal,
             decisions::{self, requests::*},
+            receipts,
         },
         AppState,
     },
@@ -66,6 +67,7 @@ enum Action {
     Wait,
     Close,
     Trace,
+    Receipt,
 }
 
 pub struct Tool {
@@ -135,7 +137,7 @@ const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "decision_close",
-        description: "Close the decision: commit what was done, or abort or roll back.",
+        description: "Close the decision: commit what was done, or abort or roll back. Answers the decision with its signed receipt (receipt, signature), which the service that carries out the action can verify.",
         read_only: false,
         action: Action::Close,
         input_schema: with_decision_id::<CloseRequest>,
@@ -145,6 +147,13 @@ const TOOLS: &[Tool] = &[
         description: "Every event recorded on the decision, in order.",
         read_only: true,
         action: Action::Trace,
+        input_schema: schema::<DecisionArguments>,
+    },
+    Tool {
+        name: "decision_receipt",
+        description: "The signed receipt of a closed decision (as decision_close answered it): what was decided, by which policy versions, pinned to the decision's hash chain and signed with Ed25519. Verify it with the keys at /.well-known/verdict-keys.json.",
+        read_only: true,
+        action: Action::Receipt,
         input_schema: schema::<DecisionArguments>,
     },
 ];
@@ -213,7 +222,7 @@ impl Tool {
             }
             Action::Close => {
                 let (id, request) = split(arguments)?;
-                answer(decisions::close(state, agent, &id, request).await?)
+                answer(close_with_receipt(state, agent, &id, request).await?)
             }
             Action::Get => {
                 let DecisionArguments { decision_id } = parse(arguments)?;
@@ -222,6 +231,13 @@ impl Tool {
             Action::Trace => {
                 let DecisionArguments { decision_id } = parse(arguments)?;
                 answer(decisions::trace(state, agent, &decision_id).await?)
+            }
+            Action::Receipt => {
+                let DecisionArguments { decision_id } = parse(arguments)?;
+                answer(
+                    receipts::of_closed_decision(state, &decision_id, Some(&agent.agent_id))
+                        .await?,
+                )
             }
             Action::Wait => {
                 let arguments: WaitArguments = parse(arguments)?;
@@ -360,9 +376,13 @@ mod tests {
         assert!(create["properties"]["idempotency_key"].is_object());
         let write = with_decision_id::<WriteRequest>();
         assert!(write.get("description").is_none(), "{write}");
-        assert_eq!(
-            write["required"],
-            json!(["decision_id", "product", "operation"])
+        // A write names its action (or, for decisions that evaluated none, product and
+        // operation): only the decision is required by the schema; the service checks the rest.
+        assert_eq!(write["required"], json!(["decision_id"]));
+        let action = &write["properties"]["action"];
+        assert!(
+            action.to_string().contains("arguments") && action.to_string().contains("operation"),
+            "{write}"
         );
     }
 

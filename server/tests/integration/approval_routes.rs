@@ -77,6 +77,27 @@ fn signature(secret: &str, id: &str, timestamp: i64, body: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// Standard Webhooks' asymmetric `v1a`: whether `encoded` (standard base64) is an Ed25519
+/// signature of "id.timestamp.body" by one of the JWKS's keys (`x`: base64url public key).
+fn v1a_verifies(jwks: &Value, encoded: &str, id: &str, timestamp: i64, body: &str) -> bool {
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
+        return false;
+    };
+    let Ok(signature) = Signature::from_slice(&bytes) else {
+        return false;
+    };
+    let message = format!("{id}.{timestamp}.{body}");
+    jwks["keys"].as_array().into_iter().flatten().any(|key| {
+        let public = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(key["x"].as_str().unwrap_or_default())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok())
+            .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok());
+        public.is_some_and(|public| public.verify(message.as_bytes(), &signature).is_ok())
+    })
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers.get(name).unwrap().to_str().unwrap()
 }
@@ -282,11 +303,25 @@ async fn a_webhook_is_signed_retried_after_failures_and_every_attempt_kept() {
     );
     let received = receiver.received();
     assert_eq!(received.len(), 3);
+    // Receivers without the secret check `v1a` with the server's published keys.
+    let jwks = s.app.get("/.well-known/verdict-keys.json", None).await.body;
     for (headers, body) in &received {
         let id = header(headers, "webhook-id");
         let timestamp: i64 = header(headers, "webhook-timestamp").parse().unwrap();
         let expected = format!("v1,{}", signature(&secret, id, timestamp, body));
-        assert_eq!(header(headers, "webhook-signature"), expected);
+        let signatures: Vec<&str> = header(headers, "webhook-signature").split(' ').collect();
+        assert_eq!(signatures.len(), 2, "{signatures:?}");
+        assert_eq!(signatures[0], expected);
+        let v1a = signatures[1].strip_prefix("v1a,").expect("a v1a signature");
+        assert!(v1a_verifies(&jwks, v1a, id, timestamp, body), "{v1a}");
+        assert!(!v1a_verifies(&jwks, v1a, id, timestamp + 1, body));
+        assert!(!v1a_verifies(
+            &jwks,
+            v1a,
+            id,
+            timestamp,
+            &body.replace("refund-bot", "refund-bat")
+        ));
         assert_eq!(
             id,
             format!("msg_{approval}"),

@@ -202,9 +202,16 @@ async fn an_exception_needs_a_granted_approval_before_writing() {
     );
     assert_eq!(committed.body["status"], "committed");
     let kinds = app.event_kinds(agent, &decision).await;
+    // Both early writes were attempts to act: refused, and on the record.
     assert_eq!(
-        kinds[1..4],
-        ["policy_eval", "approval_requested", "approval_resolved"]
+        kinds[1..6],
+        [
+            "policy_eval",
+            "write_refused",
+            "approval_requested",
+            "write_refused",
+            "approval_resolved"
+        ]
     );
 }
 

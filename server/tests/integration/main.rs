@@ -3,6 +3,7 @@
 
 mod common;
 
+mod actions;
 mod agent_access;
 mod approval_email;
 mod approval_inbox;

@@ -152,7 +152,8 @@ async fn tools_list_offers_one_tool_per_rest_call_with_object_schemas() {
             "decision_get",
             "decision_wait",
             "decision_close",
-            "decision_trace"
+            "decision_trace",
+            "decision_receipt"
         ]
     );
     for tool in &tools {
@@ -160,7 +161,7 @@ async fn tools_list_offers_one_tool_per_rest_call_with_object_schemas() {
         assert!(tool["description"].is_string(), "{tool}");
     }
     let evaluate = &tools[3]["inputSchema"];
-    assert_eq!(evaluate["required"], json!(["decision_id", "inputs"]));
+    assert_eq!(evaluate["required"], json!(["decision_id"]));
     let wait = &tools[7]["inputSchema"]["properties"];
     assert!(
         wait["decision_id"].is_object() && wait["timeout"].is_object() && wait["since"].is_object()
@@ -207,6 +208,7 @@ async fn a_decision_runs_from_create_to_commit_through_tools() {
     )
     .await;
     let traced = call(&world, "decision_trace", json!({"decision_id": id})).await;
+    let receipt = call(&world, "decision_receipt", json!({"decision_id": id})).await;
 
     assert_answered(&created);
     assert_eq!(created["structuredContent"]["status"], "open");
@@ -216,7 +218,33 @@ async fn a_decision_runs_from_create_to_commit_through_tools() {
     assert_eq!(written["structuredContent"]["kind"], "write");
     assert_answered(&closed);
     assert_eq!(closed["structuredContent"]["status"], "committed");
-    assert_eq!(fetched["structuredContent"], closed["structuredContent"]);
+    // The close answer is the decision with its signed receipt, as REST's is.
+    let mut closed_decision = closed["structuredContent"].clone();
+    let closing_receipt = closed_decision
+        .as_object_mut()
+        .and_then(|answer| answer.remove("receipt"))
+        .unwrap_or_default();
+    assert_eq!(fetched["structuredContent"], closed_decision);
+    assert_eq!(closing_receipt["receipt"]["decision_id"], id.as_str());
+    assert_eq!(closing_receipt["receipt"]["status"], "committed");
+    assert_eq!(closing_receipt["signature"]["alg"], "EdDSA");
+    assert_answered(&receipt);
+    let fetched_receipt = &receipt["structuredContent"];
+    assert_eq!(fetched_receipt["receipt"]["decision_id"], id.as_str());
+    assert_eq!(
+        fetched_receipt["receipt"]["chain_head"],
+        closing_receipt["receipt"]["chain_head"]
+    );
+    let checked = world
+        .app
+        .call(
+            "POST",
+            "/api/v1/receipts/verify",
+            None,
+            Some(fetched_receipt.clone()),
+        )
+        .await;
+    assert_eq!(checked.body["verified"], true, "{}", checked.text);
     assert_eq!(waited["structuredContent"]["changed"], true);
     let rest = world
         .app
@@ -253,6 +281,8 @@ async fn refusals_are_tool_errors_with_the_rest_error_codes() {
     )
     .await;
     let not_ours = call(&world, "decision_get", json!({"decision_id": theirs})).await;
+    let their_receipt = call(&world, "decision_receipt", json!({"decision_id": theirs})).await;
+    let open_receipt = call(&world, "decision_receipt", json!({"decision_id": ours})).await;
     let bad_mode = call(
         &world,
         "decision_create",
@@ -281,6 +311,8 @@ async fn refusals_are_tool_errors_with_the_rest_error_codes() {
         "the same refusal as REST"
     );
     assert_refused(&not_ours, "not_found");
+    assert_refused(&their_receipt, "not_found");
+    assert_refused(&open_receipt, "conflict");
     assert_refused(&bad_mode, "invalid");
     assert_eq!(
         bad_mode["structuredContent"]["error"]["field"],

@@ -1,7 +1,7 @@
-//! Signed receipts: the public key set, verification by anyone (the API, the command line and an
-//! independent Python implementation), and every bad input answered clearly, never with a 500.
-//! Receipt issuance at close is not wired yet, so receipts are issued here through
-//! `services::receipts` for decisions run through the agent API.
+//! Signed receipts: issued in the close answer and on demand (agents, people, expiry), the public
+//! key set, verification by anyone (the API, the command line and independent Python
+//! implementations, the README's among them), and every bad input answered clearly, never with a
+//! 500.
 
 use std::{path::Path, process::Command};
 
@@ -12,8 +12,11 @@ use axum::{
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::{json, Value};
 
-use app::ssr::services::receipts;
-use common::{TestApp, HOST, REFUND_POLICY};
+use app::{
+    model::Role,
+    ssr::services::{approvals, receipts},
+};
+use common::{TestAgent, TestApp, HOST, REFUND_POLICY};
 
 use crate::common;
 
@@ -50,10 +53,49 @@ async fn committed_decision(app: &TestApp) -> (String, Value) {
         .step(&agent, &decision, "close", json!({"action": "commit"}))
         .await;
     assert_eq!(closed.status, StatusCode::OK, "{}", closed.text);
-    let signed = receipts::issue(&app.state, &decision)
-        .await
-        .expect("a receipt");
-    (decision, signed.to_value())
+    (decision, closed.body["receipt"].clone())
+}
+
+const RECEIPT_ARGUMENTS: &str = r#"{"amount": 35, "currency": "EUR", "order": "o-17"}"#;
+
+/// A decision that evaluated and wrote a refund action, committed; its agent and close answer.
+async fn committed_action(app: &TestApp) -> (TestAgent, String, common::Reply) {
+    let admin = app.admin_token().await;
+    app.publish(&admin, REFUND_POLICY).await;
+    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let decision = app
+        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .await;
+    let action = json!({
+        "product": "payments",
+        "operation": "refund.create",
+        "arguments": serde_json::from_str::<Value>(RECEIPT_ARGUMENTS).unwrap(),
+    });
+    let evaluated = app
+        .step(&agent, &decision, "evaluate", json!({"action": action}))
+        .await;
+    assert_eq!(evaluated.status, StatusCode::OK, "{}", evaluated.text);
+    let written = app
+        .step(&agent, &decision, "writes", json!({"action": action}))
+        .await;
+    assert!(written.status.is_success(), "{}", written.text);
+    let closed = app
+        .step(&agent, &decision, "close", json!({"action": "commit"}))
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.text);
+    (agent, decision, closed)
+}
+
+fn receipt_path(decision: &str) -> String {
+    format!("/api/v1/decisions/{decision}/receipt")
+}
+
+async fn get_as(app: &TestApp, path: &str, bearer: &str) -> common::Reply {
+    app.call("GET", path, Some(bearer), None).await
+}
+
+fn admin_receipt_path(decision: &str) -> String {
+    format!("/api/v1/admin/decisions/{decision}/receipt")
 }
 
 async fn verify_text(app: &TestApp, text: String) -> common::Reply {
@@ -492,4 +534,254 @@ async fn python_cryptography_verifies_a_receipt_signed_here() {
     let (verified, output) = python_verifies(&receipt_file, &keys_file).unwrap();
     assert!(!verified, "{output}");
     assert!(output.contains("NOT verified"), "{output}");
+}
+
+#[tokio::test]
+async fn the_close_answer_carries_the_receipt_for_commit_and_abort() {
+    let app = TestApp::new().await;
+    let (agent, decision, closed) = committed_action(&app).await;
+
+    // The decision's fields as before, and the receipt beside them.
+    assert_eq!(closed.body["decision_id"], decision.as_str());
+    assert_eq!(closed.body["status"], "committed");
+    let receipt = &closed.body["receipt"]["receipt"];
+    assert_eq!(receipt["decision_id"], decision.as_str());
+    assert_eq!(receipt["status"], "committed");
+    assert_eq!(receipt["agent"], agent.id.as_str());
+    assert_eq!(closed.body["receipt"]["signature"]["alg"], "EdDSA");
+    // The action as evaluated and as written: one digest, the one the action has.
+    let action: verdict_receipt::Action = serde_json::from_value(json!({
+        "product": "payments",
+        "operation": "refund.create",
+        "arguments": serde_json::from_str::<Value>(RECEIPT_ARGUMENTS).unwrap(),
+    }))
+    .unwrap();
+    let digest = verdict_receipt::action_digest(&action);
+    assert_eq!(
+        receipt["actions"],
+        json!([{"product": "payments", "operation": "refund.create", "digest": digest}])
+    );
+    assert_eq!(receipt["evaluations"][0]["action_digest"], digest.as_str());
+    assert_eq!(receipt["evaluations"][0]["outcome"], "allow");
+    let checked = verify_document(&app, &closed.body["receipt"]).await;
+    assert_eq!(checked.body["verified"], true, "{}", checked.text);
+
+    let aborted = app
+        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .await;
+    let closed = app
+        .step(
+            &agent,
+            &aborted,
+            "close",
+            json!({"action": "abort", "reason": "changed my mind"}),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.text);
+    assert_eq!(closed.body["status"], "aborted");
+    assert_eq!(closed.body["receipt"]["receipt"]["status"], "aborted");
+    assert_eq!(closed.body["receipt"]["receipt"]["actions"], json!([]));
+    let checked = verify_document(&app, &closed.body["receipt"]).await;
+    assert_eq!(checked.body["verified"], true, "{}", checked.text);
+}
+
+#[tokio::test]
+async fn an_agent_reads_the_receipts_of_its_own_closed_decisions_only() {
+    let app = TestApp::new().await;
+    let (agent, decision, closed) = committed_action(&app).await;
+    let admin = app.token_for("second-admin@example.com", Role::Admin).await;
+    let other = app.agent(&admin, "other-bot", &["refund_limit"]).await;
+    let open = app
+        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .await;
+
+    let own = get_as(&app, &receipt_path(&decision), &agent.key).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    assert_eq!(
+        own.body["receipt"]["chain_head"], closed.body["receipt"]["receipt"]["chain_head"],
+        "issued again from the same chain"
+    );
+    assert_eq!(
+        verify_document(&app, &own.body).await.body["verified"],
+        true
+    );
+
+    let theirs = get_as(&app, &receipt_path(&decision), &other.key).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{}", theirs.text);
+    let not_closed = get_as(&app, &receipt_path(&open), &agent.key).await;
+    assert_eq!(
+        not_closed.status,
+        StatusCode::CONFLICT,
+        "{}",
+        not_closed.text
+    );
+    assert!(
+        not_closed.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not closed yet"),
+        "{}",
+        not_closed.text
+    );
+    let nobody = app.get(&receipt_path(&decision), None).await;
+    assert_eq!(nobody.status, StatusCode::UNAUTHORIZED, "{}", nobody.text);
+    let person = get_as(&app, &receipt_path(&decision), &admin).await;
+    assert_eq!(
+        person.status,
+        StatusCode::UNAUTHORIZED,
+        "an agent's endpoint"
+    );
+}
+
+#[tokio::test]
+async fn people_read_receipts_with_a_token_or_their_signed_in_session() {
+    let app = TestApp::new().await;
+    let (agent, decision, _) = committed_action(&app).await;
+    let open = app
+        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .await;
+    let viewer = app.token_for("viewer@example.com", Role::Viewer).await;
+
+    let by_token = get_as(&app, &admin_receipt_path(&decision), &viewer).await;
+    assert_eq!(by_token.status, StatusCode::OK, "{}", by_token.text);
+    assert_eq!(by_token.body["receipt"]["decision_id"], decision.as_str());
+    assert_eq!(
+        verify_document(&app, &by_token.body).await.body["verified"],
+        true
+    );
+
+    // The decision page's download link: the browser's session, no token.
+    let cookie = app.signed_in(Role::Author).await;
+    let by_session = app.get(&admin_receipt_path(&decision), Some(&cookie)).await;
+    assert_eq!(by_session.status, StatusCode::OK, "{}", by_session.text);
+    assert_eq!(by_session.body["receipt"]["decision_id"], decision.as_str());
+
+    let not_closed = get_as(&app, &admin_receipt_path(&open), &viewer).await;
+    assert_eq!(
+        not_closed.status,
+        StatusCode::CONFLICT,
+        "{}",
+        not_closed.text
+    );
+    let missing = get_as(&app, &admin_receipt_path("no-such-decision"), &viewer).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text);
+    let nobody = app.get(&admin_receipt_path(&decision), None).await;
+    assert_eq!(nobody.status, StatusCode::UNAUTHORIZED, "{}", nobody.text);
+    // A token that is given must hold, even beside a session.
+    let request = Request::get(admin_receipt_path(&decision))
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, &cookie)
+        .header(header::AUTHORIZATION, "Bearer vp_not_a_token")
+        .body(Body::empty())
+        .unwrap();
+    let bad_token = app.send(request).await;
+    assert_eq!(
+        bad_token.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        bad_token.text
+    );
+    let agent_key = get_as(&app, &admin_receipt_path(&decision), &agent.key).await;
+    assert_eq!(
+        agent_key.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        agent_key.text
+    );
+}
+
+#[tokio::test]
+async fn a_decision_closed_by_its_approval_expiring_has_a_receipt() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    app.publish(&admin, REFUND_POLICY).await;
+    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let (decision, approval) = app.exception_request(&agent, "please").await;
+    sqlx::query("UPDATE approvals SET expires_at = 0 WHERE id = $1")
+        .bind(&approval)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(approvals::expire_overdue(&app.state).await.unwrap(), 1);
+
+    let reply = get_as(&app, &receipt_path(&decision), &agent.key).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let receipt = &reply.body["receipt"];
+    assert_eq!(receipt["status"], "aborted");
+    assert_eq!(receipt["evaluations"][0]["outcome"], "requires_exception");
+    assert_eq!(receipt["approvals"][0]["outcome"], "expired");
+    assert_eq!(receipt["approvals"][0]["by"], "system");
+    // No answer recorded an evidence hash: the resolution event's own chain hash stands for it.
+    let events = app::ssr::store::decisions::events(&app.state.db.pool, &decision)
+        .await
+        .unwrap();
+    let resolved = events
+        .iter()
+        .find(|event| event.kind.as_str() == "approval_resolved")
+        .expect("the expiry is on record");
+    assert_eq!(
+        receipt["approvals"][0]["evidence_hash"],
+        resolved.hash.as_str()
+    );
+    assert_eq!(
+        verify_document(&app, &reply.body).await.body["verified"],
+        true
+    );
+    let same = receipts::issue(&app.state, &decision).await.unwrap();
+    assert_eq!(
+        same.receipt.chain_head,
+        receipt["chain_head"].as_str().unwrap()
+    );
+}
+
+/// The README's Python example, run as written against a receipt from this server.
+#[tokio::test]
+async fn the_readme_python_example_checks_a_receipt_before_paying() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let section = &readme[readme
+        .find("## Receipts and keys")
+        .expect("the README section")..];
+    let start = section.find("```python\n").expect("a Python example") + "```python\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let app = TestApp::new().await;
+    let (_, _, closed) = committed_action(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (script, receipt_file, keys_file) = (
+        dir.path().join("pay.py"),
+        dir.path().join("receipt.json"),
+        dir.path().join("keys.json"),
+    );
+    std::fs::write(&script, example).unwrap();
+    std::fs::write(&receipt_file, closed.body["receipt"].to_string()).unwrap();
+    std::fs::write(&keys_file, app.get(KEYS, None).await.text).unwrap();
+    let run = |arguments: &str| {
+        Command::new("python3")
+            .arg(&script)
+            .arg(&receipt_file)
+            .arg(&keys_file)
+            .arg(arguments)
+            .output()
+            .map(|output| (output.status.success(), text(&output)))
+    };
+    let Ok((paid, output)) = run(RECEIPT_ARGUMENTS) else {
+        eprintln!("SKIPPED: no python3");
+        return;
+    };
+    if output.contains("No module named 'cryptography'") {
+        eprintln!("SKIPPED: python3 has no cryptography package");
+        return;
+    }
+    assert!(paid && output.contains("paying"), "{output}");
+    // Key order and spacing do not matter; the amount does.
+    let (paid, output) = run(r#"{"order":"o-17","currency":"EUR","amount":35}"#).unwrap();
+    assert!(paid, "{output}");
+    let (paid, output) = run(r#"{"amount": 3500, "currency": "EUR", "order": "o-17"}"#).unwrap();
+    assert!(!paid && !output.contains("paying"), "{output}");
+    let mut altered = closed.body["receipt"].clone();
+    altered["receipt"]["status"] = json!("committed ");
+    std::fs::write(&receipt_file, altered.to_string()).unwrap();
+    let (paid, output) = run(RECEIPT_ARGUMENTS).unwrap();
+    assert!(!paid && output.contains("InvalidSignature"), "{output}");
 }

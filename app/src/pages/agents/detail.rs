@@ -14,7 +14,7 @@ use crate::{
     },
     error::AppError,
     model::{AgentKeySummary, Binding, DecisionSummary, PolicySummary},
-    pages::forbidden::Refusal,
+    pages::refusal::Refusal,
 };
 
 /// The actions an admin takes on one agent; their results feed the page's notices.

@@ -6,7 +6,7 @@ use crate::{
     api::agents::{load_agents_overview, CreateAgent, FreezeAllAgents, UnfreezeAllAgents},
     components::{confirm_first, last_error, FieldError, FormError, PageHeader, RelativeTime},
     model::{AgentSummary, Freeze, Permission},
-    pages::{forbidden::Refusal, layout::UserResource},
+    pages::{layout::UserResource, refusal::Refusal},
 };
 
 /// Every agent at a glance; admins register agents and freeze them all at once.

@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::agents::{load_api_reference, ApiField, ApiOperation, ApiReference},
+    api::agents::load_api_reference,
     components::PageHeader,
-    pages::forbidden::Refusal,
+    model::{ApiField, ApiOperation, ApiReference},
+    pages::refusal::Refusal,
 };
 
 /// The JSON API, read from the OpenAPI document the server serves: every operation, its body

@@ -6,8 +6,8 @@ use crate::{
     components::{
         last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime, UtcTime,
     },
-    model::{ApprovalItem, ApprovalRequestView, ApprovalStatus, TraceEvaluation},
-    pages::{forbidden::Refusal, layout::WaitingApprovals, traces::TimelineEvent},
+    model::{Action, ApprovalItem, ApprovalRequestView, ApprovalStatus, TraceEvaluation},
+    pages::{layout::WaitingApprovals, refusal::Refusal, traces::TimelineEvent},
 };
 
 use super::delivery::DeliverySection;
@@ -84,6 +84,7 @@ fn RequestView(
             <dt>"Decision"</dt>
             <dd class="mono"><A href=format!("/traces/{}", item.decision_id)>{item.decision_id.clone()}</A></dd>
         </dl>
+        {request.action.clone().map(|(action, digest)| view! { <ActionTable action digest /> })}
         <Status request=request.clone() />
         {answerable.then(|| view! {
             <AnswerForm
@@ -113,6 +114,40 @@ fn RequestView(
                 {request.events.into_iter().map(|event| view! { <TimelineEvent event opened_at /> }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// The exact action an approval grants: product, operation and every argument, readable.
+#[component]
+fn ActionTable(action: Action, digest: String) -> impl IntoView {
+    view! {
+        <section aria-labelledby="action-heading" data-testid="action-table">
+            <h2 id="action-heading">"The action this approval grants"</h2>
+            <p class="muted">
+                "Approving permits exactly this action and no other; its digest is "
+                <span class="mono">{digest}</span>"."
+            </p>
+            <table class="table">
+                <tbody>
+                    <tr><th scope="row">"Product"</th><td class="mono">{action.product}</td></tr>
+                    <tr><th scope="row">"Operation"</th><td class="mono">{action.operation}</td></tr>
+                    {action.arguments.into_iter().map(|(name, value)| view! {
+                        <tr>
+                            <th scope="row" class="mono">{name}</th>
+                            <td class="mono">{argument_text(&value)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// An argument as a person reads it: text as itself, anything else as compact JSON.
+fn argument_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::{
     components::{confirm_first, last_error, DiffView, FieldError, FormError, PageHeader},
     error::AppError,
     model::{Permission, PolicyDraft, PolicyStatus},
-    pages::{forbidden::Refusal, layout::UserResource},
+    pages::{layout::UserResource, refusal::Refusal},
 };
 
 use super::{

@@ -8,7 +8,7 @@ use crate::{
     api::policies::{load_policy_version, policy_versions, version_diff},
     components::{DiffView, PageHeader, UtcTime},
     model::PolicyVersionSummary,
-    pages::forbidden::Refusal,
+    pages::refusal::Refusal,
 };
 
 /// Every published version, any one read-only, and a diff between any two.

@@ -7,7 +7,7 @@ use crate::{
     api::policies::{list_policies, CreatePolicy},
     components::{go_to, last_error, FieldError, FormError, PageHeader, UtcTime},
     model::{Permission, PolicySummary},
-    pages::{forbidden::Refusal, layout::UserResource},
+    pages::{layout::UserResource, refusal::Refusal},
     policies::TEMPLATES,
 };
 

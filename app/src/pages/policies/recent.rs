@@ -9,7 +9,7 @@ use crate::{
     components::{every_while_shown, UtcTime},
     error::AppError,
     model::RecentEvaluation,
-    pages::forbidden::Refusal,
+    pages::refusal::Refusal,
 };
 
 /// How often an open policy page asks for new evaluations.

@@ -6,10 +6,13 @@ use leptos_router::{
 
 use super::{format_duration, policy_version_href};
 use crate::{
-    api::traces::{load_decision_trace, DecisionTrace},
+    api::{
+        receipts::{load_decision_receipt, ReceiptSummary},
+        traces::{load_decision_trace, DecisionTrace},
+    },
     components::{OutcomeBadge, PageHeader, StatusBadge, UtcTime},
     model::{ReplayReport, TraceEvent, TraceSummary, Verification},
-    pages::forbidden::Refusal,
+    pages::refusal::Refusal,
 };
 
 /// One decision whole: what it was, the proofs (chain recomputed, evaluations replayed), the
@@ -28,6 +31,11 @@ pub fn DecisionTracePage() -> impl IntoView {
         },
         |(id, after)| load_decision_trace(id, after),
     );
+    // Made here with the trace, never under the boundary (see the README on hydration).
+    let receipt = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        load_decision_receipt,
+    );
     view! {
         <PageHeader title="Decision" summary="Every step this decision took, in order, with proof that none was altered.">
             <A href="/traces" attr:class="button-link">"All decisions"</A>
@@ -35,7 +43,11 @@ pub fn DecisionTracePage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match trace.await {
-                    Ok(trace) => view! { <DecisionTraceView trace /> }.into_any(),
+                    Ok(trace) => {
+                        // A receipt that cannot be issued does not hide the trace.
+                        let receipt = receipt.await.ok().flatten();
+                        view! { <DecisionTraceView trace receipt /> }.into_any()
+                    }
                     Err(error) => view! { <Refusal error /> }.into_any(),
                 }
             })}
@@ -44,7 +56,7 @@ pub fn DecisionTracePage() -> impl IntoView {
 }
 
 #[component]
-fn DecisionTraceView(trace: DecisionTrace) -> impl IntoView {
+fn DecisionTraceView(trace: DecisionTrace, receipt: Option<ReceiptSummary>) -> impl IntoView {
     let DecisionTrace {
         detail,
         verification,
@@ -58,6 +70,7 @@ fn DecisionTraceView(trace: DecisionTrace) -> impl IntoView {
             <ChainProof verification />
             <ReplayProof replay />
         </section>
+        <ReceiptPanel decision_id=decision_id.clone() receipt />
         <PoliciesUsed decision=detail.decision />
         <section aria-labelledby="timeline-heading">
             <h2 id="timeline-heading">"Timeline"</h2>
@@ -72,6 +85,71 @@ fn DecisionTraceView(trace: DecisionTrace) -> impl IntoView {
             </ol>
         </section>
     }
+}
+
+/// A closed decision's signed receipt: what it pins, whether it verifies now, and the document
+/// to download (from the admin receipt endpoint, which reads the browser's session too). An open
+/// decision has none yet.
+#[component]
+fn ReceiptPanel(decision_id: String, receipt: Option<ReceiptSummary>) -> impl IntoView {
+    let Some(receipt) = receipt else {
+        return view! {
+            <p class="muted" data-testid="receipt-pending">
+                "A signed receipt is issued when the decision commits or aborts."
+            </p>
+        }
+        .into_any();
+    };
+    let href = format!("/api/v1/admin/decisions/{decision_id}/receipt");
+    let file_name = format!("receipt-{decision_id}.json");
+    view! {
+        <section aria-labelledby="receipt-heading" data-testid="receipt">
+            <h2 id="receipt-heading">"Receipt"</h2>
+            <p>
+                {if receipt.verified {
+                    view! {
+                        <span class="badge status-active" data-testid="receipt-verified">"Verified"</span>
+                        " Signature and chain checked on the server just now."
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <span class="badge outcome-deny" data-testid="receipt-verified">"Not verified"</span>
+                        " " {receipt.problem.clone().unwrap_or_default()}
+                    }
+                    .into_any()
+                }}
+            </p>
+            <dl class="facts">
+                <dt>"Signing key"</dt>
+                <dd class="mono" data-testid="receipt-key-id">{receipt.key_id.clone()}</dd>
+                <dt>"Chain head"</dt>
+                <dd class="mono" title="The hash of the last event the receipt covers">{receipt.chain_head.clone()}</dd>
+                <dt>"Events"</dt>
+                <dd>{receipt.event_count}</dd>
+                <dt>"Issued at"</dt>
+                <dd><time>{receipt.issued_at.clone()}</time></dd>
+                <dt>"Covers"</dt>
+                <dd>{format!(
+                    "{} actions, {} evaluations, {} approvals",
+                    receipt.actions, receipt.evaluations, receipt.approvals
+                )}</dd>
+            </dl>
+            // A download, not a page: the router must not take it.
+            <a
+                href=href
+                class="button-link"
+                rel="external"
+                download=file_name
+                data-testid="download-receipt"
+            >
+                "Download receipt"
+            </a>
+            " "
+            <span class="muted">"Anyone can check it: POST it to /api/v1/receipts/verify, or verify it offline with the keys at /.well-known/verdict-keys.json."</span>
+        </section>
+    }
+    .into_any()
 }
 
 /// Which events this screen shows, with links to the first and the next screen when the

@@ -1,5 +1,6 @@
-//! Who is asking: passwords, sessions, personal access tokens and the role check.
+//! Who is asking: passwords, sessions, personal access tokens, agent keys and the role check.
 
+pub mod agent_key;
 pub mod password;
 pub mod session;
 pub mod tokens;

@@ -8,7 +8,7 @@ use crate::{
     error::{AppError, AppResult},
     model::{AgentDetail, AgentKeySummary, AgentSummary, Binding, Freeze, IssuedAgentKey},
     ssr::{
-        auth::tokens::{digest, issue_agent_key, AGENT_KEY_PREFIX},
+        auth::tokens::issue_agent_key,
         db::Db,
         ids::new_id,
         now_millis,
@@ -23,80 +23,11 @@ use crate::{
     },
 };
 
-use super::decisions::commands::AgentScope;
-
-/// `last_seen_at` is refreshed at most this often per agent, so busy agents do not write on
-/// every request.
-const LAST_SEEN_RESOLUTION_MILLIS: i64 = 60_000;
 const RECENT_DECISIONS: i64 = 20;
 
-/// The agent behind a request's API key.
-#[derive(Debug, Clone)]
-pub struct AgentPrincipal {
-    pub agent_id: String,
-    pub agent_name: String,
-    /// Why the agent may not act now (its own freeze or the global one), if it may not.
-    pub frozen: Option<String>,
-}
-
-impl AgentPrincipal {
-    pub fn scope(&self) -> AgentScope {
-        AgentScope {
-            agent_id: self.agent_id.clone(),
-            agent_name: self.agent_name.clone(),
-        }
-    }
-
-    /// Refuses with 423 while the agent or every agent is frozen.
-    pub fn require_unfrozen(&self) -> AppResult<()> {
-        match &self.frozen {
-            Some(reason) => Err(AppError::Frozen {
-                message: reason.clone(),
-            }),
-            None => Ok(()),
-        }
-    }
-}
-
-pub async fn authenticate(db: &Db, presented: &str) -> AppResult<AgentPrincipal> {
-    if !presented.starts_with(AGENT_KEY_PREFIX) {
-        return Err(AppError::Unauthenticated);
-    }
-    let now = now_millis();
-    let key_digest = digest(presented);
-    let holder = match db.access.key_holder(&key_digest) {
-        Some(holder) => holder,
-        None => {
-            let read_at = db.access.generation();
-            let holder = store::agents::key_holder(&db.pool, &key_digest, now)
-                .await?
-                .ok_or(AppError::Unauthenticated)?;
-            if holder
-                .last_seen_at
-                .is_none_or(|seen| now - seen >= LAST_SEEN_RESOLUTION_MILLIS)
-            {
-                store::agents::touch(&db.pool, &holder.agent_id, now).await?;
-            }
-            db.access
-                .keep_key_holder(&key_digest, read_at, holder.clone());
-            holder
-        }
-    };
-    // A copy may outlive a rotated key's grace period by up to its freshness; this check may not.
-    if holder.key_expires_at.is_some_and(|expires| expires <= now) {
-        return Err(AppError::Unauthenticated);
-    }
-    let frozen = match (holder.global_freeze, holder.frozen_reason) {
-        (Some(reason), _) => Some(format!("All agents are frozen: {reason}")),
-        (None, Some(reason)) => Some(format!("This agent is frozen: {reason}")),
-        (None, None) => None,
-    };
-    Ok(AgentPrincipal {
-        agent_id: holder.agent_id,
-        agent_name: holder.agent_name,
-        frozen,
-    })
-}
+// Agent-key authentication lives in `ssr::auth::agent_key`; the principal stays reachable here
+// for the decision commands and MCP tools that still import it from this module.
+pub use crate::ssr::auth::agent_key::AgentPrincipal;
 
 pub struct NewAgentInput<'a> {
     pub name: &'a str,

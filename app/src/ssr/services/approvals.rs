@@ -2,7 +2,7 @@
 
 use crate::{
     error::{AppError, AppResult},
-    model::{Answer, ApprovalItem, CurrentUser, InboxFilter},
+    model::{Action, Answer, ApprovalItem, CurrentUser, InboxFilter},
     ssr::{
         db::Db,
         now_millis, store,
@@ -16,6 +16,26 @@ use super::decisions::{
     requests::optional_long_text,
     views::DecisionView,
 };
+
+/// The exact action a request would grant, with its digest (`None`: the decision evaluated no
+/// action when it asked).
+pub async fn requested_action(db: &Db, approval_id: &str) -> AppResult<Option<(Action, String)>> {
+    let Some(approval) = store::approvals::find(&db.pool, approval_id).await? else {
+        return Ok(None);
+    };
+    let Some(digest) = approval.action_digest else {
+        return Ok(None);
+    };
+    let decision = store::decisions::find(&db.pool, &approval.decision_id, None).await?;
+    Ok(decision.and_then(|decision| {
+        decision
+            .evaluated_actions
+            .into_iter()
+            .rev()
+            .find(|evaluated| evaluated.digest == digest)
+            .map(|evaluated| (evaluated.action, digest))
+    }))
+}
 
 /// Requests the inbox lists at most, pending and resolved each.
 const INBOX_SIZE: i64 = 200;

@@ -6,6 +6,7 @@
 use std::time::Instant;
 
 use serde_json::{json, Value};
+use verdict_receipt::KeySet;
 
 use crate::{
     error::{AppError, AppResult},
@@ -147,10 +148,14 @@ async fn attempt(state: &AppState, delivery: DeliveryRow, now: i64) -> AppResult
                 chat_body(&approval, &links)
             }
             .to_string();
+            let keys = state.receipt_keys.current();
             match send(
                 &state.outbound,
                 &route,
-                secret.as_deref(),
+                Signers {
+                    secret: secret.as_deref(),
+                    keys: &keys,
+                },
                 &approval.id,
                 &body,
             )
@@ -337,13 +342,23 @@ pub(crate) fn escape_mrkdwn(text: &str) -> String {
     out
 }
 
-/// Posts `body`; a webhook is signed per Standard Webhooks with the route's secret. The HTTP
-/// status, or why nothing was answered. The destination is checked again here, not only when
-/// the route was defined: its name may resolve elsewhere now.
+/// What signs a webhook delivery: the route's shared secret (`v1`, HMAC-SHA256) and the
+/// server's receipt keys (`v1a`, Ed25519 by the active key).
+struct Signers<'a> {
+    secret: Option<&'a str>,
+    keys: &'a KeySet,
+}
+
+/// Posts `body`; a webhook is signed per Standard Webhooks twice, space-separated in one
+/// `webhook-signature` header: `v1,<HMAC>` with the route's secret and `v1a,<Ed25519>` with the
+/// server's active receipt key, which receivers can check against
+/// `/.well-known/verdict-keys.json` without a shared secret. The HTTP status, or why nothing was
+/// answered. The destination is checked again here, not only when the route was defined: its
+/// name may resolve elsewhere now.
 async fn send(
     outbound: &Outbound,
     route: &ApprovalRoute,
-    secret: Option<&str>,
+    signers: Signers<'_>,
     approval_id: &str,
     body: &str,
 ) -> Result<u16, String> {
@@ -360,7 +375,9 @@ async fn send(
         .header("content-type", "application/json")
         .body(body.to_owned());
     if route.integration == Integration::Webhook {
-        let secret = secret.ok_or("the webhook route has no signing secret")?;
+        let secret = signers
+            .secret
+            .ok_or("the webhook route has no signing secret")?;
         let signer = standardwebhooks::Webhook::new(secret)
             .map_err(|_| "the route's signing secret is unreadable".to_owned())?;
         let message_id = format!("msg_{approval_id}");
@@ -368,10 +385,13 @@ async fn send(
         let signature = signer
             .sign(&message_id, timestamp, body.as_bytes())
             .map_err(|_| "the request could not be signed".to_owned())?;
+        let asymmetric = signers
+            .keys
+            .sign_webhook(&message_id, timestamp, body.as_bytes());
         request = request
             .header("webhook-id", message_id)
             .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature);
+            .header("webhook-signature", format!("{signature} {asymmetric}"));
     }
     match request.send().await {
         Ok(response) => Ok(response.status().as_u16()),

@@ -17,7 +17,10 @@ use crate::{
     ssr::{
         db::Db,
         services::decisions::chain,
-        store::{self, decisions::EventRow},
+        store::{
+            self,
+            decisions::{DecisionRow, EventRow},
+        },
         AppState,
     },
 };
@@ -35,22 +38,52 @@ fn text(payload: &Value, name: &str) -> Option<String> {
     payload.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
-/// The digest of a write's action: the action it carries (`action: {product, operation,
-/// arguments}`), or the digest it recorded (`action_digest`), or, for a write recorded before
-/// actions had arguments, its product and operation with no arguments.
+/// A write's action as the receipt lists it: its product and operation, and the digest it
+/// recorded (`action_digest`, of the action with its arguments). A write recorded without one
+/// (before actions had arguments, or of a decision that never evaluated an action) gets the
+/// digest of its product and operation with `{}` as arguments, so every listed action has a
+/// digest a verifier can recompute.
 fn write_action(payload: &Value) -> ReceiptAction {
-    let carried = payload
-        .get("action")
-        .and_then(|action| serde_json::from_value::<Action>(action.clone()).ok());
-    let action = carried.unwrap_or_else(|| Action {
+    let action = Action {
         product: text(payload, "product").unwrap_or_default(),
         operation: text(payload, "operation").unwrap_or_default(),
-        arguments: serde_json::Map::new(),
-    });
+        arguments: payload
+            .get("arguments")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+    };
     ReceiptAction {
         digest: text(payload, "action_digest").unwrap_or_else(|| action.digest()),
         product: action.product,
         operation: action.operation,
+    }
+}
+
+/// What one event adds to a receipt: a `write` its action, a `policy_eval` its evaluation (with
+/// the digest of the action it evaluated, if any), an `approval_resolved` its approval. `hash` is
+/// the event's chain hash and `at` its time (Unix milliseconds).
+fn add_event(receipt: &mut Receipt, kind: &str, payload: &Value, at: i64, hash: &str) {
+    match kind {
+        "write" => receipt.actions.push(write_action(payload)),
+        "policy_eval" => receipt.evaluations.push(ReceiptEvaluation {
+            policy_id: text(payload, "policy_id"),
+            policy_version: payload.get("version").and_then(Value::as_i64),
+            content_hash: text(payload, "hash"),
+            outcome: text(payload, "outcome").unwrap_or_default(),
+            decided_by: text(payload, "decided_by"),
+            action_digest: text(payload, "action_digest"),
+        }),
+        "approval_resolved" => receipt.approvals.push(ReceiptApproval {
+            by: text(payload, "by").unwrap_or_default(),
+            outcome: text(payload, "outcome").unwrap_or_default(),
+            at: verdict_receipt::timestamp::from_millis(at),
+            // The hash the approver answered on, when the resolution records it; otherwise
+            // (answers are checked against the chain head but do not record it) the
+            // resolution event's own chain hash, which covers everything the approver saw.
+            evidence_hash: text(payload, "evidence_hash").unwrap_or_else(|| hash.to_owned()),
+        }),
+        _ => {}
     }
 }
 
@@ -60,7 +93,11 @@ pub async fn unsigned_receipt(db: &Db, decision_id: &str, issuer: &str) -> AppRe
     let decision = store::decisions::find(&db.pool, decision_id, None)
         .await?
         .ok_or_else(|| AppError::not_found("No such decision."))?;
-    let events = store::decisions::events(&db.pool, decision_id).await?;
+    receipt_of(db, &decision, issuer).await
+}
+
+async fn receipt_of(db: &Db, decision: &DecisionRow, issuer: &str) -> AppResult<Receipt> {
+    let events = store::decisions::events(&db.pool, &decision.id).await?;
     let mut receipt = Receipt {
         receipt_version: RECEIPT_VERSION,
         decision_id: decision.id.clone(),
@@ -81,27 +118,13 @@ pub async fn unsigned_receipt(db: &Db, decision_id: &str, issuer: &str) -> AppRe
     };
     for event in &events {
         let payload: Value = serde_json::from_str(&event.payload_json).unwrap_or(Value::Null);
-        match name_of(&event.kind).as_str() {
-            "write" => receipt.actions.push(write_action(&payload)),
-            "policy_eval" => receipt.evaluations.push(ReceiptEvaluation {
-                policy_id: text(&payload, "policy_id"),
-                policy_version: payload.get("version").and_then(Value::as_i64),
-                content_hash: text(&payload, "hash"),
-                outcome: text(&payload, "outcome").unwrap_or_default(),
-                decided_by: text(&payload, "decided_by"),
-                action_digest: text(&payload, "action_digest"),
-            }),
-            "approval_resolved" => receipt.approvals.push(ReceiptApproval {
-                by: text(&payload, "by").unwrap_or_default(),
-                outcome: text(&payload, "outcome").unwrap_or_default(),
-                at: verdict_receipt::timestamp::from_millis(event.at),
-                // What the approver granted, until approvals record an evidence hash of their
-                // own: the resolution event's chain hash, which covers it and all before it.
-                evidence_hash: text(&payload, "evidence_hash")
-                    .unwrap_or_else(|| event.hash.clone()),
-            }),
-            _ => {}
-        }
+        add_event(
+            &mut receipt,
+            &name_of(&event.kind),
+            &payload,
+            event.at,
+            &event.hash,
+        );
     }
     Ok(receipt)
 }
@@ -116,7 +139,9 @@ pub async fn receipt_for(
     Ok(keys.sign(unsigned_receipt(db, decision_id, issuer).await?))
 }
 
-/// [`receipt_for`] with this server's keys and public URL.
+/// [`receipt_for`] with this server's keys and public URL. Receipts are built from the stored
+/// chain whenever asked for, so every closed decision has one, however it closed (the agent's
+/// commit or abort, or its approval expiring).
 pub async fn issue(state: &AppState, decision_id: &str) -> AppResult<SignedReceipt> {
     receipt_for(
         &state.db,
@@ -125,6 +150,27 @@ pub async fn issue(state: &AppState, decision_id: &str) -> AppResult<SignedRecei
         &state.settings.link_origin,
     )
     .await
+}
+
+/// The receipt of a closed decision: for an agent (`agent_id`), only of its own decisions
+/// (another's is 404, as if it did not exist); for people (`None`), of any. An open decision has
+/// none yet (409).
+pub async fn of_closed_decision(
+    state: &AppState,
+    decision_id: &str,
+    agent_id: Option<&str>,
+) -> AppResult<SignedReceipt> {
+    let decision = store::decisions::find(&state.db.pool, decision_id, agent_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such decision."))?;
+    if !decision.status.is_closed() {
+        return Err(AppError::conflict(format!(
+            "The decision is not closed yet ({}): its receipt is issued when it commits or aborts.",
+            decision.status
+        )));
+    }
+    let receipt = receipt_of(&state.db, &decision, &state.settings.link_origin).await?;
+    Ok(state.receipt_keys.current().sign(receipt))
 }
 
 /// What checking a receipt found (`POST /api/v1/receipts/verify`).
@@ -238,4 +284,128 @@ fn head_matches(events: &[EventRow], receipt: &Receipt) -> bool {
     events
         .get(index)
         .is_some_and(|event| event.hash == receipt.chain_head)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use verdict_policy::Outcome;
+
+    use super::*;
+    use crate::model::{
+        event::{ApprovalResolved, PolicyEvaluated, Write},
+        ApprovalStatus,
+    };
+
+    fn empty_receipt() -> Receipt {
+        let mut receipt = verdict_receipt::sample_receipt();
+        receipt.actions.clear();
+        receipt.evaluations.clear();
+        receipt.approvals.clear();
+        receipt
+    }
+
+    fn add<T: Serialize>(receipt: &mut Receipt, kind: &str, payload: &T) {
+        let payload = serde_json::to_value(payload).unwrap_or_default();
+        add_event(receipt, kind, &payload, 1_700_000_000_000, "hash-of-event");
+    }
+
+    fn refund(arguments: Option<Value>, digest: Option<&str>) -> Write {
+        Write {
+            product: "payments".into(),
+            operation: "refund.create".into(),
+            summary: None,
+            idempotency_key: None,
+            arguments: arguments.and_then(|arguments| arguments.as_object().cloned()),
+            action_digest: digest.map(str::to_owned),
+        }
+    }
+
+    // The event types are the stored payloads' shape: reading them through their own
+    // serialisation holds the receipt to their field names.
+    #[test]
+    fn a_receipt_lists_writes_evaluations_and_approvals_from_their_events() {
+        let mut receipt = empty_receipt();
+        let arguments = json!({"amount": 10, "order": "o-1"});
+        let action = Action {
+            product: "payments".into(),
+            operation: "refund.create".into(),
+            arguments: arguments.as_object().cloned().unwrap_or_default(),
+        };
+        let digest = action.digest();
+        add(
+            &mut receipt,
+            "policy_eval",
+            &PolicyEvaluated {
+                policy_id: Some("refund_limit".into()),
+                version: Some(2),
+                hash: Some("ab".repeat(32)),
+                inputs: arguments.clone(),
+                outcome: Outcome::Allow,
+                rationale: "small".into(),
+                decided_by: Some("small_refund".into()),
+                matched_rules: vec!["small_refund".into()],
+                approval_route: None,
+                action: Some(serde_json::from_value(json!(action)).unwrap()),
+                action_digest: Some(digest.clone()),
+            },
+        );
+        add(
+            &mut receipt,
+            "write",
+            &refund(Some(arguments), Some(&digest)),
+        );
+        add(
+            &mut receipt,
+            "approval_resolved",
+            &ApprovalResolved {
+                approval_id: "apr_1".into(),
+                outcome: ApprovalStatus::Approved,
+                by: "ana@example.com".into(),
+                approvers: Some(vec!["ana@example.com".into()]),
+                rationale: None,
+            },
+        );
+        add(&mut receipt, "context_added", &json!({"summary": "x"}));
+
+        assert_eq!(
+            receipt.evaluations[0],
+            ReceiptEvaluation {
+                policy_id: Some("refund_limit".into()),
+                policy_version: Some(2),
+                content_hash: Some("ab".repeat(32)),
+                outcome: "allow".into(),
+                decided_by: Some("small_refund".into()),
+                action_digest: Some(digest.clone()),
+            }
+        );
+        assert_eq!(
+            receipt.actions,
+            vec![ReceiptAction {
+                product: "payments".into(),
+                operation: "refund.create".into(),
+                digest,
+            }]
+        );
+        assert_eq!(receipt.approvals[0].by, "ana@example.com");
+        assert_eq!(receipt.approvals[0].outcome, "approved");
+        assert_eq!(receipt.approvals[0].evidence_hash, "hash-of-event");
+        assert_eq!(receipt.approvals[0].at, "2023-11-14T22:13:20.000Z");
+    }
+
+    #[test]
+    fn a_write_without_a_digest_gets_one_of_its_product_and_operation() {
+        let mut receipt = empty_receipt();
+        add(&mut receipt, "write", &refund(None, None));
+        let bare = Action {
+            product: "payments".into(),
+            operation: "refund.create".into(),
+            arguments: serde_json::Map::new(),
+        };
+        assert_eq!(receipt.actions[0].digest, bare.digest());
+        assert_eq!(
+            receipt.actions[0].digest,
+            verdict_receipt::action_digest(&bare)
+        );
+    }
 }

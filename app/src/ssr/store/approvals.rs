@@ -27,18 +27,20 @@ pub struct ApprovalRow {
     /// (the request then waits in the inbox for anyone who may approve).
     pub route_version: Option<i64>,
     pub required_approvals: i64,
+    /// The action the request was asked on; the approval grants that action only.
+    pub action_digest: Option<String>,
 }
 
 const APPROVAL_COLUMNS: &str = "id, decision_id, agent_id, title, message, approval_route, \
     require_rationale, status, requested_at, expires_at, resolved_at, resolved_by, rationale, \
-    route_version, required_approvals";
+    route_version, required_approvals, action_digest";
 
 /// Inserts new requests, many rows per statement.
 pub fn insert_many<'q>(script: &mut Script<'q>, rows: &'q [ApprovalRow]) {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO approvals ({APPROVAL_COLUMNS}) VALUES {}",
-            script.rows(chunk.len(), 15)
+            script.rows(chunk.len(), 16)
         );
         let (_, mut statement) = script.statement(&sql);
         for row in chunk {
@@ -57,7 +59,8 @@ pub fn insert_many<'q>(script: &mut Script<'q>, rows: &'q [ApprovalRow]) {
                 .bind(&row.resolved_by)
                 .bind(&row.rationale)
                 .bind(row.route_version)
-                .bind(row.required_approvals);
+                .bind(row.required_approvals)
+                .bind(&row.action_digest);
         }
     }
 }

@@ -4,7 +4,7 @@
 use sqlx::{any::AnyRow, Any, Executor, FromRow, Row};
 use verdict_policy::Outcome;
 
-use crate::model::{AutomationMode, DecisionStatus, DecisionSummary, PolicyUse};
+use crate::model::{AutomationMode, DecisionStatus, DecisionSummary, EvaluatedAction, PolicyUse};
 
 use super::{
     script::{Script, StatementId},
@@ -35,6 +35,10 @@ pub struct DecisionRow {
     pub payload_bytes: i64,
     /// A digest of the latest evaluation's inputs; an approval covers exactly those.
     pub latest_inputs_hash: Option<String>,
+    /// Every action the decision evaluated, in order (JSON text in the column, read once here).
+    pub evaluated_actions: Vec<EvaluatedAction>,
+    /// The action digest of the latest evaluation, which a granted approval covers.
+    pub latest_action_digest: Option<String>,
 }
 
 impl DecisionRow {
@@ -74,6 +78,8 @@ impl<'r> FromRow<'r, AnyRow> for DecisionRow {
             closed_at: row.try_get("closed_at")?,
             payload_bytes: row.try_get("payload_bytes")?,
             latest_inputs_hash: row.try_get("latest_inputs_hash")?,
+            evaluated_actions: evaluated_actions(row)?,
+            latest_action_digest: row.try_get("latest_action_digest")?,
         })
     }
 }
@@ -110,6 +116,20 @@ fn unknown_name(column: &str, text: &str) -> sqlx::Error {
 pub(super) fn policies_used(row: &AnyRow) -> sqlx::Result<Vec<PolicyUse>> {
     let text: String = row.try_get("policies_used")?;
     Ok(serde_json::from_str(&text).unwrap_or_default())
+}
+
+/// The `evaluated_actions` column. Unlike `policies_used` an unreadable list is a damaged row:
+/// the binding rule must not read it as "no action evaluated" and let any write through.
+fn evaluated_actions(row: &AnyRow) -> sqlx::Result<Vec<EvaluatedAction>> {
+    let text: String = row.try_get("evaluated_actions")?;
+    serde_json::from_str(&text).map_err(|error| sqlx::Error::ColumnDecode {
+        index: "evaluated_actions".to_owned(),
+        source: Box::new(error),
+    })
+}
+
+fn evaluated_actions_text(actions: &[EvaluatedAction]) -> String {
+    serde_json::to_string(actions).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// `policies_used` as stored: each entry's keys sorted, as the column has always held them.
@@ -150,14 +170,15 @@ pub(super) const EVENT_SELECT: &str = "SELECT decision_id, sequence, id, kind, a
 
 const DECISION_COLUMNS: &str = "id, agent_id, intent, automation_mode, actor, status, \
     latest_outcome, latest_route, approval_granted, policies_used, last_sequence, last_hash, \
-    created_at, updated_at, closed_at, payload_bytes, latest_inputs_hash";
+    created_at, updated_at, closed_at, payload_bytes, latest_inputs_hash, evaluated_actions, \
+    latest_action_digest";
 
 /// Inserts new decisions, many rows per statement.
 pub fn insert_many<'q>(script: &mut Script<'q>, rows: &[&'q DecisionRow]) {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {}",
-            script.rows(chunk.len(), 17)
+            script.rows(chunk.len(), 19)
         );
         let (_, mut statement) = script.statement(&sql);
         for row in chunk {
@@ -178,7 +199,9 @@ pub fn insert_many<'q>(script: &mut Script<'q>, rows: &[&'q DecisionRow]) {
                 .bind(row.updated_at)
                 .bind(row.closed_at)
                 .bind(row.payload_bytes)
-                .bind(&row.latest_inputs_hash);
+                .bind(&row.latest_inputs_hash)
+                .bind(evaluated_actions_text(&row.evaluated_actions))
+                .bind(&row.latest_action_digest);
         }
     }
 }
@@ -198,16 +221,19 @@ pub fn advance_many<'q>(script: &mut Script<'q>, moves: &[HeadMove<'q>]) -> Vec<
         let sql = format!(
             "WITH moved (id, expected_sequence, status, latest_outcome, latest_route, \
              approval_granted, policies_used, last_sequence, last_hash, updated_at, closed_at, \
-             payload_bytes, latest_inputs_hash) AS (VALUES {}) \
+             payload_bytes, latest_inputs_hash, evaluated_actions, latest_action_digest) \
+             AS (VALUES {}) \
              UPDATE decisions SET status = moved.status, latest_outcome = moved.latest_outcome, \
              latest_route = moved.latest_route, approval_granted = moved.approval_granted, \
              policies_used = moved.policies_used, last_sequence = moved.last_sequence, \
              last_hash = moved.last_hash, updated_at = moved.updated_at, \
              closed_at = moved.closed_at, payload_bytes = moved.payload_bytes, \
-             latest_inputs_hash = moved.latest_inputs_hash FROM moved \
+             latest_inputs_hash = moved.latest_inputs_hash, \
+             evaluated_actions = moved.evaluated_actions, \
+             latest_action_digest = moved.latest_action_digest FROM moved \
              WHERE decisions.id = moved.id \
              AND decisions.last_sequence = moved.expected_sequence",
-            script.rows(chunk.len(), 13)
+            script.rows(chunk.len(), 15)
         );
         let (id, mut statement) = script.statement(&sql);
         for head in chunk {
@@ -225,7 +251,9 @@ pub fn advance_many<'q>(script: &mut Script<'q>, moves: &[HeadMove<'q>]) -> Vec<
                 .bind(row.updated_at)
                 .bind(row.closed_at)
                 .bind(row.payload_bytes)
-                .bind(&row.latest_inputs_hash);
+                .bind(&row.latest_inputs_hash)
+                .bind(evaluated_actions_text(&row.evaluated_actions))
+                .bind(&row.latest_action_digest);
         }
         statements.push(id);
     }

@@ -68,7 +68,19 @@ pub(super) async fn request_approval(
         rationale: None,
         route_version: route.as_ref().map(|route| route.version),
         required_approvals: route.as_ref().map_or(1, |route| route.required_approvals),
+        action_digest: decision.latest_action_digest.clone(),
     };
+    let action = decision
+        .latest_action_digest
+        .as_deref()
+        .and_then(|digest| {
+            decision
+                .evaluated_actions
+                .iter()
+                .rev()
+                .find(|e| e.digest == digest)
+        })
+        .map(|evaluated| evaluated.action.clone());
     let mut change = Change::new(decision, now);
     change.set_status(DecisionStatus::NeedsApproval);
     change.append(
@@ -82,6 +94,8 @@ pub(super) async fn request_approval(
             required_approvals: approval.required_approvals,
             require_rationale,
             expires_at: approval.expires_at,
+            action,
+            action_digest: approval.action_digest.clone(),
         },
     );
     let mut applied = change.write_within_limits(batch)?;
@@ -263,6 +277,14 @@ pub(super) async fn resolve(
         .into());
     }
     check(Step::ResolveApproval, &standing(&decision))?;
+    if approve && approval.action_digest != decision.latest_action_digest {
+        return Err(AppError::conflict(
+            "The agent evaluated another action since it asked; an approval grants the action it \
+             was asked on only, so this request can no longer be approved (reject it, or let the \
+             agent ask again).",
+        )
+        .into());
+    }
     let mut approvers = approvals::approvers_so_far(&mut *conn, approval_id).await?;
     approvers.extend(batch.staged_approvers(approval_id));
     if approvers.iter().any(|earlier| earlier == voter) {

@@ -8,8 +8,9 @@ use verdict_policy::Outcome;
 use crate::{
     error::AppError,
     model::{
-        Answer, ApprovalVoided, AutomationMode, CloseAction, DecisionClosed, DecisionOpened,
-        DecisionStatus, EventKind, EventPayload, PolicyEvaluated, PolicyUse, Snapshot,
+        Action, Answer, ApprovalVoided, AutomationMode, CloseAction, DecisionClosed,
+        DecisionOpened, DecisionStatus, EvaluatedAction, EventKind, EventPayload, PolicyEvaluated,
+        PolicyUse, Snapshot, Write, WriteRefused,
     },
     ssr::{
         ids::new_id,
@@ -23,6 +24,7 @@ use crate::{
 
 pub use super::approval_commands::Approver;
 use super::{
+    actions,
     approval_commands::{self, ApprovalAnswer},
     batch::Batch,
     chain::{canonical_json, link, Head, GENESIS},
@@ -126,6 +128,9 @@ pub struct Applied {
     /// The first answer, when an idempotency key repeated an earlier request.
     pub replay: Option<String>,
     pub status_changed: bool,
+    /// A refusal that was recorded (`write_refused`): committed as an event, answered as an
+    /// error.
+    pub refused: Option<AppError>,
 }
 
 impl Applied {
@@ -200,7 +205,39 @@ pub async fn apply(
             } else {
                 Step::AddNote
             };
-            check(step, &standing(&decision))?;
+            if let EventPayload::Write(write) = payload {
+                // A write the state machine or the binding rule refuses is an attempt to act:
+                // it is recorded (`write_refused`) unless the decision is closed for good.
+                let refused = match check(step, &standing(&decision)) {
+                    Err(error) if decision.status.is_closed() => return Err(error.into()),
+                    Err(error) => Some((
+                        actions::Mismatch {
+                            reason: error.to_string(),
+                            closest: None,
+                            differing: Vec::new(),
+                        },
+                        error,
+                    )),
+                    Ok(()) => binding_of(&decision)
+                        .check_write(
+                            attempted(write)
+                                .as_ref()
+                                .map(|(action, digest)| (action, digest.as_str())),
+                        )
+                        .err()
+                        .map(|mismatch| {
+                            let error = AppError::from(&mismatch);
+                            (mismatch, error)
+                        }),
+                };
+                if let Some((mismatch, error)) = refused {
+                    return Ok(refuse_write(
+                        batch, scope, decision, write, mismatch, error, now,
+                    )?);
+                }
+            } else {
+                check(step, &standing(&decision))?;
+            }
             let mut change = Change::new(decision, now);
             change.append(scope.actor(), payload.clone());
             let applied = change.write_within_limits(batch)?;
@@ -306,6 +343,8 @@ async fn open(
         closed_at: None,
         payload_bytes: 0,
         latest_inputs_hash: None,
+        evaluated_actions: Vec::new(),
+        latest_action_digest: None,
     };
     let mut change = Change::new(decision, now);
     change.append(
@@ -361,6 +400,21 @@ fn evaluate(
             }
         }
     }
+    // Every evaluation of one call carries the same action (or none).
+    let action = evaluations.first().and_then(|evaluation| {
+        evaluation
+            .action
+            .clone()
+            .zip(evaluation.action_digest.clone())
+    });
+    change.decision.latest_action_digest = action.as_ref().map(|(_, digest)| digest.clone());
+    if let Some((action, digest)) = action {
+        change.decision.evaluated_actions.push(EvaluatedAction {
+            digest,
+            action,
+            outcome: combined,
+        });
+    }
     change.decision.latest_outcome = Some(combined);
     change.decision.latest_route = route;
     change.decision.latest_inputs_hash = Some(inputs_hash);
@@ -400,6 +454,57 @@ fn evaluate(
             });
         }
     }
+    Ok(applied)
+}
+
+/// Where the decision stands for the binding rule (`actions.rs`).
+fn binding_of(decision: &DecisionRow) -> actions::Evaluated<'_> {
+    actions::Evaluated {
+        actions: &decision.evaluated_actions,
+        latest: decision.latest_action_digest.as_deref(),
+        approval_granted: decision.approval_granted != 0,
+    }
+}
+
+/// The action a write presents, with its digest; `None` for a write without arguments (the
+/// shape from before actions, accepted only by decisions that evaluated none).
+fn attempted(write: &Write) -> Option<(Action, String)> {
+    let arguments = write.arguments.clone()?;
+    let digest = write.action_digest.clone()?;
+    let action = Action {
+        product: write.product.clone(),
+        operation: write.operation.clone(),
+        arguments,
+    };
+    Some((action, digest))
+}
+
+/// Records a write that was refused (by the state machine, or by the binding rule: 409
+/// `action_mismatch`), so an auditor sees the attempt; the caller hears `refusal` once it is
+/// committed. Nothing else about the decision changes.
+fn refuse_write(
+    batch: &mut Batch,
+    scope: &AgentScope,
+    decision: DecisionRow,
+    write: &Write,
+    mismatch: actions::Mismatch,
+    refusal: AppError,
+    now: i64,
+) -> Result<Applied, AppError> {
+    let attempted = attempted(write);
+    let mut change = Change::new(decision, now);
+    change.append(
+        scope.actor(),
+        WriteRefused {
+            reason: mismatch.reason,
+            attempted_digest: attempted.as_ref().map(|(_, digest)| digest.clone()),
+            attempted: attempted.map(|(action, _)| action),
+            closest_digest: mismatch.closest,
+            differing: mismatch.differing,
+        },
+    );
+    let mut applied = change.write_within_limits(batch)?;
+    applied.refused = Some(refusal);
     Ok(applied)
 }
 
@@ -512,6 +617,7 @@ fn unchanged(decision: DecisionRow, replay: Option<String>) -> Applied {
         approval: None,
         replay,
         status_changed: false,
+        refused: None,
     }
 }
 
@@ -584,6 +690,7 @@ impl Change {
             approval: None,
             replay: None,
             status_changed: self.status_changed || self.is_new,
+            refused: None,
         }
     }
 }

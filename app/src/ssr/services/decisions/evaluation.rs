@@ -20,6 +20,7 @@ pub(super) fn evaluate_bound(
     inputs: &Value,
     intent: &str,
     explicit: bool,
+    with_action: bool,
 ) -> AppResult<Vec<PolicyEvaluated>> {
     let mut applying = Vec::new();
     let mut invalid = Vec::new();
@@ -32,6 +33,18 @@ pub(super) fn evaluate_bound(
             // A version published before validation grew stricter (the cost limits) no longer
             // parses. Whatever its scope, it fails closed, recorded like any evaluation.
             Err(_) => invalid.push(version),
+        }
+    }
+    if !with_action {
+        if let Some((version, _)) = applying.iter().find(|(_, policy)| policy.requires_action()) {
+            return Err(AppError::invalid(
+                "action",
+                format!(
+                    "Policy {} says requires_action: evaluate the exact action the agent is \
+                     about to take ({{product, operation, arguments}}).",
+                    version.policy_id
+                ),
+            ));
         }
     }
     if let Some(map) = inputs.as_object() {
@@ -68,6 +81,8 @@ pub(super) fn evaluate_bound(
             decided_by: None,
             matched_rules: Vec::new(),
             approval_route: None,
+            action: None,
+            action_digest: None,
         }
     });
     Ok(applying
@@ -88,6 +103,8 @@ pub(super) fn evaluate_bound(
                     .map(|rule| rule.as_str().to_owned())
                     .collect(),
                 approval_route: evaluation.approval_route,
+                action: None,
+                action_digest: None,
             }
         })
         .chain(refusals)

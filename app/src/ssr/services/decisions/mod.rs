@@ -1,6 +1,7 @@
 //! Decision envelopes: what agents open, evaluate, write and close. Reads go to the pool; every
 //! change goes through the journal, which commits them in groups.
 
+pub mod actions;
 mod approval_commands;
 mod batch;
 pub mod chain;
@@ -133,12 +134,35 @@ pub async fn record_write(
     request: WriteRequest,
 ) -> AppResult<Answer<EventView>> {
     agent.require_unfrozen()?;
-    let payload = EventPayload::from(Write {
-        product: required_text("product", &request.product, 200)?,
-        operation: required_text("operation", &request.operation, 200)?,
-        summary: optional_long_text("summary", request.summary.as_deref())?,
-        idempotency_key: request.idempotency_key.clone(),
-    });
+    let summary = optional_long_text("summary", request.summary.as_deref())?;
+    let write = match (request.action, request.product, request.operation) {
+        (Some(action), None, None) => {
+            let action = requests::action(action)?;
+            Write {
+                action_digest: Some(actions::digest(&action)),
+                product: action.product,
+                operation: action.operation,
+                arguments: Some(action.arguments),
+                summary,
+                idempotency_key: request.idempotency_key.clone(),
+            }
+        }
+        (Some(_), _, _) => {
+            return Err(AppError::invalid(
+                "action",
+                "Give either action or product and operation, not both.",
+            ))
+        }
+        (None, product, operation) => Write {
+            product: required_text("product", product.as_deref().unwrap_or(""), 200)?,
+            operation: required_text("operation", operation.as_deref().unwrap_or(""), 200)?,
+            summary,
+            idempotency_key: request.idempotency_key.clone(),
+            arguments: None,
+            action_digest: None,
+        },
+    };
+    let payload = EventPayload::from(write);
     let idempotency = request
         .idempotency_key
         .as_deref()
@@ -168,6 +192,9 @@ async fn note(
             idempotency,
         })
         .await?;
+    if let Some(refusal) = applied.refused {
+        return Err(refusal);
+    }
     match (applied.replay, applied.events.first()) {
         (Some(first), _) => Ok(Answer {
             value: serde_json::from_str(&first).map_err(|_| AppError::Internal)?,
@@ -204,8 +231,21 @@ pub async fn evaluate(
     request: EvaluateRequest,
 ) -> AppResult<EvaluationResult> {
     agent.require_unfrozen()?;
-    let inputs = Value::Object(request.inputs);
-    json_size("inputs", &inputs)?;
+    json_size("inputs", &request.inputs)?;
+    let action = request
+        .action
+        .map(|action| {
+            let action = requests::action(action)?;
+            let digest = actions::digest(&action);
+            AppResult::Ok((action, digest))
+        })
+        .transpose()?;
+    let inputs = match &action {
+        Some((action, digest)) => {
+            Value::Object(actions::inputs_with_action(request.inputs, action, digest)?)
+        }
+        None => Value::Object(request.inputs),
+    };
     let decision = store::decisions::find(&state.db.pool, decision_id, Some(&agent.agent_id))
         .await?
         .ok_or_else(|| AppError::not_found("No such decision."))?;
@@ -224,11 +264,18 @@ pub async fn evaluate(
     let cache = state.policy_cache.clone();
     let intent = decision.intent.clone();
     let explicit = request.policy_id.is_some();
+    let with_action = action.is_some();
     let (evaluations, inputs) = state
         .evaluation_pool
         .run(move || {
-            let evaluations =
-                evaluation::evaluate_bound(&cache, selected, &inputs, &intent, explicit);
+            let evaluations = evaluation::evaluate_bound(
+                &cache,
+                selected,
+                &inputs,
+                &intent,
+                explicit,
+                with_action,
+            );
             (evaluations, inputs)
         })
         .await?;
@@ -247,7 +294,15 @@ pub async fn evaluate(
             decided_by: None,
             matched_rules: Vec::new(),
             approval_route: None,
+            action: None,
+            action_digest: None,
         });
+    }
+    if let Some((action, digest)) = action {
+        for evaluation in &mut evaluations {
+            evaluation.action = Some(action.clone());
+            evaluation.action_digest = Some(digest.clone());
+        }
     }
     let applied = state
         .journal

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::{
     error::{AppError, AppResult},
-    model::{AutomationMode, CloseAction},
+    model::{Action, AutomationMode, CloseAction},
 };
 
 /// Free text longer than this is refused rather than stored.
@@ -57,8 +57,16 @@ pub struct EvaluateRequest {
     /// Evaluate only this bound policy; otherwise every bound policy whose intents match.
     #[serde(default)]
     pub policy_id: Option<String>,
+    /// The policies' inputs. With an `action`, its arguments fill the inputs of the same names
+    /// (a value given here too must equal the argument) and `action` is
+    /// `{product, operation, digest}`.
+    #[serde(default)]
     #[schema(value_type = Object)]
     pub inputs: Map<String, Value>,
+    /// The exact action the agent is about to take. Once a decision evaluated one, its writes
+    /// must present an evaluated, permitted action (409 `action_mismatch` otherwise).
+    #[serde(default)]
+    pub action: Option<Action>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -79,10 +87,16 @@ pub struct ApprovalRequestBody {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WriteRequest {
-    /// The system changed, e.g. `billing`.
-    pub product: String,
-    /// What was done to it, e.g. `refund.create`.
-    pub operation: String,
+    /// The action carried out, exactly as evaluated. Required once the decision evaluated an
+    /// action; then it must equal one evaluated and permitted in the decision.
+    #[serde(default)]
+    pub action: Option<Action>,
+    /// Without `action` (decisions that evaluated none): the system changed, e.g. `billing`.
+    #[serde(default)]
+    pub product: Option<String>,
+    /// Without `action`: what was done to it, e.g. `refund.create`.
+    #[serde(default)]
+    pub operation: Option<String>,
     #[serde(default)]
     pub summary: Option<String>,
     /// Repeating a write with the same key records it once.
@@ -159,8 +173,25 @@ pub fn intent(text: &str) -> AppResult<String> {
     Ok(intent)
 }
 
-pub fn json_size(field: &str, value: &Value) -> AppResult<()> {
-    if value.to_string().len() > MAX_JSON_BYTES {
+/// An action as the agent sent it, checked: product and operation are short names, the
+/// arguments bounded like inputs.
+pub fn action(action: Action) -> AppResult<Action> {
+    let Action {
+        product,
+        operation,
+        arguments,
+    } = action;
+    json_size("action.arguments", &arguments)?;
+    Ok(Action {
+        product: required_text("action.product", &product, 200)?,
+        operation: required_text("action.operation", &operation, 200)?,
+        arguments,
+    })
+}
+
+pub fn json_size(field: &str, value: &impl serde::Serialize) -> AppResult<()> {
+    let bytes = serde_json::to_string(value).map_or(usize::MAX, |text| text.len());
+    if bytes > MAX_JSON_BYTES {
         return Err(AppError::invalid(
             field,
             format!(
