@@ -340,6 +340,8 @@ pub(crate) mod tests {
                     decided_by: Some("large_refund".into()),
                     matched_rules: vec!["large_refund".into()],
                     approval_route: Some("finance".into()),
+                    action: None,
+                    action_digest: None,
                 }),
             ),
             (
@@ -357,6 +359,8 @@ pub(crate) mod tests {
                     decided_by: None,
                     matched_rules: Vec::new(),
                     approval_route: None,
+                    action: None,
+                    action_digest: None,
                 }),
             ),
             (
@@ -426,6 +430,25 @@ pub(crate) mod tests {
                     operation: "refund.create".into(),
                     summary: None,
                     idempotency_key: Some("k-1".into()),
+                    arguments: None,
+                    action_digest: None,
+                }),
+            ),
+            (
+                "write_refused",
+                r#"{"attempted":{"arguments":{"amount":1000},"operation":"refund.create","product":"payments"},"attempted_digest":"sha256:bb","closest_digest":"sha256:aa","differing":["arguments.amount"],"reason":"this action differs from every action evaluated in the decision (closest: arguments.amount)"}"#,
+                EventPayload::WriteRefused(WriteRefused {
+                    reason: "this action differs from every action evaluated in the decision \
+                             (closest: arguments.amount)"
+                        .into(),
+                    attempted: Some(Action {
+                        product: "payments".into(),
+                        operation: "refund.create".into(),
+                        arguments: json!({"amount": 1000}).as_object().cloned().unwrap(),
+                    }),
+                    attempted_digest: Some("sha256:bb".into()),
+                    closest_digest: Some("sha256:aa".into()),
+                    differing: vec!["arguments.amount".into()],
                 }),
             ),
             (

@@ -1,5 +1,6 @@
 //! Decisions, their append-only events and the projections written beside them. Only the
-//! decision journal (services::decisions::journal) writes here.
+//! decision journal (services::decisions::journal) writes here, and `verdict seed` its whole,
+//! closed histories through the same row writers.
 
 use sqlx::{any::AnyRow, Any, Executor, FromRow, Row};
 use verdict_policy::Outcome;

@@ -1,6 +1,6 @@
 //! Reading decision history for people: the explorer's filtered keyset pages, one decision with
-//! its approvals, many decisions' events at once; and the bulk writes of synthetic history.
-//! Nothing here writes to a decision the journal keeps: the seed writes whole, closed histories.
+//! its approvals, many decisions' events at once; and the planner's statistics after a bulk
+//! load (the seed writes its histories through the journal's own row writers).
 
 use sqlx::{
     any::{AnyArguments, AnyRow},
@@ -27,20 +27,7 @@ pub enum SqlValue {
     OptInt(Option<i64>),
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
 type AnyQueryAs<'q, O> = sqlx::query::QueryAs<'q, Any, O, AnyArguments<'q>>;
-
-fn bind_query(mut query: AnyQuery<'_>, values: Vec<SqlValue>) -> AnyQuery<'_> {
-    for value in values {
-        query = match value {
-            SqlValue::Text(text) => query.bind(text),
-            SqlValue::Int(number) => query.bind(number),
-            SqlValue::OptText(text) => query.bind(text),
-            SqlValue::OptInt(number) => query.bind(number),
-        };
-    }
-    query
-}
 
 fn bind_query_as<'q, O>(mut query: AnyQueryAs<'q, O>, values: &[SqlValue]) -> AnyQueryAs<'q, O> {
     for value in values {
@@ -486,33 +473,6 @@ pub async fn events_of(
         rows.extend(query.fetch_all(&mut *conn).await?);
     }
     Ok(rows)
-}
-
-/// Most bound values per statement; below SQLite's limit of 32,766 and PostgreSQL's 65,535.
-const MAX_VALUES_PER_STATEMENT: usize = 30_000;
-
-/// Inserts `rows` (each one value per column) into `table`, as few statements as the limits
-/// allow. For bulk history only: `table` and `columns` are constants of the caller.
-pub async fn insert_rows(
-    conn: &mut sqlx::AnyConnection,
-    table: &str,
-    columns: &[&str],
-    rows: Vec<Vec<SqlValue>>,
-) -> sqlx::Result<()> {
-    let per_statement = (MAX_VALUES_PER_STATEMENT / columns.len()).clamp(1, 1000);
-    let column_list = columns.join(", ");
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let values: Vec<SqlValue> = rows.by_ref().take(per_statement).flatten().collect();
-        let sql = format!(
-            "INSERT INTO {table} ({column_list}) VALUES {}",
-            placeholders(conn, values.len() / columns.len(), columns.len())
-        );
-        bind_query(sqlx::query(&sql), values)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Refreshes the planner's statistics of the decision tables (after a bulk load).

@@ -313,4 +313,3 @@ const _: () = {
     assert!(Kind::RecordChange as usize == 2);
     assert!(Kind::PiiRead as usize == 3);
 };
-

@@ -34,7 +34,7 @@ impl Batch {
     pub(super) async fn write(self, db: &Db) -> Result<(), CommandError> {
         let mut tx = db.begin_write().await.map_err(AppError::from)?;
         let opened: Vec<&DecisionRow> = self.decisions.iter().collect();
-        let mut script = Script::new(&tx);
+        let mut script = Script::new(&tx).uncached();
         decisions::insert_many(&mut script, &opened);
         decisions::insert_events(&mut script, &self.events);
         decisions::insert_evaluations(&mut script, &self.evaluations);

@@ -250,8 +250,9 @@ mod tests {
             latest: Some(large.digest.as_str()),
             approval_granted: granted,
         };
-        let attempt =
-            |evaluated: &EvaluatedAction| Some((&evaluated.action, evaluated.digest.as_str()));
+        fn attempt(evaluated: &EvaluatedAction) -> Option<(&Action, &str)> {
+            Some((&evaluated.action, evaluated.digest.as_str()))
+        }
         assert_eq!(state(false).check_write(attempt(&small)), Ok(()));
         let unapproved = state(false).check_write(attempt(&large)).unwrap_err();
         assert!(

@@ -85,7 +85,8 @@ pub enum Command {
     Note {
         scope: AgentScope,
         decision_id: String,
-        payload: EventPayload,
+        /// Boxed: a write's payload (with its action) is the largest of all commands.
+        payload: Box<EventPayload>,
         idempotency: Option<IdempotencyClaim>,
     },
     /// One policy's verdict per evaluation, ready to be recorded.
@@ -205,7 +206,7 @@ pub async fn apply(
             } else {
                 Step::AddNote
             };
-            if let EventPayload::Write(write) = payload {
+            if let EventPayload::Write(write) = payload.as_ref() {
                 // A write the state machine or the binding rule refuses is an attempt to act:
                 // it is recorded (`write_refused`) unless the decision is closed for good.
                 let refused = match check(step, &standing(&decision)) {
@@ -239,7 +240,7 @@ pub async fn apply(
                 check(step, &standing(&decision))?;
             }
             let mut change = Change::new(decision, now);
-            change.append(scope.actor(), payload.clone());
+            change.append(scope.actor(), payload.as_ref().clone());
             let applied = change.write_within_limits(batch)?;
             if let Some(claim) = idempotency {
                 let answer =

@@ -188,7 +188,7 @@ async fn note(
         .submit(Command::Note {
             scope: agent.scope(),
             decision_id: decision_id.to_owned(),
-            payload,
+            payload: Box::new(payload),
             idempotency,
         })
         .await?;
