@@ -11,14 +11,19 @@ use app::{
     model::Role,
     ssr::{services::users, Settings},
 };
-use common::{Reply, TestAgent, TestApp, REFUND_POLICY};
+use common::{RefundAgent, Reply, TestApp, REFUND_POLICY};
 
 const REFUND: &str = "billing.refund.create";
 
-struct Setup {
-    app: TestApp,
-    admin: String,
-    agent: TestAgent,
+/// The refund fixture, with this file's helpers.
+struct Setup(RefundAgent);
+
+impl std::ops::Deref for Setup {
+    type Target = RefundAgent;
+
+    fn deref(&self) -> &RefundAgent {
+        &self.0
+    }
 }
 
 async fn setup() -> Setup {
@@ -28,10 +33,7 @@ async fn setup() -> Setup {
         ..Settings::default()
     })
     .await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
-    Setup { app, admin, agent }
+    Setup(app.into_refund_agent().await)
 }
 
 fn refund(amount: f64) -> Value {

@@ -4,17 +4,9 @@
 
 use crate::common;
 
-use std::{
-    collections::VecDeque,
-    sync::{Arc, Mutex},
-};
-
 use axum::{
-    body::{Body, Bytes},
-    extract::State,
+    body::Body,
     http::{HeaderMap, Request, StatusCode},
-    routing::post,
-    Router,
 };
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -25,46 +17,7 @@ use app::{
     model::Role,
     ssr::{now_millis, services::delivery, Settings},
 };
-use common::{Reply, TestAgent, TestApp, REFUND_POLICY};
-
-/// What a receiver was sent, and the statuses it answers with, in order (then 200).
-#[derive(Clone, Default)]
-struct Receiver {
-    received: Arc<Mutex<Vec<(HeaderMap, String)>>>,
-    answers: Arc<Mutex<VecDeque<StatusCode>>>,
-}
-
-impl Receiver {
-    /// Listens on a free local port; returns its URL.
-    async fn start(&self, answers: &[StatusCode]) -> String {
-        self.answers.lock().unwrap().extend(answers);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let app = Router::new()
-            .route("/hook", post(receive))
-            .with_state(self.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        url
-    }
-
-    fn received(&self) -> Vec<(HeaderMap, String)> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    receiver
-        .received
-        .lock()
-        .unwrap()
-        .push((headers, String::from_utf8_lossy(&body).into_owned()));
-    receiver
-        .answers
-        .lock()
-        .unwrap()
-        .pop_front()
-        .unwrap_or(StatusCode::OK)
-}
+use common::{RefundAgent, Reply, TestApp, WebhookReceiver};
 
 /// Standard Webhooks: base64(HMAC-SHA256(key, "id.timestamp.body")), the key being the secret's
 /// base64 after `whsec_`.
@@ -102,10 +55,15 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers.get(name).unwrap().to_str().unwrap()
 }
 
-struct Setup {
-    app: TestApp,
-    admin: String,
-    agent: TestAgent,
+/// The refund fixture, with this file's helpers.
+struct Setup(RefundAgent);
+
+impl std::ops::Deref for Setup {
+    type Target = RefundAgent;
+
+    fn deref(&self) -> &RefundAgent {
+        &self.0
+    }
 }
 
 async fn setup() -> Setup {
@@ -113,11 +71,7 @@ async fn setup() -> Setup {
 }
 
 async fn setup_with(settings: Settings) -> Setup {
-    let app = TestApp::with_settings(settings).await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
-    Setup { app, admin, agent }
+    Setup(TestApp::with_settings(settings).await.into_refund_agent().await)
 }
 
 impl Setup {
@@ -272,7 +226,7 @@ async fn a_route_is_versioned_its_secret_shown_once_and_bad_fields_named() {
 #[tokio::test]
 async fn a_webhook_is_signed_retried_after_failures_and_every_attempt_kept() {
     let s = setup().await;
-    let receiver = Receiver::default();
+    let receiver = WebhookReceiver::default();
     let url = receiver
         .start(&[
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -463,7 +417,7 @@ async fn the_receiver_answers_signed_and_a_stale_or_wrong_signature_is_401() {
 #[tokio::test]
 async fn a_chat_route_posts_the_request_with_links_to_answer_it() {
     let s = setup().await;
-    let receiver = Receiver::default();
+    let receiver = WebhookReceiver::default();
     let url = receiver.start(&[]).await;
     s.define_route(json!({"name": "support-managers", "integration": "chat", "destination": url}))
         .await;

@@ -10,22 +10,10 @@ use app::{
     model::Role,
     ssr::{services::approvals, store},
 };
-use common::{TestAgent, TestApp, REFUND_POLICY};
+use common::{RefundAgent, TestApp};
 
 const REFUND: &str = "billing.refund.create";
 
-struct World {
-    app: TestApp,
-    agent: TestAgent,
-}
-
-async fn world() -> World {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
-    World { app, agent }
-}
 
 fn small_refund() -> Value {
     json!({"inputs": {"amount": 35.5, "currency": "EUR"}})
@@ -39,7 +27,7 @@ fn write() -> Value {
     json!({"product": "billing", "operation": "refund.create", "summary": "refund issued"})
 }
 
-async fn approve(world: &World, approval_id: &str, approve: bool) {
+async fn approve(world: &RefundAgent, approval_id: &str, approve: bool) {
     world
         .app
         .create_user("approver@example.com", Role::Approver)
@@ -72,7 +60,7 @@ async fn approve(world: &World, approval_id: &str, approve: bool) {
 
 #[tokio::test]
 async fn an_autonomous_decision_runs_from_open_to_commit_with_a_snapshot() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let decision = app.open_decision(agent, REFUND, "autonomous").await;
 
@@ -142,7 +130,7 @@ async fn an_autonomous_decision_runs_from_open_to_commit_with_a_snapshot() {
 
 #[tokio::test]
 async fn an_exception_needs_a_granted_approval_before_writing() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let decision = app.open_decision(agent, REFUND, "autonomous").await;
 
@@ -218,7 +206,7 @@ async fn an_exception_needs_a_granted_approval_before_writing() {
 #[tokio::test]
 async fn propose_and_approve_modes_act_only_after_a_person_approves() {
     for mode in ["propose", "approve"] {
-        let world = world().await;
+        let world = TestApp::with_refund_agent().await;
         let (app, agent) = (&world.app, &world.agent);
         let decision = app.open_decision(agent, REFUND, mode).await;
         app.step(agent, &decision, "evaluate", small_refund()).await;
@@ -256,7 +244,7 @@ async fn propose_and_approve_modes_act_only_after_a_person_approves() {
 
 #[tokio::test]
 async fn override_mode_acts_on_an_allowing_evaluation() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let decision = app.open_decision(agent, REFUND, "override").await;
     app.step(agent, &decision, "evaluate", small_refund()).await;
@@ -272,7 +260,7 @@ async fn override_mode_acts_on_an_allowing_evaluation() {
 
 #[tokio::test]
 async fn a_rejected_decision_cannot_act_but_can_be_aborted() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let decision = app.open_decision(agent, REFUND, "autonomous").await;
     app.step(agent, &decision, "evaluate", large_refund()).await;
@@ -319,7 +307,7 @@ async fn a_rejected_decision_cannot_act_but_can_be_aborted() {
 
 #[tokio::test]
 async fn a_denied_or_unevaluated_decision_cannot_write() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let unevaluated = app.open_decision(agent, REFUND, "autonomous").await;
     let denied = app.open_decision(agent, REFUND, "autonomous").await;
@@ -342,7 +330,7 @@ async fn a_denied_or_unevaluated_decision_cannot_write() {
 
 #[tokio::test]
 async fn illegal_transitions_are_409_naming_the_state() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let committed = app.open_decision(agent, REFUND, "autonomous").await;
     app.step(agent, &committed, "evaluate", small_refund())
@@ -423,7 +411,7 @@ async fn illegal_transitions_are_409_naming_the_state() {
 
 #[tokio::test]
 async fn an_unanswered_approval_expires_and_aborts_the_decision() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let decision = app.open_decision(agent, REFUND, "autonomous").await;
     app.step(agent, &decision, "evaluate", large_refund()).await;
@@ -476,7 +464,7 @@ async fn an_unanswered_approval_expires_and_aborts_the_decision() {
 
 #[tokio::test]
 async fn waiting_returns_when_an_approver_answers() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let decision = app.open_decision(agent, REFUND, "autonomous").await;
     app.step(agent, &decision, "evaluate", large_refund()).await;
@@ -528,7 +516,7 @@ async fn waiting_returns_when_an_approver_answers() {
 
 #[tokio::test]
 async fn an_idempotency_key_returns_the_first_answer_and_refuses_another_body() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let open = |body: Value| {
         let request = axum::http::Request::post("/api/v1/decisions")
@@ -560,7 +548,7 @@ async fn an_idempotency_key_returns_the_first_answer_and_refuses_another_body() 
 
 #[tokio::test]
 async fn a_repeated_write_key_records_one_write() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let decision = app.open_decision(agent, REFUND, "autonomous").await;
     app.step(agent, &decision, "evaluate", small_refund()).await;
@@ -584,7 +572,7 @@ async fn a_repeated_write_key_records_one_write() {
 
 #[tokio::test]
 async fn without_a_matching_policy_the_answer_is_deny_on_the_record() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let decision = app
         .open_decision(agent, "crm.record.delete", "autonomous")
@@ -608,7 +596,7 @@ async fn without_a_matching_policy_the_answer_is_deny_on_the_record() {
 
 #[tokio::test]
 async fn altering_a_stored_event_breaks_the_chain_at_that_event() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let (app, agent) = (&world.app, &world.agent);
     let decision = app.open_decision(agent, REFUND, "autonomous").await;
     app.step(agent, &decision, "evaluate", large_refund()).await;

@@ -10,23 +10,10 @@ use axum::{
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use common::{Reply, TestAgent, TestApp, HOST, REFUND_POLICY};
+use common::{RefundAgent, Reply, TestApp, HOST};
 
 const REFUND: &str = "billing.refund.create";
 
-struct World {
-    app: TestApp,
-    admin: String,
-    agent: TestAgent,
-}
-
-async fn world() -> World {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
-    World { app, admin, agent }
-}
 
 /// POSTs one raw body to `/mcp` as a Streamable HTTP client does.
 async fn post(app: &TestApp, key: Option<&str>, body: String) -> Reply {
@@ -47,7 +34,7 @@ async fn rpc(app: &TestApp, key: &str, method: &str, params: Value) -> Reply {
 }
 
 /// Calls a tool and returns its result (`content`, `structuredContent`, `isError`).
-async fn call(world: &World, tool: &str, arguments: Value) -> Value {
+async fn call(world: &RefundAgent, tool: &str, arguments: Value) -> Value {
     let reply = rpc(
         &world.app,
         &world.agent.key,
@@ -86,7 +73,7 @@ fn assert_refused(result: &Value, code: &str) {
 
 #[tokio::test]
 async fn initialize_answers_our_protocol_version_and_the_tools_capability() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
 
     let reply = rpc(
         &world.app,
@@ -127,7 +114,7 @@ async fn initialize_answers_our_protocol_version_and_the_tools_capability() {
 
 #[tokio::test]
 async fn tools_list_offers_one_tool_per_rest_call_with_object_schemas() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
 
     let reply = rpc(&world.app, &world.agent.key, "tools/list", json!({})).await;
 
@@ -170,7 +157,7 @@ async fn tools_list_offers_one_tool_per_rest_call_with_object_schemas() {
 
 #[tokio::test]
 async fn a_decision_runs_from_create_to_commit_through_tools() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
 
     let created = call(
         &world,
@@ -263,7 +250,7 @@ async fn a_decision_runs_from_create_to_commit_through_tools() {
 
 #[tokio::test]
 async fn refusals_are_tool_errors_with_the_rest_error_codes() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let other = world
         .app
         .agent(&world.admin, "other-bot", &["refund_limit"])
@@ -324,7 +311,7 @@ async fn refusals_are_tool_errors_with_the_rest_error_codes() {
 
 #[tokio::test]
 async fn protocol_errors_are_json_rpc_errors() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let key = world.agent.key.as_str();
 
     let unknown_tool = rpc(
@@ -355,7 +342,7 @@ async fn protocol_errors_are_json_rpc_errors() {
 
 #[tokio::test]
 async fn the_endpoint_takes_agent_keys_only_and_post_only() {
-    let world = world().await;
+    let world = TestApp::with_refund_agent().await;
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string();
 
     let no_key = post(&world.app, None, ping.clone()).await;

@@ -5,48 +5,14 @@
 
 use crate::common;
 
-use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Arc,
-};
-
-use axum::{
-    http::{header, StatusCode},
-    response::IntoResponse,
-    routing::post,
-    Router,
-};
+use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use app::{
     model::Role,
     ssr::{now_millis, services::delivery, Settings},
 };
-use common::{Reply, TestApp, PASSWORD, REFUND_POLICY};
-
-/// A local receiver counting what it was sent; answers `status` (with a `Location` header
-/// when `location` is given).
-async fn receiver(status: StatusCode, location: Option<String>) -> (String, Arc<AtomicUsize>) {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let counted = hits.clone();
-    let app = Router::new().route(
-        "/hook",
-        post(move || {
-            counted.fetch_add(1, Ordering::SeqCst);
-            let location = location.clone();
-            async move {
-                match location {
-                    Some(location) => (status, [(header::LOCATION, location)]).into_response(),
-                    None => status.into_response(),
-                }
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://127.0.0.1:{port}/hook"), hits)
-}
+use common::{Reply, TestApp, WebhookReceiver, PASSWORD, REFUND_POLICY};
 
 async fn define(app: &TestApp, admin: &str, integration: &str, destination: &str) -> Reply {
     app.call(
@@ -122,14 +88,14 @@ async fn an_allowed_host_is_delivered_to_in_any_spelling() {
     .await;
     let admin = app.admin_token().await;
     app.publish(&admin, REFUND_POLICY).await;
-    let (url, hits) = receiver(StatusCode::OK, None).await;
+    let (url, hits) = WebhookReceiver::always(StatusCode::OK, None).await;
     let spelled = url.replace("127.0.0.1", "127.1");
 
     let defined = define(&app, &admin, "webhook", &spelled).await;
     assert_eq!(defined.status, StatusCode::CREATED, "{}", defined.text);
     request_and_deliver(&app, &admin).await;
 
-    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(hits.hits(), 1);
 }
 
 #[tokio::test]
@@ -137,8 +103,8 @@ async fn a_redirect_is_not_followed() {
     let app = TestApp::new().await;
     let admin = app.admin_token().await;
     app.publish(&admin, REFUND_POLICY).await;
-    let (elsewhere, elsewhere_hits) = receiver(StatusCode::OK, None).await;
-    let (url, hits) = receiver(StatusCode::FOUND, Some(elsewhere)).await;
+    let (elsewhere, elsewhere_hits) = WebhookReceiver::always(StatusCode::OK, None).await;
+    let (url, hits) = WebhookReceiver::always(StatusCode::FOUND, Some(elsewhere)).await;
     assert_eq!(
         define(&app, &admin, "chat", &url).await.status,
         StatusCode::CREATED
@@ -146,8 +112,8 @@ async fn a_redirect_is_not_followed() {
 
     let approval = request_and_deliver(&app, &admin).await;
 
-    assert_eq!(hits.load(Ordering::SeqCst), 1);
-    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0, "not followed");
+    assert_eq!(hits.hits(), 1);
+    assert_eq!(elsewhere_hits.hits(), 0, "not followed");
     let log = delivery::of_approval(&app.state, &approval, true)
         .await
         .unwrap()
@@ -164,7 +130,7 @@ async fn a_destination_that_became_internal_is_refused_at_delivery() {
     let defined = define(&app, &admin, "webhook", "https://hooks.example.com/verdict").await;
     assert_eq!(defined.status, StatusCode::CREATED, "{}", defined.text);
     // As if the name now resolved to a local address (DNS changes after definition).
-    let (url, hits) = receiver(StatusCode::OK, None).await;
+    let (url, hits) = WebhookReceiver::always(StatusCode::OK, None).await;
     sqlx::query("UPDATE approval_routes SET destination = $1")
         .bind(&url)
         .execute(&app.state.db.pool)
@@ -173,7 +139,7 @@ async fn a_destination_that_became_internal_is_refused_at_delivery() {
 
     let approval = request_and_deliver(&app, &admin).await;
 
-    assert_eq!(hits.load(Ordering::SeqCst), 0, "nothing was sent");
+    assert_eq!(hits.hits(), 0, "nothing was sent");
     let log = delivery::of_approval(&app.state, &approval, true)
         .await
         .unwrap()

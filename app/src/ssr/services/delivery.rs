@@ -10,7 +10,9 @@ use verdict_receipt::KeySet;
 
 use crate::{
     error::{AppError, AppResult},
-    model::{Answer, ApprovalRoute, ApprovalStatus, Delivery, DeliveryAttempt, Integration},
+    model::{
+        Action, Answer, ApprovalRoute, ApprovalStatus, Delivery, DeliveryAttempt, Integration,
+    },
     ssr::{
         now_millis,
         store::{
@@ -133,6 +135,9 @@ async fn attempt(state: &AppState, delivery: DeliveryRow, now: i64) -> AppResult
         .await?
         .map(|decision| decision.last_hash)
         .unwrap_or_default();
+    // The exact action an approval would grant travels with every delivery.
+    let action = super::approvals::requested_action(&state.db, &approval.id).await?;
+    let action = action.as_ref();
     let links = Links::new(state, &approval.id);
     let started = Instant::now();
     let (status_code, error) = match route.integration {
@@ -140,12 +145,15 @@ async fn attempt(state: &AppState, delivery: DeliveryRow, now: i64) -> AppResult
             store::deliveries::settle(pool, &delivery.approval_id, "withdrawn", now).await?;
             return Ok(());
         }
-        Integration::Email => (None, email(state, &approval, &route, &links).await.err()),
+        Integration::Email => (
+            None,
+            email(state, &approval, &route, &links, action).await.err(),
+        ),
         Integration::Webhook | Integration::Chat => {
             let body = if route.integration == Integration::Webhook {
-                webhook_body(&approval, &route, &links, &evidence_hash)
+                webhook_body(&approval, &route, &links, &evidence_hash, action)
             } else {
-                chat_body(&approval, &links)
+                chat_body(&approval, &links, action)
             }
             .to_string();
             let keys = state.receipt_keys.current();
@@ -225,7 +233,12 @@ fn webhook_body(
     route: &ApprovalRoute,
     links: &Links,
     evidence: &str,
+    action: Option<&(Action, String)>,
 ) -> Value {
+    let action = action.map(|(action, digest)| {
+        json!({"product": action.product, "operation": action.operation,
+               "arguments": action.arguments, "digest": digest})
+    });
     json!({
         "type": "approval.requested",
         "approval": {
@@ -241,6 +254,7 @@ fn webhook_body(
             "requested_at": approval.requested_at,
             "expires_at": approval.expires_at,
             "evidence_hash": evidence,
+            "action": action,
         },
         "page_url": links.page,
         "resolve_url": links.resolve,
@@ -255,6 +269,7 @@ async fn email(
     approval: &InboxRow,
     route: &ApprovalRoute,
     links: &Links,
+    action: Option<&(Action, String)>,
 ) -> Result<(), String> {
     let smtp = state
         .settings
@@ -276,23 +291,40 @@ async fn email(
         };
         let (approve, reject) = (link(Answer::Approve).await?, link(Answer::Reject).await?);
         let subject = format!("Approval needed: {}", approval.title);
+        let granted = action_lines(action);
         let text = format!(
-            "{agent} asks for {intent}.\n\n{message}\n\nApprove: {approve}\nReject: {reject}\n\n\
+            "{agent} asks for {intent}.\n\n{message}\n\n{granted_text}Approve: {approve}\nReject: {reject}\n\n\
              Each link asks you to confirm before it counts, works once, and stops working when \
              the request expires. The request: {page}\n",
             agent = approval.agent_name,
             intent = approval.intent,
             message = approval.message,
             page = links.page,
+            granted_text = granted
+                .iter()
+                .map(|line| format!("{line}\n"))
+                .collect::<String>()
+                + if granted.is_empty() { "" } else { "\n" },
         );
         let html = format!(
-            "<p><strong>{agent}</strong> asks for <code>{intent}</code>.</p><p>{message}</p>\
+            "<p><strong>{agent}</strong> asks for <code>{intent}</code>.</p><p>{message}</p>{granted_html}\
              <p><a href=\"{approve}\">Approve</a> · <a href=\"{reject}\">Reject</a> · \
              <a href=\"{page}\">Open the request</a></p><p>Each link asks you to confirm before \
              it counts, works once, and stops working when the request expires.</p>",
             agent = mail::escape_html(&approval.agent_name),
             intent = mail::escape_html(&approval.intent),
             message = mail::escape_html(&approval.message),
+            granted_html = if granted.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<ul>{}</ul>",
+                    granted
+                        .iter()
+                        .map(|line| format!("<li><code>{}</code></li>", mail::escape_html(line)))
+                        .collect::<String>()
+                )
+            },
             approve = mail::escape_html(&approve),
             reject = mail::escape_html(&reject),
             page = mail::escape_html(&links.page),
@@ -312,9 +344,13 @@ async fn email(
 }
 
 /// A Slack-style incoming-webhook message: the request, and links to answer it on its page.
-fn chat_body(approval: &InboxRow, links: &Links) -> Value {
+fn chat_body(approval: &InboxRow, links: &Links, action: Option<&(Action, String)>) -> Value {
+    let granted: String = action_lines(action)
+        .iter()
+        .map(|line| format!("• `{}`\n", escape_mrkdwn(line)))
+        .collect();
     let text = format!(
-        "*Approval needed: {title}*\nAgent `{agent}` asks for `{intent}`.\n{message}\n\
+        "*Approval needed: {title}*\nAgent `{agent}` asks for `{intent}`.\n{message}\n{granted}\
          <{page}?answer=approve|Approve> · <{page}?answer=reject|Reject> · <{page}|Open the request>",
         title = escape_mrkdwn(&approval.title),
         agent = escape_mrkdwn(&approval.agent_name),
@@ -323,6 +359,23 @@ fn chat_body(approval: &InboxRow, links: &Links) -> Value {
         page = links.page,
     );
     json!({ "text": text, "approval_id": approval.id })
+}
+
+/// The action an approval grants, a line a fact: what people read in chat and email.
+fn action_lines(action: Option<&(Action, String)>) -> Vec<String> {
+    let Some((action, digest)) = action else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!(
+        "Approving grants exactly: {} {}",
+        action.product, action.operation
+    )];
+    lines.extend(action.arguments.iter().map(|(name, value)| match value {
+        Value::String(text) => format!("{name} = {text}"),
+        other => format!("{name} = {other}"),
+    }));
+    lines.push(format!("action digest {digest}"));
+    lines
 }
 
 /// Agent-supplied text is data in a chat message, never markup: Slack's mrkdwn forms links and
@@ -405,7 +458,30 @@ async fn send(
 
 #[cfg(test)]
 mod chat_text_tests {
-    use super::escape_mrkdwn;
+    use super::{action_lines, escape_mrkdwn, Action};
+
+    #[test]
+    fn people_are_told_the_exact_action_an_approval_grants() {
+        let action = Action {
+            product: "payments".into(),
+            operation: "refund.create".into(),
+            arguments: serde_json::json!({"amount": 950, "order": "A-1"})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        };
+        let lines = action_lines(Some(&(action, "sha256:ab".into())));
+        assert_eq!(
+            lines,
+            [
+                "Approving grants exactly: payments refund.create",
+                "amount = 950",
+                "order = A-1",
+                "action digest sha256:ab"
+            ]
+        );
+        assert!(action_lines(None).is_empty());
+    }
 
     #[test]
     fn agent_text_cannot_form_links_or_mentions_in_chat() {

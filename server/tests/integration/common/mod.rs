@@ -17,6 +17,9 @@ use app::{
 };
 use verdict_server::{commands::open_state, router};
 
+mod webhook_receiver;
+pub use webhook_receiver::WebhookReceiver;
+
 pub const HOST: &str = "verdict.test";
 pub const ORIGIN: &str = "http://verdict.test";
 pub const PASSWORD: &str = "a long test passphrase";
@@ -233,6 +236,40 @@ pub const REFUND_POLICY: &str =
 pub struct TestAgent {
     pub id: String,
     pub key: String,
+}
+
+/// An app with an admin, the refund policy (`refund_limit`) published and `refund-bot` bound to
+/// it: where most decision and approval tests start.
+pub struct RefundAgent {
+    pub app: TestApp,
+    /// The admin's personal access token.
+    pub admin: String,
+    pub agent: TestAgent,
+}
+
+impl TestApp {
+    /// A fresh app with default settings, set up as [`RefundAgent`] says.
+    pub async fn with_refund_agent() -> RefundAgent {
+        Self::new().await.into_refund_agent().await
+    }
+
+    /// This app, set up as [`RefundAgent`] says (for apps built with other settings).
+    pub async fn into_refund_agent(self) -> RefundAgent {
+        let (admin, agent) = self.refund_agent().await;
+        RefundAgent {
+            app: self,
+            admin,
+            agent,
+        }
+    }
+
+    /// On this app: an admin's token, the refund policy published and `refund-bot` bound to it.
+    pub async fn refund_agent(&self) -> (String, TestAgent) {
+        let admin = self.admin_token().await;
+        self.publish(&admin, REFUND_POLICY).await;
+        let agent = self.agent(&admin, "refund-bot", &["refund_limit"]).await;
+        (admin, agent)
+    }
 }
 
 impl TestApp {
