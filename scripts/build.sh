@@ -23,11 +23,31 @@ rm -rf "$site"
 mkdir -p "$site/pkg"
 wasm-bindgen --target web --no-typescript --out-name verdict --out-dir "$site/pkg" \
   "$target_dir/wasm32-unknown-unknown/$wasm_dir/app.wasm"
-if [ "$mode" = release ] && [ -x node_modules/.bin/wasm-opt ]; then
-  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$site/pkg/verdict_bg.wasm" -o "$site/pkg/verdict_bg.wasm"
+# Release bundles go through binaryen's wasm-opt (the npm package scripts/setup.sh installs in
+# tools/, or one on PATH); without it the bundle is only larger. The features are those rustc
+# enables for wasm32-unknown-unknown, so wasm-opt keeps what the compiler emitted.
+wasm_opt=""
+if [ -x tools/node_modules/.bin/wasm-opt ]; then
+  wasm_opt=tools/node_modules/.bin/wasm-opt
+elif command -v wasm-opt >/dev/null 2>&1; then
+  wasm_opt=wasm-opt
+fi
+if [ "$mode" = release ]; then
+  if [ -n "$wasm_opt" ]; then
+    echo "== wasm-opt -Oz on the browser bundle" >&2
+    "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$site/pkg/verdict_bg.wasm" -o "$site/pkg/verdict_bg.wasm.opt"
+    mv "$site/pkg/verdict_bg.wasm.opt" "$site/pkg/verdict_bg.wasm"
+  else
+    echo "== no wasm-opt (run scripts/setup.sh to install binaryen): the bundle is not optimised" >&2
+  fi
 fi
 cp style/main.css "$site/pkg/verdict.css"
 cp -r public/. "$site/"
 
 cargo build -p server --bin verdict "${server_flags[@]}"
+
+if [ "$mode" = release ]; then
+  scripts/bundle-size.sh "$site/pkg"
+fi

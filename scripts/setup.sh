@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Verdict needs, skipping whatever is already there:
-# the wasm target, the wasm-bindgen CLI matching Cargo.lock, and (with --tests) the npm
-# packages of the browser tests and Debian's Chromium.
+# the wasm target, the wasm-bindgen CLI matching Cargo.lock, binaryen's wasm-opt from npm
+# (tools/), and (with --tests) the npm packages of the browser tests and Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,18 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; 
   step "installing wasm-bindgen-cli $wanted (about 10 minutes)"
   # Not --locked: its lockfile names a crate version the registry no longer serves.
   cargo install wasm-bindgen-cli --version "$wanted"
+fi
+
+# binaryen's wasm-opt shrinks the release browser bundle (scripts/build.sh runs it when present).
+# Without npm the build still works, with a larger bundle.
+if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+  if command -v npm >/dev/null 2>&1; then
+    step "installing binaryen (wasm-opt) from npm"
+    (cd tools && npm ci --no-audit --no-fund) \
+      || echo "binaryen did not install: release bundles will not be optimised" >&2
+  else
+    echo "no npm: release bundles will not be optimised with wasm-opt" >&2
+  fi
 fi
 
 if [ "${1:-}" = "--tests" ]; then

@@ -9,6 +9,7 @@ pub mod error;
 pub mod model;
 pub mod pages;
 pub mod policies;
+pub mod products;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

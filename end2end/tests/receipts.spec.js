@@ -10,6 +10,7 @@ function refund(amount, order) {
 }
 
 test("a closed decision's page shows its verified receipt and downloads it", async ({ page, request }) => {
+  page.on("dialog", (dialog) => dialog.accept());
   await signIn(page, "admin@example.com", "admin password 123");
   await expect(page).toHaveURL(/\/$/);
   const key = await provisionRefundAgent(page, "receipt-refunds", "receipt-bot");
@@ -71,6 +72,7 @@ test("a closed decision's page shows its verified receipt and downloads it", asy
 });
 
 test("an approval request shows the exact action it grants as a table", async ({ page, request }) => {
+  page.on("dialog", (dialog) => dialog.accept());
   await signIn(page, "admin@example.com", "admin password 123");
   await expect(page).toHaveURL(/\/$/);
   const key = await provisionRefundAgent(page, "action-refunds", "action-bot");

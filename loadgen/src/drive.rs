@@ -69,8 +69,10 @@ pub async fn drive(
         agents.spawn(run_agent(
             api.clone(),
             api_key,
-            measure_from,
-            stop_at,
+            Window {
+                measure_from,
+                stop_at,
+            },
             ticker,
             errors.clone(),
             acks.clone(),
@@ -87,11 +89,19 @@ pub async fn drive(
     })
 }
 
+/// When an agent's decisions count (from the end of the warm-up) and when it stops.
+struct Window {
+    measure_from: Instant,
+    stop_at: Instant,
+}
+
 async fn run_agent(
     api: Arc<Api>,
     api_key: String,
-    measure_from: Instant,
-    stop_at: Instant,
+    Window {
+        measure_from,
+        stop_at,
+    }: Window,
     mut ticker: Option<Interval>,
     errors: Arc<ErrorLog>,
     acks: Option<Arc<AckLog>>,
@@ -129,7 +139,7 @@ async fn run_agent(
                 receipts += 1;
                 let verify_every = u64::from(actions.unwrap_or(0));
                 if let Some(receipt) = receipt.filter(|_| verify_every > 0) {
-                    if receipts % verify_every == 0 {
+                    if receipts.is_multiple_of(verify_every) {
                         verify_receipt(&api, &receipt, stats, &errors).await;
                     }
                 }

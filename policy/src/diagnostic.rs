@@ -57,6 +57,20 @@ pub enum Code {
     UnboundedInput,
     /// A rule's worst-case cost is more than half the limit.
     NearCostLimit,
+    /// A data product with two operations of the same name.
+    DuplicateOperation,
+    /// A data product listing the same purpose twice.
+    DuplicatePurpose,
+    /// A data product's `classification` that is not one of the four.
+    UnknownClassification,
+    /// An operation's `kind` that is not `read` or `write`.
+    UnknownOperationKind,
+    /// An operation's `risk_tier` that is not one of the five.
+    UnknownRiskTier,
+    /// An operation's `approval` that is not `none` or `required`.
+    UnknownApproval,
+    /// A data product holding personal data with no purpose it may be used for.
+    PiiWithoutPurposes,
 }
 
 impl fmt::Display for Code {

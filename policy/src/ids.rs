@@ -97,6 +97,21 @@ id_type!(
     RuleName,
     "rule name"
 );
+id_type!(
+    /// A data product's stable name, e.g. `customer_profiles`.
+    ProductName,
+    "product name"
+);
+id_type!(
+    /// An operation's name, unique within its data product, e.g. `refund.create`.
+    OperationName,
+    "operation name"
+);
+id_type!(
+    /// A purpose a data product may be used for, e.g. `support`.
+    PurposeName,
+    "purpose"
+);
 
 #[cfg(test)]
 mod tests {

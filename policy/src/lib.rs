@@ -51,6 +51,10 @@
 //! - [`content_hash`]`(source: &str) -> String`: hex SHA-256 with line
 //!   endings normalised to LF.
 //!
+//! Data products (the catalogue of what agents read and write, for which purposes, at what
+//! risk tier): [`catalogue::Product::parse`], [`catalogue::Product::lint`],
+//! [`catalogue::check_product`]; see the [`catalogue`] module.
+//!
 //! ```
 //! use verdict_policy::{Outcome, Policy};
 //!
@@ -75,6 +79,7 @@
 
 mod bind;
 mod budget;
+pub mod catalogue;
 mod condition;
 mod cost;
 mod diagnostic;
@@ -99,7 +104,7 @@ pub use cost::{DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, MAX_POLICY_COST, MAX_RULE_
 pub use diagnostic::{render_diagnostic, Code, Diagnostic, Severity};
 pub use evaluate::{ErrorKind, Evaluation, EvaluationError, RuleExplanation, RuleStatus};
 pub use hash::content_hash;
-pub use ids::{InvalidId, PolicyId, RuleName};
+pub use ids::{InvalidId, OperationName, PolicyId, ProductName, PurposeName, RuleName};
 pub use model::{InputSpec, InputType, Policy, Rule, TestCase, UnknownInputType};
 pub use outcome::{Combine, Outcome, UnknownCombine, UnknownOutcome};
 pub use report::{check, dry_run, CheckReport, DryRunReport};

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use verdict_server::{
     commands::{
         agent, create_token, create_user, keys, policy_backtest, policy_check, policy_publish,
-        receipt, seed, serve,
+        product_apply, receipt, seed, serve,
     },
     config::ServeArgs,
     telemetry,
@@ -37,6 +37,9 @@ enum Command {
     /// Work with policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Work with data product files (the catalogue).
+    #[command(subcommand)]
+    Product(ProductCommand),
     /// Provision agents.
     #[command(subcommand)]
     Agent(AgentCommand),
@@ -76,6 +79,12 @@ enum PolicyCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ProductCommand {
+    /// Validate and apply data product files as new versions (only those that changed).
+    Apply(product_apply::ProductApplyArgs),
+}
+
+#[derive(Debug, Subcommand)]
 enum AgentCommand {
     /// Create an agent and print its API key once.
     Create(agent::AgentCreateArgs),
@@ -95,6 +104,7 @@ async fn main() -> ExitCode {
         Some(Command::Policy(PolicyCommand::Check(args))) => policy_check::run(args),
         Some(Command::Policy(PolicyCommand::Publish(args))) => policy_publish::run(args).await,
         Some(Command::Policy(PolicyCommand::Backtest(args))) => policy_backtest::run(args).await,
+        Some(Command::Product(ProductCommand::Apply(args))) => product_apply::run(args).await,
         Some(Command::Agent(AgentCommand::Create(args))) => agent::create(args).await,
         Some(Command::Agent(AgentCommand::Bind(args))) => agent::bind(args).await,
         Some(Command::Seed(args)) => seed::run(args).await,

@@ -11,7 +11,8 @@ use super::TraceCursor;
 /// Entries per page of the audit log.
 pub const AUDIT_PAGE_SIZE: u32 = 50;
 
-/// The kinds of admin action, by the first word of their name (`agent.freeze` is an agent action).
+/// The kinds of admin action, by the first word of their name (`agent.freeze` is an agent action,
+/// and so is `agents.freeze_all`, which acts on every agent at once).
 pub const AUDIT_AREAS: &[&str] = &["agent", "policy", "route", "token", "user"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

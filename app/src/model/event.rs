@@ -111,6 +111,10 @@ pub struct ApprovalResolved {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvers: Option<Vec<String>>,
     pub rationale: Option<String>,
+    /// The chain head the answer was given on (what the approver saw; the answer is refused if
+    /// it differs from the head they sent). Absent from events written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_hash: Option<String>,
 }
 
 /// `approval_voided`: a granted approval taken back because other inputs were evaluated.
@@ -399,6 +403,7 @@ pub(crate) mod tests {
                     by: "bo@example.com".into(),
                     approvers: Some(vec!["ana@example.com".into(), "bo@example.com".into()]),
                     rationale: Some("checked".into()),
+                    evidence_hash: None,
                 }),
             ),
             (
@@ -410,6 +415,7 @@ pub(crate) mod tests {
                     by: "system".into(),
                     approvers: None,
                     rationale: None,
+                    evidence_hash: None,
                 }),
             ),
             (

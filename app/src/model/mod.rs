@@ -10,6 +10,7 @@ mod backtest;
 mod decision;
 pub(crate) mod event;
 mod policy;
+mod product;
 mod role;
 mod time_format;
 mod trace_query;
@@ -37,6 +38,10 @@ pub use event::{
 pub use policy::{
     DiffKind, DiffLine, PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion,
     PolicyVersionSummary, RecentEvaluation,
+};
+pub use product::{
+    ProductApplied, ProductDetail, ProductGrant, ProductOperation, ProductSummary,
+    ProductVersionSummary,
 };
 pub use role::{Permission, Role};
 pub use time_format::{format_relative, format_utc};

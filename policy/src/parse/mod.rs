@@ -4,6 +4,7 @@
 mod cases;
 mod fields;
 mod inputs;
+pub(crate) mod product;
 mod rules;
 mod value;
 

@@ -3,6 +3,7 @@
 
 mod admin_agents;
 mod admin_policies;
+mod admin_products;
 mod agent;
 mod approval_routes;
 mod approvals;
@@ -50,6 +51,11 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin_agents::unbind))
         .routes(routes!(admin_agents::freeze))
         .routes(routes!(admin_agents::freeze_all))
+        .routes(routes!(admin_products::list, admin_products::apply))
+        .routes(routes!(admin_products::show))
+        .routes(routes!(admin_products::versions))
+        .routes(routes!(admin_products::grants, admin_products::grant))
+        .routes(routes!(admin_products::revoke))
         .routes(routes!(approvals::list))
         .routes(routes!(approvals::show))
         .routes(routes!(approvals::resolve))

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod policy_backtest;
 pub mod policy_check;
 pub mod policy_publish;
+pub mod product_apply;
 pub mod receipt;
 pub mod seed;
 pub mod serve;
@@ -59,6 +60,19 @@ pub async fn open_state(
         tokio::spawn(listen_to_other_servers(pool.clone(), state.journal.clone()));
     }
     Ok((state, sessions.store()))
+}
+
+/// The person a command records as acting: `by` (who must exist), or "command line".
+pub async fn recorded_actor(db: &Db, by: Option<&str>) -> Result<String, CommandError> {
+    let Some(email) = by else {
+        return Ok("command line".to_owned());
+    };
+    let email = app::model::Email::parse(email)?;
+    app::ssr::store::users::find_by_email(&db.pool, &email)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| CommandError::Usage(format!("no person {}", email.as_str())))?;
+    Ok(email.as_str().to_owned())
 }
 
 /// Opens just the database, for one-shot commands.

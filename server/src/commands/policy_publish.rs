@@ -1,11 +1,8 @@
 use std::path::PathBuf;
 
-use app::{
-    model::Email,
-    ssr::{services::policies, store},
-};
+use app::ssr::services::policies;
 
-use super::{open_db, CommandError};
+use super::{open_db, recorded_actor, CommandError};
 use crate::config::DatabaseArgs;
 
 #[derive(Debug, clap::Args)]
@@ -26,17 +23,7 @@ pub struct PolicyPublishArgs {
 /// Validates, tests and publishes each file; stops at the first file that cannot be published.
 pub async fn run(args: PolicyPublishArgs) -> Result<(), CommandError> {
     let db = open_db(&args.database.database_url).await?;
-    let actor = match &args.by {
-        Some(email) => {
-            let email = Email::parse(email)?;
-            store::users::find_by_email(&db.pool, &email)
-                .await
-                .map_err(app::error::AppError::from)?
-                .ok_or_else(|| CommandError::Usage(format!("no person {}", email.as_str())))?;
-            email.as_str().to_owned()
-        }
-        None => "command line".to_owned(),
-    };
+    let actor = recorded_actor(&db, args.by.as_deref()).await?;
     // The command is the only work in its process: one evaluation slot per core.
     let pool = app::ssr::evaluation_pool::EvaluationPool::new(0);
     for file in &args.files {

@@ -19,7 +19,7 @@ use app::{
         Settings,
     },
 };
-use common::{TestApp, REFUND_POLICY};
+use common::{RefundAgent, TestApp};
 
 /// The DATA of every message a minimal SMTP server on a free local port accepted.
 async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
@@ -95,9 +95,7 @@ async fn an_emailed_link_asks_to_confirm_counts_once_and_a_confirmation_follows(
         ..Settings::default()
     })
     .await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let (admin, agent) = app.refund_agent().await;
     app.create_user("ana@example.com", Role::Approver).await;
     let route = app
         .call(
@@ -215,10 +213,7 @@ async fn an_emailed_link_asks_to_confirm_counts_once_and_a_confirmation_follows(
 
 #[tokio::test]
 async fn without_a_mail_server_the_delivery_fails_and_the_request_waits() {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let RefundAgent { app, admin, agent } = TestApp::with_refund_agent().await;
     app.call(
         "POST",
         "/api/v1/admin/approval-routes",

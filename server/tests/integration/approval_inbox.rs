@@ -7,17 +7,14 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use app::model::Role;
-use common::{Reply, TestAgent, TestApp, REFUND_POLICY};
+use common::{RefundAgent, Reply, TestAgent, TestApp};
 
 const APPROVER: &str = "approver@example.com";
 const SECOND_APPROVER: &str = "second-approver@example.com";
 
 /// A refund above the limit whose agent asked for an approval that needs a rationale.
 async fn pending_request() -> (TestApp, TestAgent, String, String) {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let RefundAgent { app, agent, .. } = TestApp::with_refund_agent().await;
     let decision = app
         .open_decision(&agent, "billing.refund.create", "autonomous")
         .await;

@@ -71,7 +71,12 @@ async fn setup() -> Setup {
 }
 
 async fn setup_with(settings: Settings) -> Setup {
-    Setup(TestApp::with_settings(settings).await.into_refund_agent().await)
+    Setup(
+        TestApp::with_settings(settings)
+            .await
+            .into_refund_agent()
+            .await,
+    )
 }
 
 impl Setup {

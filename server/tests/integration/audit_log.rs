@@ -10,7 +10,7 @@ use app::{
     model::Role,
     ssr::store::audit::{self, AuditEntry},
 };
-use common::{TestApp, REFUND_POLICY};
+use common::{RefundAgent, TestApp};
 
 fn actions(page: &Value) -> Vec<String> {
     page["entries"]
@@ -23,10 +23,7 @@ fn actions(page: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn each_admin_action_is_listed_newest_first_with_who_and_what() {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let RefundAgent { app, admin, .. } = TestApp::with_refund_agent().await;
     let viewer = app.signed_in(Role::Viewer).await;
 
     let everything = app
@@ -133,4 +130,39 @@ async fn bad_filters_are_refused_naming_them_and_strangers_see_nothing() {
     assert_eq!(bad_area.body["field"], "area");
     assert_eq!(unknown.body["field"], "colour");
     assert_eq!(stranger.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_agent_area_finds_the_global_freeze_too() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    app.agent(&admin, "refund-bot", &[]).await;
+    for frozen in [true, false] {
+        let reply = app
+            .call(
+                "PUT",
+                "/api/v1/admin/freeze",
+                Some(&admin),
+                Some(serde_json::json!({"frozen": frozen, "reason": "incident 12"})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    let viewer = app.signed_in(Role::Viewer).await;
+
+    let agents = app
+        .server_fn("load_audit", &[("query", "area=agent")], Some(&viewer))
+        .await;
+    let users = app
+        .server_fn("load_audit", &[("query", "area=user")], Some(&viewer))
+        .await;
+
+    assert_eq!(agents.status, StatusCode::OK, "{}", agents.text);
+    assert_eq!(
+        actions(&agents.body),
+        vec!["agents.unfreeze_all", "agents.freeze_all", "agent.create"]
+    );
+    assert!(actions(&users.body)
+        .iter()
+        .all(|action| action.starts_with("user.")));
 }

@@ -20,9 +20,7 @@ fn stricter_draft() -> String {
 
 /// One decision per amount, each evaluated once against refund_limit v1; returns their ids.
 async fn history(app: &TestApp, inputs: &[Value]) -> Vec<String> {
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let (_, agent) = app.refund_agent().await;
     let mut decisions = Vec::new();
     for input in inputs {
         let decision = app

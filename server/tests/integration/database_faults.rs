@@ -8,15 +8,12 @@ use axum::http::StatusCode;
 use serde_json::json;
 use sqlx::Executor;
 
-use common::{Reply, TestAgent, TestApp, REFUND_POLICY};
+use common::{RefundAgent, Reply, TestAgent, TestApp};
 
 const REFUND: &str = "billing.refund.create";
 
 async fn app_with_agent() -> (TestApp, String, TestAgent) {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let RefundAgent { app, admin, agent } = TestApp::with_refund_agent().await;
     (app, admin, agent)
 }
 

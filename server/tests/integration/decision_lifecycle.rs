@@ -14,7 +14,6 @@ use common::{RefundAgent, TestApp};
 
 const REFUND: &str = "billing.refund.create";
 
-
 fn small_refund() -> Value {
     json!({"inputs": {"amount": 35.5, "currency": "EUR"}})
 }

@@ -10,16 +10,13 @@ use serde_json::json;
 use std::time::Duration;
 
 use app::{model::Role, ssr::Settings};
-use common::{json_request, send_to, TestAgent, TestApp, REFUND_POLICY};
+use common::{json_request, send_to, RefundAgent, TestAgent, TestApp};
 
 const REFUND: &str = "billing.refund.create";
 const NOTES: usize = 40;
 
 async fn app_with_agent() -> (TestApp, TestAgent) {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let RefundAgent { app, agent, .. } = TestApp::with_refund_agent().await;
     (app, agent)
 }
 
@@ -164,9 +161,7 @@ async fn an_answer_on_one_server_wakes_an_agent_waiting_on_another() {
     })
     .await;
     let other = app.another_server().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let (_, agent) = app.refund_agent().await;
     let approver = app.token_for("approver@example.com", Role::Approver).await;
     let (decision, approval) = app.exception_request(&agent, "Lost.").await;
     let shown = send_to(

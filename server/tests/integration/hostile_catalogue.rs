@@ -12,7 +12,7 @@ use axum::{
 use serde_json::json;
 
 use app::model::Role;
-use common::{TestApp, HOST, ORIGIN, REFUND_POLICY};
+use common::{RefundAgent, TestApp, HOST, ORIGIN, REFUND_POLICY};
 
 /// One hostile request and what it is.
 struct Case {
@@ -69,10 +69,7 @@ const SCRIPT_AND_SQL: &str = "<script>alert('x')</script>'; DROP TABLE decisions
 
 #[tokio::test]
 async fn every_hostile_request_is_a_clear_4xx_and_the_server_stays_up() {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let RefundAgent { app, admin, agent } = TestApp::with_refund_agent().await;
     let other = app.agent(&admin, "other-bot", &["refund_limit"]).await;
     let decision = app
         .open_decision(&agent, "billing.refund.create", "autonomous")
@@ -550,10 +547,7 @@ async fn every_hostile_request_is_a_clear_4xx_and_the_server_stays_up() {
 
 #[tokio::test]
 async fn script_and_sql_in_free_text_are_stored_verbatim_and_rendered_escaped() {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let RefundAgent { app, agent, .. } = TestApp::with_refund_agent().await;
     let decision = app
         .open_decision(&agent, "billing.refund.create", "autonomous")
         .await;

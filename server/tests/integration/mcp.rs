@@ -14,7 +14,6 @@ use common::{RefundAgent, Reply, TestApp, HOST};
 
 const REFUND: &str = "billing.refund.create";
 
-
 /// POSTs one raw body to `/mcp` as a Streamable HTTP client does.
 async fn post(app: &TestApp, key: Option<&str>, body: String) -> Reply {
     let mut request = Request::post("/mcp")

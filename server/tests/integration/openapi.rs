@@ -40,7 +40,10 @@ async fn every_documented_operation_is_routed() {
             if !["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
                 continue;
             }
-            let concrete = path.replace("{id}", "x").replace("{policy_id}", "y");
+            let concrete = path
+                .replace("{id}", "x")
+                .replace("{policy_id}", "y")
+                .replace("{product}", "z");
             let body = (method != "get" && method != "delete").then(|| serde_json::json!({}));
             let reply = app
                 .call(

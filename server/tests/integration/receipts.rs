@@ -16,7 +16,7 @@ use app::{
     model::Role,
     ssr::services::{approvals, receipts},
 };
-use common::{TestAgent, TestApp, HOST, REFUND_POLICY};
+use common::{RefundAgent, TestAgent, TestApp, HOST};
 
 use crate::common;
 
@@ -25,9 +25,7 @@ const KEYS: &str = "/.well-known/verdict-keys.json";
 
 /// A committed refund decision, and its signed receipt as a JSON document.
 async fn committed_decision(app: &TestApp) -> (String, Value) {
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let (_, agent) = app.refund_agent().await;
     let decision = app
         .open_decision(&agent, "billing.refund.create", "autonomous")
         .await;
@@ -60,9 +58,7 @@ const RECEIPT_ARGUMENTS: &str = r#"{"amount": 35, "currency": "EUR", "order": "o
 
 /// A decision that evaluated and wrote a refund action, committed; its agent and close answer.
 async fn committed_action(app: &TestApp) -> (TestAgent, String, common::Reply) {
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let (_, agent) = app.refund_agent().await;
     let decision = app
         .open_decision(&agent, "billing.refund.create", "autonomous")
         .await;
@@ -692,10 +688,7 @@ async fn people_read_receipts_with_a_token_or_their_signed_in_session() {
 
 #[tokio::test]
 async fn a_decision_closed_by_its_approval_expiring_has_a_receipt() {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let RefundAgent { app, agent, .. } = TestApp::with_refund_agent().await;
     let (decision, approval) = app.exception_request(&agent, "please").await;
     sqlx::query("UPDATE approvals SET expires_at = 0 WHERE id = $1")
         .bind(&approval)

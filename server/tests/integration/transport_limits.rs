@@ -15,7 +15,7 @@ use tokio::{
 };
 
 use app::ssr::Settings;
-use common::{TestApp, REFUND_POLICY};
+use common::{RefundAgent, TestApp};
 use verdict_server::transport::{self, Limits};
 
 /// Far longer than any limit a test configures; a wait past it is the limit not working.
@@ -202,9 +202,7 @@ async fn long_polls_beyond_the_agents_cap_are_answered_429_and_end_with_the_call
         ..Settings::default()
     })
     .await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let (admin, agent) = app.refund_agent().await;
     let other = app.agent(&admin, "other-bot", &["refund_limit"]).await;
     let decision = app
         .open_decision(&agent, "billing.refund.create", "autonomous")
@@ -272,10 +270,7 @@ async fn wait(app: &TestApp, key: &str, decision: &str) -> common::Reply {
 
 #[tokio::test]
 async fn shutting_down_lets_the_request_in_flight_finish_then_stops() {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
+    let RefundAgent { app, agent, .. } = TestApp::with_refund_agent().await;
     let decision = app
         .open_decision(&agent, "billing.refund.create", "autonomous")
         .await;

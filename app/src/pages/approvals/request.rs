@@ -1,13 +1,20 @@
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
 
 use crate::{
     api::approvals::{load_approval_request, RedeliverApproval, ResolveApproval},
     components::{
         last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime, UtcTime,
     },
-    model::{Action, ApprovalItem, ApprovalRequestView, ApprovalStatus, TraceEvaluation},
-    pages::{layout::WaitingApprovals, refusal::Refusal, traces::TimelineEvent},
+    model::{Action, Answer, ApprovalItem, ApprovalRequestView, ApprovalStatus, TraceEvaluation},
+    pages::{
+        layout::WaitingApprovals,
+        refusal::Refusal,
+        traces::{input_rows, value_text, TimelineEvent},
+    },
 };
 
 use super::delivery::DeliverySection;
@@ -17,6 +24,11 @@ use super::delivery::DeliverySection;
 #[component]
 pub fn ApprovalRequestPage() -> impl IntoView {
     let params = use_params_map();
+    // Chat links open the page as `?answer=approve` or `?answer=reject`: that answer is chosen.
+    let chosen = use_query_map()
+        .read_untracked()
+        .get("answer")
+        .and_then(|word| Answer::parse(&word));
     let answer = ServerAction::<ResolveApproval>::new();
     let redeliver = ServerAction::<RedeliverApproval>::new();
     let waiting = use_context::<WaitingApprovals>();
@@ -42,7 +54,7 @@ pub fn ApprovalRequestPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match request.await {
-                    Ok(request) => view! { <RequestView request answer redeliver /> }.into_any(),
+                    Ok(request) => view! { <RequestView request answer redeliver chosen /> }.into_any(),
                     Err(error) => view! { <Refusal error /> }.into_any(),
                 }
             })}
@@ -55,6 +67,7 @@ fn RequestView(
     request: ApprovalRequestView,
     answer: ServerAction<ResolveApproval>,
     redeliver: ServerAction<RedeliverApproval>,
+    chosen: Option<Answer>,
 ) -> impl IntoView {
     let item = request.item.clone();
     let now = request.now;
@@ -92,6 +105,7 @@ fn RequestView(
                 approval_id=item.id.clone()
                 evidence_hash=request.evidence_hash.clone()
                 require_rationale=item.require_rationale
+                chosen
             />
         })}
         {request.delivery.clone().map(|delivery| view! {
@@ -134,20 +148,12 @@ fn ActionTable(action: Action, digest: String) -> impl IntoView {
                     {action.arguments.into_iter().map(|(name, value)| view! {
                         <tr>
                             <th scope="row" class="mono">{name}</th>
-                            <td class="mono">{argument_text(&value)}</td>
+                            <td class="mono">{value_text(&value)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
             </table>
         </section>
-    }
-}
-
-/// An argument as a person reads it: text as itself, anything else as compact JSON.
-fn argument_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(text) => text.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -202,8 +208,11 @@ fn AnswerForm(
     approval_id: String,
     evidence_hash: String,
     require_rationale: bool,
+    /// The answer the link that opened the page chose, if any.
+    chosen: Option<Answer>,
 ) -> impl IntoView {
     let error = last_error(answer);
+    let reject = chosen == Some(Answer::Reject);
     let label = if require_rationale {
         "Rationale (required)"
     } else {
@@ -215,8 +224,8 @@ fn AnswerForm(
             <input type="hidden" name="evidence_hash" value=evidence_hash />
             <fieldset>
                 <legend>"Your answer"</legend>
-                <label><input type="radio" name="outcome" value="approved" checked=true /> " Approve"</label>
-                <label><input type="radio" name="outcome" value="rejected" /> " Reject"</label>
+                <label><input type="radio" name="outcome" value="approved" checked=!reject /> " Approve"</label>
+                <label><input type="radio" name="outcome" value="rejected" checked=reject /> " Reject"</label>
             </fieldset>
             <FieldError error field="outcome" />
             <label for="rationale">{label}</label>
@@ -230,22 +239,52 @@ fn AnswerForm(
     }
 }
 
+/// One policy's verdict as an approver reads it: the outcome and the policy, the rationale in
+/// words, the inputs it was given as a table, and the raw JSON one click away.
 #[component]
 fn EvaluationCard(evaluation: TraceEvaluation) -> impl IntoView {
-    let inputs = serde_json::to_string_pretty(&evaluation.inputs).unwrap_or_default();
+    let raw = serde_json::to_string_pretty(&evaluation.inputs).unwrap_or_default();
+    let rows = input_rows(&evaluation.inputs);
     let policy = match (&evaluation.policy_id, evaluation.version) {
         (Some(policy_id), Some(version)) => format!("{policy_id} v{version}"),
         _ => "no bound policy applied".to_owned(),
     };
+    let decided_by = evaluation
+        .decided_by
+        .clone()
+        .map(|rule| format!("Rule {rule} decided: "));
     view! {
-        <article class="evaluation">
+        <article class="evaluation" data-testid="evaluation">
             <p>
                 <OutcomeBadge outcome=evaluation.outcome.clone() />
                 " " <span class="mono">{policy}</span>
                 {(!evaluation.matched_rules.is_empty()).then(|| format!(" — rules: {}", evaluation.matched_rules.join(", ")))}
             </p>
-            <p>{evaluation.rationale.clone()}</p>
-            <pre class="code-view">{inputs}</pre>
+            <p class="evaluation-rationale">{decided_by}{evaluation.rationale.clone()}</p>
+            {if rows.is_empty() {
+                view! { <p class="muted">"No inputs were recorded."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="inputs-table" data-testid="inputs-table">
+                        <caption>"Inputs the policy was given"</caption>
+                        <thead>
+                            <tr><th scope="col">"Input"</th><th scope="col">"Value"</th></tr>
+                        </thead>
+                        <tbody>
+                            {rows.into_iter().map(|(name, value)| view! {
+                                <tr>
+                                    <th scope="row" class="mono">{name}</th>
+                                    <td class="mono">{value}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <details class="raw-json">
+                <summary>"Raw inputs (JSON)"</summary>
+                <pre class="code-view">{raw}</pre>
+            </details>
         </article>
     }
 }

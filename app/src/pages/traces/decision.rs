@@ -4,7 +4,7 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
-use super::{format_duration, policy_version_href};
+use super::{format_duration, policy_version_href, sentence::event_sentence};
 use crate::{
     api::{
         receipts::{load_decision_receipt, ReceiptSummary},
@@ -131,8 +131,10 @@ fn ReceiptPanel(decision_id: String, receipt: Option<ReceiptSummary>) -> impl In
                 <dd><time>{receipt.issued_at.clone()}</time></dd>
                 <dt>"Covers"</dt>
                 <dd>{format!(
-                    "{} actions, {} evaluations, {} approvals",
-                    receipt.actions, receipt.evaluations, receipt.approvals
+                    "{}, {}, {}",
+                    counted(receipt.actions, "action"),
+                    counted(receipt.evaluations, "evaluation"),
+                    counted(receipt.approvals, "approval")
                 )}</dd>
             </dl>
             // A download, not a page: the router must not take it.
@@ -150,6 +152,15 @@ fn ReceiptPanel(decision_id: String, receipt: Option<ReceiptSummary>) -> impl In
         </section>
     }
     .into_any()
+}
+
+/// "1 action", "2 actions".
+fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 /// Which events this screen shows, with links to the first and the next screen when the
@@ -309,10 +320,12 @@ fn PoliciesUsed(decision: TraceSummary) -> impl IntoView {
     }
 }
 
-/// One event of a decision's chain: kind, time since opening, actor, payload and hash.
+/// One event of a decision's chain: a sentence saying what happened, when and by whom, with
+/// the raw payload and its hash one click away.
 #[component]
 pub(crate) fn TimelineEvent(event: TraceEvent, opened_at: i64) -> impl IntoView {
     let payload = serde_json::to_string_pretty(&event.payload).unwrap_or_default();
+    let sentence = event_sentence(&event);
     let kind = event.kind.clone();
     view! {
         <li class=format!("timeline-event event-{kind}") data-kind=kind.clone()>
@@ -325,10 +338,14 @@ pub(crate) fn TimelineEvent(event: TraceEvent, opened_at: i64) -> impl IntoView 
                 </span>
                 <span class="muted">{format!("by {}", event.actor)}</span>
             </div>
-            <pre class="code-view">{payload}</pre>
-            <p class="mono muted event-hash" title="SHA-256 of the previous hash and this event's canonical bytes">
-                {format!("hash {}", event.hash)}
-            </p>
+            <p class="event-sentence">{sentence}</p>
+            <details class="raw-json">
+                <summary>"Raw event and hash"</summary>
+                <pre class="code-view">{payload}</pre>
+                <p class="mono muted event-hash" title="SHA-256 of the previous hash and this event's canonical bytes">
+                    {format!("hash {}", event.hash)}
+                </p>
+            </details>
         </li>
     }
 }

@@ -119,12 +119,12 @@ fn TracesTable(decisions: Vec<TraceSummary>) -> impl IntoView {
                         <th scope="col">"Opened"</th>
                         <th scope="col">"Agent"</th>
                         <th scope="col">"Intent"</th>
-                        <th scope="col">"Mode"</th>
+                        <th scope="col" class="col-mode">"Mode"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Outcome"</th>
                         <th scope="col">"Policies"</th>
                         <th scope="col">"Approval"</th>
-                        <th scope="col" class="num">"Duration"</th>
+                        <th scope="col" class="num col-duration">"Duration"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -144,7 +144,7 @@ fn TraceRow(decision: TraceSummary) -> impl IntoView {
             <td><A href=href attr:title=decision.id.clone()><UtcTime unix_millis=decision.created_at /></A></td>
             <td class="mono"><A href=agent_href>{decision.agent_name.clone()}</A></td>
             <td class="mono">{decision.intent.clone()}</td>
-            <td>{decision.automation_mode.as_str()}</td>
+            <td class="col-mode">{decision.automation_mode.as_str()}</td>
             <td><StatusBadge status=decision.status.as_str() /></td>
             <td>{decision.latest_outcome.clone().map(|outcome| view! { <OutcomeBadge outcome /> })}</td>
             <td class="mono">
@@ -155,13 +155,13 @@ fn TraceRow(decision: TraceSummary) -> impl IntoView {
                     " "
                 }).collect_view()}
             </td>
-            <td>
+            <td class="approval">
                 {decision.approval.clone().map(|approval| view! {
                     {approval.status.as_str()}
                     {approval.approver.map(|by| format!(" by {by}"))}
                 })}
             </td>
-            <td class="num">{decision.duration_ms.map(format_duration)}</td>
+            <td class="num col-duration">{decision.duration_ms.map(format_duration)}</td>
         </tr>
     }
 }

@@ -3,10 +3,12 @@
 mod charts;
 mod decision;
 mod list;
+mod sentence;
 
 pub use decision::DecisionTracePage;
 pub(crate) use decision::TimelineEvent;
 pub use list::TracesPage;
+pub(crate) use sentence::{input_rows, value_text};
 
 /// "1.2 s", "3 min": how long a decision stayed open.
 pub(crate) fn format_duration(millis: i64) -> String {

@@ -15,6 +15,7 @@ pub mod names;
 pub mod outbound;
 pub mod policies;
 pub mod policy_diff;
+pub mod products;
 pub mod receipts;
 pub mod sign_in;
 pub mod tokens;

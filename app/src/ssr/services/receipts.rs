@@ -364,6 +364,7 @@ mod tests {
                 by: "ana@example.com".into(),
                 approvers: Some(vec!["ana@example.com".into()]),
                 rationale: None,
+                evidence_hash: None,
             },
         );
         add(&mut receipt, "context_added", &json!({"summary": "x"}));

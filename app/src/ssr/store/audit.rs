@@ -43,7 +43,8 @@ pub struct AuditRow {
 
 /// Which entries a page holds: newest first, starting after `before` (an `(at, id)` pair).
 pub struct AuditSlice<'a> {
-    /// Actions whose name starts with `area.`.
+    /// Actions whose name starts with `area.` or, for actions on all of them at once, with the
+    /// plural `areas.` (`agents.freeze_all` is in the `agent` area).
     pub area: Option<&'a str>,
     pub actor: Option<&'a str>,
     pub before: Option<(i64, &'a str)>,
@@ -56,15 +57,18 @@ pub async fn page<'e>(
     slice: AuditSlice<'_>,
 ) -> sqlx::Result<Vec<AuditRow>> {
     let prefix = slice.area.map(|area| format!("{area}."));
+    let plural = slice.area.map(|area| format!("{area}s."));
     let (before_at, before_id) = slice.before.unzip();
     sqlx::query_as(
         "SELECT id, at, actor, action, target, before_json, after_json FROM audit_log \
-         WHERE ($1 IS NULL OR substr(action, 1, length($1)) = $1) \
-         AND ($2 IS NULL OR actor = $2) \
-         AND ($3 IS NULL OR at < $3 OR (at = $3 AND id < $4)) \
-         ORDER BY at DESC, id DESC LIMIT $5",
+         WHERE ($1 IS NULL OR substr(action, 1, length($1)) = $1 \
+                OR substr(action, 1, length($2)) = $2) \
+         AND ($3 IS NULL OR actor = $3) \
+         AND ($4 IS NULL OR at < $4 OR (at = $4 AND id < $5)) \
+         ORDER BY at DESC, id DESC LIMIT $6",
     )
     .bind(prefix)
+    .bind(plural)
     .bind(slice.actor)
     .bind(before_at)
     .bind(before_id)

@@ -173,6 +173,7 @@ pub(super) fn history(
                         Vec::new()
                     }),
                     rationale: Some(rationale.to_owned()),
+                    evidence_hash: None,
                 },
             );
             if approve {

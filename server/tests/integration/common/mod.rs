@@ -17,6 +17,7 @@ use app::{
 };
 use verdict_server::{commands::open_state, router};
 
+pub mod trace_history;
 mod webhook_receiver;
 pub use webhook_receiver::WebhookReceiver;
 

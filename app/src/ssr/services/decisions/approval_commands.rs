@@ -324,6 +324,8 @@ pub(super) async fn resolve(
     if approve {
         change.decision.approval_granted = 1;
     }
+    // The head the answer binds to: what the approver saw (a different one was refused above).
+    let evidence_hash = Some(change.decision.last_hash.clone());
     change.append(
         approver.actor(),
         ApprovalResolved {
@@ -332,6 +334,7 @@ pub(super) async fn resolve(
             by: voter.to_owned(),
             approvers: Some(approvers),
             rationale: rationale.map(str::to_owned),
+            evidence_hash,
         },
     );
     let applied = change.write(batch);
@@ -367,6 +370,7 @@ pub(super) async fn expire(
         by: "system".to_owned(),
         approvers: None,
         rationale: None,
+        evidence_hash: None,
     };
     let mut change = Change::new(decision, now);
     change.set_status(DecisionStatus::Aborted);

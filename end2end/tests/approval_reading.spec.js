@@ -1,0 +1,51 @@
+// An approver who is not an engineer reads an approval request: the policy's inputs as a labelled
+// table, the timeline as sentences with the raw JSON one click away, and a chat link's
+// "?answer=reject" opening the page with Reject already chosen.
+const { test, expect } = require("@playwright/test");
+const { hydrated, signIn, provisionRefundAgent, askForException } = require("./helpers");
+
+test("a chat link's answer is chosen and the inputs read as a table", async ({ page, request }) => {
+  page.on("dialog", (dialog) => dialog.accept());
+  await signIn(page, "admin@example.com", "admin password 123");
+  await expect(page).toHaveURL(/\/$/);
+  const key = await provisionRefundAgent(page, "readable-refunds", "readable-bot");
+  const { decision_id } = await askForException(request, key, 950, {
+    title: "Refund 950 EUR for order 12",
+    message: "The customer was charged twice.",
+    require_rationale: false,
+  });
+
+  await page.goto("/approvals");
+  await hydrated(page);
+  const row = page.getByRole("row", { name: /Refund 950 EUR for order 12/ });
+  const href = await row.getByRole("link").first().getAttribute("href");
+  expect(href).toMatch(/^\/approvals\//);
+
+  await page.goto(`${href}?answer=reject`);
+  await hydrated(page);
+  await expect(page.getByLabel("Reject")).toBeChecked();
+  await expect(page.getByLabel("Approve")).not.toBeChecked();
+
+  const inputs = page.getByTestId("inputs-table").first();
+  await expect(inputs.getByRole("columnheader", { name: "Input" })).toBeVisible();
+  await expect(inputs.getByRole("row", { name: /amount\s*950/ })).toBeVisible();
+  const evaluation = page.getByTestId("evaluation").first();
+  await expect(evaluation).toContainText("refund of 950 EUR is above the 200 limit");
+  // The raw JSON is there, one click away.
+  const raw = evaluation.locator("details.raw-json");
+  await expect(raw.locator("pre")).toBeHidden();
+  await raw.locator("summary").click();
+  await expect(raw.locator("pre")).toContainText('"amount": 950');
+
+  // The timeline speaks in sentences; the hash waits behind the toggle.
+  const timeline = page.locator(".timeline");
+  await expect(timeline.locator(".event-sentence").filter({ hasText: /readable-bot asked .* for an exception/ })).toBeVisible();
+  await expect(timeline.locator(".event-sentence").filter({ hasText: /policy readable-refunds v1 said requires_exception/ })).toBeVisible();
+  await expect(timeline.locator(".event-hash").first()).toBeHidden();
+
+  // ?answer=approve chooses Approve.
+  await page.goto(`${href}?answer=approve`);
+  await hydrated(page);
+  await expect(page.getByLabel("Approve")).toBeChecked();
+  expect(decision_id).toBeTruthy();
+});
