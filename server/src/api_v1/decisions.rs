@@ -16,8 +16,8 @@ use app::{
     error::{AppError, AppResult},
     model::{DecisionStatus, Permission},
     ssr::{
+        auth::agent_key::AgentPrincipal,
         services::{
-            agents::AgentPrincipal,
             decisions::{self, requests::*, views::*},
             receipts,
         },

@@ -28,7 +28,7 @@ use serde_json::{json, Map, Value};
 
 use app::{
     error::AppError,
-    ssr::{services::agents::AgentPrincipal, AppState},
+    ssr::{auth::agent_key::AgentPrincipal, AppState},
 };
 
 use crate::api_v1::{ApiAgent, ApiError};

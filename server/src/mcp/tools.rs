@@ -15,8 +15,8 @@ use app::{
     error::{AppError, AppResult},
     model::DecisionStatus,
     ssr::{
+        auth::agent_key::AgentPrincipal,
         services::{
-            agents::AgentPrincipal,
             decisions::{self, requests::*},
             receipts,
         },

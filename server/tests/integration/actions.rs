@@ -7,22 +7,23 @@ use crate::common;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-use common::{Reply, TestAgent, TestApp, REFUND_POLICY};
+use common::{RefundAgent, Reply, TestApp, REFUND_POLICY};
 
 const REFUND: &str = "billing.refund.create";
 
-struct Setup {
-    app: TestApp,
-    admin: String,
-    agent: TestAgent,
+/// The refund fixture, with this file's helpers.
+struct Setup(RefundAgent);
+
+impl std::ops::Deref for Setup {
+    type Target = RefundAgent;
+
+    fn deref(&self) -> &RefundAgent {
+        &self.0
+    }
 }
 
 async fn setup() -> Setup {
-    let app = TestApp::new().await;
-    let admin = app.admin_token().await;
-    app.publish(&admin, REFUND_POLICY).await;
-    let agent = app.agent(&admin, "refund-bot", &["refund_limit"]).await;
-    Setup { app, admin, agent }
+    Setup(TestApp::with_refund_agent().await)
 }
 
 fn refund(arguments: Value) -> Value {
@@ -61,17 +62,7 @@ impl Setup {
     }
 
     async fn events(&self, decision: &str) -> Vec<Value> {
-        let trace = self
-            .app
-            .call(
-                "GET",
-                &format!("/api/v1/decisions/{decision}/trace"),
-                Some(&self.agent.key),
-                None,
-            )
-            .await;
-        assert_eq!(trace.status, StatusCode::OK, "{}", trace.text);
-        trace.body["events"].as_array().unwrap().clone()
+        self.app.events(&self.agent, decision).await
     }
 
     async fn approve(&self, approval: &str) {
@@ -220,7 +211,11 @@ async fn an_approval_grants_the_one_action_it_was_asked_for() {
         .await;
     // The state machine refuses it first (no approval yet), and the attempt is on the record.
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
-    assert!(early.text.contains("no approval was granted"), "{}", early.text);
+    assert!(
+        early.text.contains("no approval was granted"),
+        "{}",
+        early.text
+    );
     let kinds = s.app.event_kinds(&s.agent, &decision).await;
     assert_eq!(kinds.last().map(String::as_str), Some("write_refused"));
 

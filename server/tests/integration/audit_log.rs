@@ -23,7 +23,7 @@ fn actions(page: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn each_admin_action_is_listed_newest_first_with_who_and_what() {
-    let RefundAgent { app, admin, .. } = TestApp::with_refund_agent().await;
+    let RefundAgent { app, .. } = TestApp::with_refund_agent().await;
     let viewer = app.signed_in(Role::Viewer).await;
 
     let everything = app

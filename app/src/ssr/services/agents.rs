@@ -25,10 +25,6 @@ use crate::{
 
 const RECENT_DECISIONS: i64 = 20;
 
-// Agent-key authentication lives in `ssr::auth::agent_key`; the principal stays reachable here
-// for the decision commands and MCP tools that still import it from this module.
-pub use crate::ssr::auth::agent_key::AgentPrincipal;
-
 pub struct NewAgentInput<'a> {
     pub name: &'a str,
     pub description: &'a str,

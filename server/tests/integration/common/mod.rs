@@ -440,8 +440,8 @@ impl TestApp {
         shown.body["status"].as_str().unwrap().to_owned()
     }
 
-    /// The kinds of a decision's events, in order.
-    pub async fn event_kinds(&self, agent: &TestAgent, decision: &str) -> Vec<String> {
+    /// A decision's events (kind, payload, hashes), in order, as its agent reads them.
+    pub async fn events(&self, agent: &TestAgent, decision: &str) -> Vec<Value> {
         let trace = self
             .call(
                 "GET",
@@ -451,9 +451,13 @@ impl TestApp {
             )
             .await;
         assert_eq!(trace.status, StatusCode::OK, "{}", trace.text);
-        trace.body["events"]
-            .as_array()
-            .unwrap()
+        trace.body["events"].as_array().unwrap().clone()
+    }
+
+    /// The kinds of a decision's events, in order.
+    pub async fn event_kinds(&self, agent: &TestAgent, decision: &str) -> Vec<String> {
+        self.events(agent, decision)
+            .await
             .iter()
             .map(|event| event["kind"].as_str().unwrap().to_owned())
             .collect()

@@ -28,7 +28,7 @@ use crate::{
     ssr::{store, AppState},
 };
 
-use super::agents::AgentPrincipal;
+use crate::ssr::auth::agent_key::AgentPrincipal;
 use chain::canonical_json;
 use commands::{Command, IdempotencyClaim, NewApprovalRequest, OpenDecision};
 use requests::*;
