@@ -95,7 +95,7 @@ impl InboxFilter {
                 continue;
             }
             let text = |max: usize| -> Result<Option<String>, AppError> {
-                if value.chars().count() > max || value.chars().any(char::is_control) {
+                if !super::text::is_clean(value, max, super::text::Lines::One) {
                     Err(AppError::invalid(
                         key,
                         format!("{key} may be at most {max} characters."),

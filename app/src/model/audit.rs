@@ -69,7 +69,10 @@ impl AuditQuery {
                         format!("area is one of {}.", AUDIT_AREAS.join(", ")),
                     ))
                 }
-                "actor" if value.len() <= 254 && !value.chars().any(char::is_control) => {
+                "actor"
+                    if value.len() <= 254
+                        && super::text::is_clean(value, 254, super::text::Lines::One) =>
+                {
                     query.actor = Some(value.to_owned())
                 }
                 "actor" => {

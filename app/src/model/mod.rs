@@ -12,6 +12,7 @@ pub(crate) mod event;
 mod policy;
 mod product;
 mod role;
+pub mod text;
 mod time_format;
 mod trace_query;
 mod trace_views;

@@ -238,7 +238,7 @@ fn names<T: std::fmt::Display>(all: &[T]) -> String {
 }
 
 fn plain_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
-    if value.chars().count() > max || value.chars().any(char::is_control) {
+    if !super::text::is_clean(value, max, super::text::Lines::One) {
         Err(AppError::invalid(
             field,
             format!("{field} may be at most {max} characters, without control characters."),

@@ -58,7 +58,7 @@ pub struct DisplayName(String);
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let name = raw.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        if name.is_empty() || !super::text::is_clean(name, 100, super::text::Lines::One) {
             Err(AppError::invalid(
                 "display_name",
                 "Enter a name of 1 to 100 characters.",

@@ -6,7 +6,10 @@ use serde_json::json;
 use crate::ssr::db_faults::TakenOnConflict as _;
 use crate::{
     error::{AppError, AppResult},
-    model::{AgentDetail, AgentKeySummary, AgentSummary, Binding, Freeze, IssuedAgentKey},
+    model::{
+        text::{Lines, Text},
+        AgentDetail, AgentKeySummary, AgentSummary, Binding, Freeze, IssuedAgentKey,
+    },
     ssr::{
         auth::tokens::issue_agent_key,
         db::Db,
@@ -44,15 +47,7 @@ pub fn parse_name(raw: &str) -> AppResult<String> {
 }
 
 fn bounded(field: &str, text: &str, max: usize) -> AppResult<String> {
-    let text = text.trim();
-    if text.chars().count() > max || text.chars().any(char::is_control) {
-        Err(AppError::invalid(
-            field,
-            format!("{field} may be at most {max} characters, without control characters."),
-        ))
-    } else {
-        Ok(text.to_owned())
-    }
+    Text::parse(field, text, max, Lines::One).map(Text::into_string)
 }
 
 pub async fn create(db: &Db, actor: &str, input: NewAgentInput<'_>) -> AppResult<IssuedAgentKey> {

@@ -3,7 +3,10 @@ use serde_json::json;
 use crate::ssr::db_faults::TakenOnConflict as _;
 use crate::{
     error::{AppError, AppResult},
-    model::{DisplayName, Email, Password, Role, UserSummary},
+    model::{
+        text::{Lines, Text},
+        DisplayName, Email, Password, Role, UserSummary,
+    },
     ssr::{
         auth::password,
         db::Db,
@@ -259,13 +262,11 @@ pub async fn set_team(
     user_id: &str,
     team: Option<&str>,
 ) -> AppResult<UserSummary> {
-    let team = team.map(str::trim).filter(|team| !team.is_empty());
-    if team.is_some_and(|team| team.chars().count() > 100 || team.chars().any(char::is_control)) {
-        return Err(AppError::invalid(
-            "team",
-            "team may be at most 100 characters, without control characters.",
-        ));
-    }
+    let team = team
+        .map(|team| Text::parse("team", team, 100, Lines::One))
+        .transpose()?
+        .filter(|team| !team.as_str().is_empty());
+    let team = team.as_ref().map(Text::as_str);
     let after = db
         .write("users.set_team", |mut tx| async move {
             let before = existing(&mut tx, user_id).await?;

@@ -132,21 +132,8 @@ pub fn optional_text(
     max_chars: usize,
 ) -> AppResult<Option<String>> {
     let Some(text) = text else { return Ok(None) };
-    if text.chars().count() > max_chars {
-        return Err(AppError::invalid(
-            field,
-            format!("{field} may be at most {max_chars} characters."),
-        ));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(AppError::invalid(
-            field,
-            format!("{field} must not contain control characters."),
-        ));
-    }
+    // Agents' free text may hold paragraphs; it is stored as sent (`required_text` trims).
+    crate::model::text::check(field, text, max_chars, crate::model::text::Lines::Many)?;
     Ok(Some(text.to_owned()))
 }
 
