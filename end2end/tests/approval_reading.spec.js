@@ -9,7 +9,7 @@ test("a chat link's answer is chosen and the inputs read as a table", async ({ p
   await signIn(page, "admin@example.com", "admin password 123");
   await expect(page).toHaveURL(/\/$/);
   const key = await provisionRefundAgent(page, "readable-refunds", "readable-bot");
-  const { decision_id } = await askForException(request, key, 950, {
+  const { auth, decision_id } = await askForException(request, key, 950, {
     title: "Refund 950 EUR for order 12",
     message: "The customer was charged twice.",
     require_rationale: false,
@@ -47,5 +47,12 @@ test("a chat link's answer is chosen and the inputs read as a table", async ({ p
   await page.goto(`${href}?answer=approve`);
   await hydrated(page);
   await expect(page.getByLabel("Approve")).toBeChecked();
-  expect(decision_id).toBeTruthy();
+
+  // The chat link's answer is sent as chosen, so nothing is left waiting for later tests.
+  await page.goto(`${href}?answer=reject`);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Send answer" }).click();
+  await expect(page.getByTestId("approval-status")).toContainText("rejected by admin@example.com");
+  const waited = await request.get(`/api/v1/decisions/${decision_id}/wait?timeout=5`, { headers: auth });
+  expect((await waited.json()).decision.status).toBe("rejected");
 });
