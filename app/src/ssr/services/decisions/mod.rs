@@ -321,7 +321,7 @@ pub async fn evaluate(
             policy_id: evaluation.policy_id,
             version: evaluation.version,
             hash: evaluation.hash,
-            outcome: evaluation.outcome.as_str().to_owned(),
+            outcome: evaluation.outcome,
             rationale: evaluation.rationale,
             matched_rules: evaluation.matched_rules,
             approval_route: evaluation.approval_route,
@@ -329,11 +329,8 @@ pub async fn evaluate(
         .collect();
     Ok(EvaluationResult {
         decision_id: decision_id.to_owned(),
-        outcome: applied
-            .decision
-            .latest_outcome
-            .map(|outcome| outcome.as_str().to_owned())
-            .unwrap_or_default(),
+        // Every evaluation sets the decision's latest outcome.
+        outcome: applied.decision.latest_outcome.ok_or(AppError::Internal)?,
         evaluations: views,
         status: applied.status(),
     })

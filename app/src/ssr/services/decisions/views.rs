@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+use verdict_policy::Outcome;
 
 use crate::{
     model::{ApprovalStatus, AutomationMode, DecisionStatus, TraceEvent},
@@ -19,7 +20,7 @@ pub struct DecisionView {
     pub automation_mode: AutomationMode,
     pub actor: Option<String>,
     /// The combined outcome of the latest evaluation: allow, requires_exception or deny.
-    pub latest_outcome: Option<String>,
+    pub latest_outcome: Option<Outcome>,
     pub approval_granted: bool,
     /// Events recorded so far.
     pub events: i64,
@@ -37,9 +38,7 @@ impl DecisionView {
             intent: row.intent.clone(),
             automation_mode: row.automation_mode,
             actor: row.actor.clone(),
-            latest_outcome: row
-                .latest_outcome
-                .map(|outcome| outcome.as_str().to_owned()),
+            latest_outcome: row.latest_outcome,
             approval_granted: row.approval_granted != 0,
             events: row.last_sequence,
             created_at: row.created_at,
@@ -116,7 +115,7 @@ pub struct EvaluationView {
     pub policy_id: Option<String>,
     pub version: Option<i64>,
     pub hash: Option<String>,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub rationale: String,
     pub matched_rules: Vec<String>,
     pub approval_route: Option<String>,
@@ -126,7 +125,7 @@ pub struct EvaluationView {
 pub struct EvaluationResult {
     pub decision_id: String,
     /// The strictest outcome of all evaluations.
-    pub outcome: String,
+    pub outcome: Outcome,
     pub evaluations: Vec<EvaluationView>,
     pub status: DecisionStatus,
 }
