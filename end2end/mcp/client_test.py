@@ -23,6 +23,7 @@ TOOLS = [
     "decision_wait",
     "decision_close",
     "decision_trace",
+    "decision_receipt",
 ]
 
 
@@ -108,6 +109,13 @@ async def run(url, key):
                 "decision_close",
             )
             assert closed["status"] == "committed", closed
+            assert closed["receipt"]["receipt"]["decision_id"] == decision, closed
+
+            receipt = answered(
+                await session.call_tool("decision_receipt", {"decision_id": decision}),
+                "decision_receipt",
+            )
+            assert receipt["receipt"]["chain_head"] == closed["receipt"]["receipt"]["chain_head"], receipt
 
             traced = answered(
                 await session.call_tool("decision_trace", {"decision_id": decision}),
