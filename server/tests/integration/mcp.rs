@@ -309,6 +309,52 @@ async fn refusals_are_tool_errors_with_the_rest_error_codes() {
 }
 
 #[tokio::test]
+async fn a_write_of_another_action_is_refused_over_mcp_as_over_rest() {
+    let world = TestApp::with_refund_agent().await;
+    let decision = world
+        .app
+        .open_decision(&world.agent, REFUND, "autonomous")
+        .await;
+    let action = |amount: i64| {
+        json!({"product": "payments", "operation": "refund.create",
+               "arguments": {"amount": amount, "currency": "USD"}})
+    };
+    let evaluated = call(
+        &world,
+        "decision_evaluate",
+        json!({"decision_id": decision, "action": action(20)}),
+    )
+    .await;
+    assert_answered(&evaluated);
+    assert_eq!(evaluated["structuredContent"]["outcome"], "allow");
+
+    let other = call(
+        &world,
+        "decision_write",
+        json!({"decision_id": decision, "action": action(2000)}),
+    )
+    .await;
+    assert_refused(&other, "action_mismatch");
+    assert_eq!(
+        other["structuredContent"]["error"]["differing"],
+        json!(["arguments.amount"])
+    );
+    let same = call(
+        &world,
+        "decision_write",
+        json!({"decision_id": decision, "action": action(20)}),
+    )
+    .await;
+    assert_answered(&same);
+    let kinds = world.app.event_kinds(&world.agent, &decision).await;
+    assert_eq!(
+        kinds,
+        ["decision_opened", "policy_eval", "write_refused", "write"],
+        "the refused attempt is on the record"
+    );
+}
+
+#[tokio::test]
 async fn protocol_errors_are_json_rpc_errors() {
     let world = TestApp::with_refund_agent().await;
     let key = world.agent.key.as_str();
