@@ -360,3 +360,35 @@ async fn a_policy_that_requires_an_action_refuses_inputs_alone() {
     assert_eq!(exact.status, StatusCode::OK, "{}", exact.text);
     assert_eq!(exact.body["outcome"], "allow");
 }
+
+#[tokio::test]
+async fn a_decision_holds_a_bounded_number_of_different_actions() {
+    let s = setup().await;
+    let decision = s.app.open_decision(&s.agent, REFUND, "autonomous").await;
+    let evaluate = |amount: i64| {
+        s.step(
+            &decision,
+            "evaluate",
+            json!({"inputs": {"currency": "USD"}, "action": refund(json!({"amount": amount}))}),
+        )
+    };
+    // The same action evaluated again counts once.
+    for _ in 0..3 {
+        assert_eq!(evaluate(1).await.status, StatusCode::OK);
+    }
+    for amount in 2..=16 {
+        let evaluated = evaluate(amount).await;
+        assert_eq!(evaluated.status, StatusCode::OK, "{}", evaluated.text);
+    }
+    let seventeenth = evaluate(17).await;
+    assert_eq!(
+        seventeenth.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        seventeenth.text
+    );
+    assert_eq!(seventeenth.body["error"]["field"], "action");
+    // Refused whole: the last permitted action is still the one a write may present.
+    let written = s.write(&decision, refund(json!({"amount": 16}))).await;
+    assert_eq!(written.status, StatusCode::CREATED, "{}", written.text);
+}

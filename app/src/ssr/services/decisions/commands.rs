@@ -410,11 +410,15 @@ fn evaluate(
     });
     change.decision.latest_action_digest = action.as_ref().map(|(_, digest)| digest.clone());
     if let Some((action, digest)) = action {
-        change.decision.evaluated_actions.push(EvaluatedAction {
+        // The same action evaluated again keeps one entry, with its latest outcome.
+        let actions = &mut change.decision.evaluated_actions;
+        actions.retain(|evaluated| evaluated.digest != digest);
+        actions.push(EvaluatedAction {
             digest,
             action,
             outcome: combined,
         });
+        limits::check_actions(actions.len())?;
     }
     change.decision.latest_outcome = Some(combined);
     change.decision.latest_route = route;

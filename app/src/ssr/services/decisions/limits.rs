@@ -14,6 +14,26 @@ pub const MAX_EVENTS: i64 = 500;
 /// Bytes of event payload an agent may add to one decision (canonical JSON).
 pub const MAX_PAYLOAD_BYTES: i64 = 4 * 1024 * 1024;
 
+/// Different actions one decision may evaluate. The list is kept on the decision's row for the
+/// binding rule and rewritten with each of its events, so it must stay small: a decision is a
+/// permit for one action, and a handful of alternatives covers an agent narrowing it down.
+pub const MAX_ACTIONS: usize = 16;
+
+/// Refuses an evaluation that would make the decision hold more different actions than
+/// `MAX_ACTIONS`.
+pub fn check_actions(count: usize) -> Result<(), AppError> {
+    if count > MAX_ACTIONS {
+        return Err(AppError::invalid(
+            "action",
+            format!(
+                "A decision may evaluate at most {MAX_ACTIONS} different actions. Close it and \
+                 open a new one for another action."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses the decision as an agent's change would leave it, when it exceeds a bound. Checked on
 /// the change itself, after its events are linked, so the bytes counted are the bytes stored and
 /// no payload is serialised twice; nothing is staged until the check passes.
