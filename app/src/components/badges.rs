@@ -8,6 +8,7 @@ pub fn StatusBadge(status: &'static str) -> impl IntoView {
 
 /// A combined policy outcome as a coloured word.
 #[component]
-pub fn OutcomeBadge(outcome: String) -> impl IntoView {
-    view! { <span class=format!("badge outcome-{outcome}")>{outcome.replace('_', " ")}</span> }
+pub fn OutcomeBadge(outcome: verdict_policy::Outcome) -> impl IntoView {
+    let name = outcome.as_str();
+    view! { <span class=format!("badge outcome-{name}")>{name.replace('_', " ")}</span> }
 }

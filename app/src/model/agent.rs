@@ -58,7 +58,7 @@ pub struct DecisionSummary {
     pub intent: String,
     pub automation_mode: AutomationMode,
     pub status: DecisionStatus,
-    pub latest_outcome: Option<String>,
+    pub latest_outcome: Option<verdict_policy::Outcome>,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use verdict_policy::Outcome;
 
 use super::decision::{ApprovalStatus, AutomationMode, DecisionStatus};
 
@@ -38,7 +39,7 @@ pub struct TraceSummary {
     pub automation_mode: AutomationMode,
     pub status: DecisionStatus,
     /// The combined outcome of the latest evaluation: allow, requires_exception or deny.
-    pub latest_outcome: Option<String>,
+    pub latest_outcome: Option<Outcome>,
     pub policies_used: Vec<PolicyUse>,
     pub approval: Option<TraceApproval>,
     /// From opening to closing, in milliseconds; `None` while open.
@@ -83,7 +84,7 @@ pub struct TraceEvaluation {
     pub hash: Option<String>,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub inputs: Value,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub rationale: String,
     pub decided_by: Option<String>,
     pub matched_rules: Vec<String>,
@@ -224,9 +225,9 @@ pub struct ReplayedEvaluation {
     pub sequence: i64,
     pub policy_id: Option<String>,
     pub version: Option<i64>,
-    pub recorded_outcome: String,
+    pub recorded_outcome: Outcome,
     /// `None` when there was nothing to re-run (no policy applied, or the version is missing).
-    pub replayed_outcome: Option<String>,
+    pub replayed_outcome: Option<Outcome>,
     pub identical: bool,
     pub differences: Vec<ReplayDifference>,
     /// Why nothing was re-run, when nothing was.

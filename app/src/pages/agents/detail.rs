@@ -477,7 +477,7 @@ fn DecisionsTable(decisions: Vec<DecisionSummary>, now: i64) -> impl IntoView {
                                     <td class="mono">{decision.intent.clone()}</td>
                                     <td>{decision.automation_mode.as_str()}</td>
                                     <td><StatusBadge status=decision.status.as_str() /></td>
-                                    <td>{decision.latest_outcome.clone().map(|outcome| view! { <OutcomeBadge outcome /> })}</td>
+                                    <td>{decision.latest_outcome.map(|outcome| view! { <OutcomeBadge outcome /> })}</td>
                                 </tr>
                             }
                         })

@@ -256,7 +256,7 @@ fn EvaluationCard(evaluation: TraceEvaluation) -> impl IntoView {
     view! {
         <article class="evaluation" data-testid="evaluation">
             <p>
-                <OutcomeBadge outcome=evaluation.outcome.clone() />
+                <OutcomeBadge outcome=evaluation.outcome />
                 " " <span class="mono">{policy}</span>
                 {(!evaluation.matched_rules.is_empty()).then(|| format!(" — rules: {}", evaluation.matched_rules.join(", ")))}
             </p>

@@ -152,7 +152,7 @@ fn BacktestResult(report: BacktestReport) -> impl IntoView {
                 .collect_view();
             view! {
                 <tr>
-                    <th scope="row"><OutcomeBadge outcome=recorded.as_str().to_owned() /></th>
+                    <th scope="row"><OutcomeBadge outcome=recorded /></th>
                     {cells}
                 </tr>
             }
@@ -167,8 +167,8 @@ fn BacktestResult(report: BacktestReport) -> impl IntoView {
                 <tr>
                     <td><UtcTime unix_millis=changed.at /></td>
                     <td class="num">{format!("v{}", changed.recorded_version)}</td>
-                    <td><OutcomeBadge outcome=changed.recorded.as_str().to_owned() /></td>
-                    <td><OutcomeBadge outcome=changed.draft.as_str().to_owned() /></td>
+                    <td><OutcomeBadge outcome=changed.recorded /></td>
+                    <td><OutcomeBadge outcome=changed.draft /></td>
                     <td class="mono"><A href=format!("/traces/{}", changed.decision_id) attr:title=changed.decision_id.clone()>{short}</A></td>
                 </tr>
             }

@@ -146,7 +146,7 @@ fn TraceRow(decision: TraceSummary) -> impl IntoView {
             <td class="mono">{decision.intent.clone()}</td>
             <td class="col-mode">{decision.automation_mode.as_str()}</td>
             <td><StatusBadge status=decision.status.as_str() /></td>
-            <td>{decision.latest_outcome.clone().map(|outcome| view! { <OutcomeBadge outcome /> })}</td>
+            <td>{decision.latest_outcome.map(|outcome| view! { <OutcomeBadge outcome /> })}</td>
             <td class="mono">
                 {decision.policies_used.iter().map(|used| view! {
                     <A href=policy_version_href(&used.policy_id, used.version) attr:title=format!("sha256 {}", used.hash)>

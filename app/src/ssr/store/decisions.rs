@@ -50,9 +50,7 @@ impl DecisionRow {
             intent: self.intent.clone(),
             automation_mode: self.automation_mode,
             status: self.status,
-            latest_outcome: self
-                .latest_outcome
-                .map(|outcome| outcome.as_str().to_owned()),
+            latest_outcome: self.latest_outcome,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
