@@ -215,9 +215,11 @@ pub struct ClosedDecision {
     #[serde(flatten)]
     pub decision: DecisionView,
     /// The decision's signed receipt, issued from its stored chain once the close was recorded
-    /// (the same document `GET /decisions/{id}/receipt` answers).
-    #[schema(value_type = super::receipts::SignedReceiptDocument)]
-    pub receipt: SignedReceipt,
+    /// (the same document `GET /decisions/{id}/receipt` answers). `null` only when the database
+    /// could not be read right after the close: the close itself is recorded, and the receipt
+    /// can be fetched from `GET /decisions/{id}/receipt`.
+    #[schema(value_type = Option<super::receipts::SignedReceiptDocument>)]
+    pub receipt: Option<SignedReceipt>,
 }
 
 /// Closes the decision, then issues its receipt: REST's close and MCP's `decision_close`.
@@ -228,7 +230,16 @@ pub(crate) async fn close_with_receipt(
     body: CloseRequest,
 ) -> AppResult<ClosedDecision> {
     let decision = decisions::close(state, agent, id, body).await?;
-    let receipt = receipts::issue(state, &decision.decision_id).await?;
+    // The close is committed: an agent must hear so even if the receipt cannot be built now, or
+    // it would send the close again and be told the decision is already closed.
+    let receipt = match receipts::issue(state, &decision.decision_id).await {
+        Ok(receipt) => Some(receipt),
+        Err(error) => {
+            tracing::warn!(decision = %decision.decision_id, %error,
+                "decision closed, but its receipt could not be issued now; answered without it");
+            None
+        }
+    };
     Ok(ClosedDecision { decision, receipt })
 }
 

@@ -13,7 +13,7 @@ use verdict_receipt::{
 
 use crate::{
     error::{AppError, AppResult},
-    model::ChainBreak,
+    model::{ChainBreak, EventPayload, Write},
     ssr::{
         db::Db,
         services::decisions::chain,
@@ -34,54 +34,51 @@ fn name_of<T: Serialize>(value: &T) -> String {
     }
 }
 
-fn text(payload: &Value, name: &str) -> Option<String> {
-    payload.get(name).and_then(Value::as_str).map(str::to_owned)
-}
-
 /// A write's action as the receipt lists it: its product and operation, and the digest it
 /// recorded (`action_digest`, of the action with its arguments). A write recorded without one
 /// (before actions had arguments, or of a decision that never evaluated an action) gets the
 /// digest of its product and operation with `{}` as arguments, so every listed action has a
 /// digest a verifier can recompute.
-fn write_action(payload: &Value) -> ReceiptAction {
-    let action = Action {
-        product: text(payload, "product").unwrap_or_default(),
-        operation: text(payload, "operation").unwrap_or_default(),
-        arguments: payload
-            .get("arguments")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default(),
-    };
+fn write_action(write: &Write) -> ReceiptAction {
+    let digest = write.action_digest.clone().unwrap_or_else(|| {
+        Action {
+            product: write.product.clone(),
+            operation: write.operation.clone(),
+            arguments: write.arguments.clone().unwrap_or_default(),
+        }
+        .digest()
+    });
     ReceiptAction {
-        digest: text(payload, "action_digest").unwrap_or_else(|| action.digest()),
-        product: action.product,
-        operation: action.operation,
+        product: write.product.clone(),
+        operation: write.operation.clone(),
+        digest,
     }
 }
 
 /// What one event adds to a receipt: a `write` its action, a `policy_eval` its evaluation (with
 /// the digest of the action it evaluated, if any), an `approval_resolved` its approval. `hash` is
 /// the event's chain hash and `at` its time (Unix milliseconds).
-fn add_event(receipt: &mut Receipt, kind: &str, payload: &Value, at: i64, hash: &str) {
-    match kind {
-        "write" => receipt.actions.push(write_action(payload)),
-        "policy_eval" => receipt.evaluations.push(ReceiptEvaluation {
-            policy_id: text(payload, "policy_id"),
-            policy_version: payload.get("version").and_then(Value::as_i64),
-            content_hash: text(payload, "hash"),
-            outcome: text(payload, "outcome").unwrap_or_default(),
-            decided_by: text(payload, "decided_by"),
-            action_digest: text(payload, "action_digest"),
+fn add_event(receipt: &mut Receipt, payload: &EventPayload, at: i64, hash: &str) {
+    match payload {
+        EventPayload::Write(write) => receipt.actions.push(write_action(write)),
+        EventPayload::PolicyEvaluated(evaluated) => receipt.evaluations.push(ReceiptEvaluation {
+            policy_id: evaluated.policy_id.clone(),
+            policy_version: evaluated.version,
+            content_hash: evaluated.hash.clone(),
+            outcome: evaluated.outcome.as_str().to_owned(),
+            decided_by: evaluated.decided_by.clone(),
+            action_digest: evaluated.action_digest.clone(),
         }),
-        "approval_resolved" => receipt.approvals.push(ReceiptApproval {
-            by: text(payload, "by").unwrap_or_default(),
-            outcome: text(payload, "outcome").unwrap_or_default(),
+        EventPayload::ApprovalResolved(resolved) => receipt.approvals.push(ReceiptApproval {
+            by: resolved.by.clone(),
+            outcome: resolved.outcome.as_str().to_owned(),
             at: verdict_receipt::timestamp::from_millis(at),
-            // The hash the approver answered on, when the resolution records it; otherwise
-            // (answers are checked against the chain head but do not record it) the
-            // resolution event's own chain hash, which covers everything the approver saw.
-            evidence_hash: text(payload, "evidence_hash").unwrap_or_else(|| hash.to_owned()),
+            // The head the approver answered on; resolutions recorded before it was kept have
+            // their own chain hash instead, which covers everything the approver saw.
+            evidence_hash: resolved
+                .evidence_hash
+                .clone()
+                .unwrap_or_else(|| hash.to_owned()),
         }),
         _ => {}
     }
@@ -117,14 +114,12 @@ async fn receipt_of(db: &Db, decision: &DecisionRow, issuer: &str) -> AppResult<
         key_id: String::new(),
     };
     for event in &events {
-        let payload: Value = serde_json::from_str(&event.payload_json).unwrap_or(Value::Null);
-        add_event(
-            &mut receipt,
-            &name_of(&event.kind),
-            &payload,
-            event.at,
-            &event.hash,
-        );
+        match EventPayload::read(&event.kind, &event.payload_json) {
+            Some(payload) => add_event(&mut receipt, &payload, event.at, &event.hash),
+            // Verdict writes no such event; `verify` names the chain break if it was altered.
+            None => tracing::warn!(decision = %decision.id, sequence = event.sequence,
+                "an event of this decision does not read as its kind; left out of its receipt"),
+        }
     }
     Ok(receipt)
 }
@@ -306,8 +301,9 @@ mod tests {
     }
 
     fn add<T: Serialize>(receipt: &mut Receipt, kind: &str, payload: &T) {
-        let payload = serde_json::to_value(payload).unwrap_or_default();
-        add_event(receipt, kind, &payload, 1_700_000_000_000, "hash-of-event");
+        let text = serde_json::to_string(payload).unwrap_or_default();
+        let payload = EventPayload::read(kind, &text).expect("a payload of its kind");
+        add_event(receipt, &payload, 1_700_000_000_000, "hash-of-event");
     }
 
     fn refund(arguments: Option<Value>, digest: Option<&str>) -> Write {

@@ -277,6 +277,9 @@ pub(super) async fn resolve(
         .into());
     }
     check(Step::ResolveApproval, &standing(&decision))?;
+    // The state machine keeps this from happening today (no evaluation while a request waits);
+    // checked here so that no change to it can let an approval grant an action it was not
+    // asked on.
     if approve && approval.action_digest != decision.latest_action_digest {
         return Err(AppError::conflict(
             "The agent evaluated another action since it asked; an approval grants the action it \
