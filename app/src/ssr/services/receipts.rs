@@ -219,9 +219,17 @@ fn refusal(problem: &VerifyError) -> AppError {
 /// validly signed one) the decision it names against the stored, recomputed chain. A document
 /// that cannot be read as a signed receipt is refused (413, 400 or 422 naming the member); one
 /// that can is answered, verified or not.
+///
+/// Anyone may call this, so its CPU work (parsing and canonicalising up to 1 MiB, the
+/// signature, recomputing the chain) runs on the evaluation pool: bounded by its slots, 503 when
+/// they are all busy, never on the request workers.
 pub async fn check(state: &AppState, document: &[u8]) -> AppResult<ReceiptCheck> {
-    let keys = state.receipt_keys.current();
-    let verification = verdict_receipt::verify(document, &keys.jwks());
+    let jwks = state.receipt_keys.current().jwks();
+    let document = document.to_vec();
+    let verification = state
+        .evaluation_pool
+        .run(move || verdict_receipt::verify(&document, &jwks))
+        .await?;
     if let Some(problem) = verification.problem.as_ref().filter(|p| p.is_unreadable()) {
         return Err(refusal(problem));
     }
@@ -254,16 +262,18 @@ pub async fn check(state: &AppState, document: &[u8]) -> AppResult<ReceiptCheck>
     else {
         return Ok(answer);
     };
-    if store::decisions::find(&state.db.pool, &receipt.decision_id, None)
-        .await?
-        .is_none()
-    {
+    // Every decision has at least its opening event: no events, no decision.
+    let events = store::decisions::events(&state.db.pool, &receipt.decision_id).await?;
+    if events.is_empty() {
         return Ok(answer);
     }
     answer.decision_found = true;
-    let events = store::decisions::events(&state.db.pool, &receipt.decision_id).await?;
     answer.stored_event_count = Some(events.len() as i64);
-    answer.first_break = chain::verify(&events);
+    let (first_break, events) = state
+        .evaluation_pool
+        .run(move || (chain::verify(&events), events))
+        .await?;
+    answer.first_break = first_break;
     answer.chain_matches = answer.first_break.is_none() && head_matches(&events, receipt);
     answer.verified = answer.chain_matches;
     Ok(answer)
