@@ -31,6 +31,18 @@ pub enum AppError {
         /// The fields that differ from the closest evaluated action.
         differing: Vec<String>,
     },
+    /// An attempt to read or write that the data product catalogue, the decision's purpose or
+    /// its risk tier refuses: recorded on the decision (`read_refused` / `write_refused`) and
+    /// answered with the refusal's own code and status.
+    #[error("{message}")]
+    Refused {
+        refusal: crate::model::RefusalCode,
+        message: String,
+        /// The request field at fault (`product`, `operation`, `purpose`), when there is one.
+        field: Option<String>,
+        /// The operation's risk tier, when the refusal is about it.
+        risk_tier: Option<String>,
+    },
     #[error("{message}")]
     TooManyAttempts { message: String },
     #[error("The request could not be read: {message}")]
@@ -118,6 +130,7 @@ impl AppError {
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid { field, .. } => Some(field),
+            Self::Refused { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -130,6 +143,14 @@ impl AppError {
         }
     }
 
+    /// The risk tier a refusal names, when it is about one.
+    pub fn risk_tier(&self) -> Option<&str> {
+        match self {
+            Self::Refused { risk_tier, .. } => risk_tier.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error is answered with, on every surface.
     pub fn status_code(&self) -> u16 {
         match self {
@@ -138,6 +159,7 @@ impl AppError {
             Self::Forbidden | Self::NotPermitted { .. } => 403,
             Self::NotFound { .. } => 404,
             Self::Conflict { .. } | Self::ActionMismatch { .. } => 409,
+            Self::Refused { refusal, .. } => refusal.status_code(),
             Self::TooManyAttempts { .. } => 429,
             Self::BadRequest { .. } => 400,
             Self::UnsupportedMediaType { .. } => 415,
@@ -159,6 +181,7 @@ impl AppError {
             Self::NotFound { .. } => "not_found",
             Self::Conflict { .. } => "conflict",
             Self::ActionMismatch { .. } => "action_mismatch",
+            Self::Refused { refusal, .. } => refusal.as_str(),
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::BadRequest { .. } => "bad_request",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",

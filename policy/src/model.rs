@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::condition::Condition;
-use crate::ids::{PolicyId, RuleName};
+use crate::ids::{PolicyId, ProductName, RuleName};
 use crate::outcome::{Combine, Outcome};
 use crate::template::Template;
 use crate::yaml::Pos;
@@ -205,6 +205,8 @@ pub struct Policy {
     pub(crate) description: Option<String>,
     pub(crate) owner: Option<String>,
     pub(crate) intents: Option<Vec<String>>,
+    /// `scope.products`; empty when the policy names none.
+    pub(crate) products: Vec<ProductName>,
     pub(crate) inputs: Vec<InputSpec>,
     pub(crate) combine: Combine,
     pub(crate) default: Outcome,
@@ -240,6 +242,13 @@ impl Policy {
         self.intents.as_deref()
     }
 
+    /// The `scope.products`: data products this policy governs whatever
+    /// agents it is bound to (a product-level policy). Empty when it names
+    /// none, and then it applies only where it is bound.
+    pub fn products(&self) -> &[ProductName] {
+        &self.products
+    }
+
     pub fn inputs(&self) -> &[InputSpec] {
         &self.inputs
     }
@@ -272,5 +281,15 @@ impl Policy {
         self.intents
             .as_ref()
             .is_none_or(|globs| globs.iter().any(|g| crate::glob::matches(g, intent)))
+    }
+
+    /// Whether `scope.products` names the data product `name`: if so, the
+    /// policy governs every decision that reads or writes that product,
+    /// whatever agents it is bound to, as far as [`Policy::applies_to_intent`]
+    /// also holds (both scopes filter). False for a policy without
+    /// `scope.products`, which applies only through its bindings (as it also
+    /// does when it has them).
+    pub fn applies_to_product(&self, name: &str) -> bool {
+        self.products.iter().any(|p| p.as_str() == name)
     }
 }

@@ -93,11 +93,43 @@ named_values!(
         ApprovalVoided => "approval_voided",
         Write => "write",
         WriteRefused => "write_refused",
+        ReadRefused => "read_refused",
         Snapshot => "snapshot",
         DecisionCommitted => "decision_committed",
         DecisionAborted => "decision_aborted",
     }
 );
+
+named_values!(
+    /// Why an attempt to read or write was refused, as the refusal's error code and as recorded
+    /// on its `read_refused` / `write_refused` event.
+    RefusalCode {
+        UnknownProduct => "unknown_product",
+        UnknownOperation => "unknown_operation",
+        ProductArchived => "product_archived",
+        NotGranted => "not_granted",
+        PurposeNotAllowed => "purpose_not_allowed",
+        PurposeChanged => "purpose_changed",
+        TierForbidsMode => "tier_forbids_mode",
+        ApprovalRequired => "approval_required",
+        ActionMismatch => "action_mismatch",
+        NotAllowedYet => "not_allowed_yet",
+    }
+);
+
+impl RefusalCode {
+    /// The HTTP status the agent hears: names it does not know are bad input (422), rules of
+    /// the catalogue are forbidden (403), a change of purpose or an action that differs from
+    /// the evaluated one conflicts with the decision (409).
+    pub fn status_code(self) -> u16 {
+        use RefusalCode::*;
+        match self {
+            UnknownProduct | UnknownOperation | ProductArchived => 422,
+            NotGranted | PurposeNotAllowed | TierForbidsMode | ApprovalRequired => 403,
+            PurposeChanged | ActionMismatch | NotAllowedYet => 409,
+        }
+    }
+}
 
 named_values!(
     /// Where an approval request stands.

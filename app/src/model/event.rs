@@ -12,7 +12,8 @@ use verdict_policy::Outcome;
 
 use super::{
     action::Action,
-    decision::{ApprovalStatus, AutomationMode, CloseAction, EventKind},
+    decision::{ApprovalStatus, AutomationMode, CloseAction, EventKind, RefusalCode},
+    product_use::RiskTier,
     trace_views::PolicyUse,
 };
 
@@ -39,6 +40,30 @@ pub struct Read {
     pub purpose: String,
     pub summary: Option<String>,
     pub record_count: Option<u64>,
+    /// A read of a catalogued product: the operation, the product version it was checked
+    /// against, its risk tier, and the fields read if the agent named them. Absent from reads
+    /// of uncatalogued systems, which store exactly what they did before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_tier: Option<RiskTier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<String>>,
+}
+
+/// `read_refused`: a read the catalogue, the decision's purpose or its risk tier refused: the
+/// attempt is on the record, and nothing else changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadRefused {
+    pub product: String,
+    pub operation: Option<String>,
+    pub purpose: String,
+    pub code: RefusalCode,
+    pub reason: String,
+    /// The operation's tier, when the product and operation are catalogued.
+    pub risk_tier: Option<RiskTier>,
 }
 
 /// `policy_eval`: one policy's verdict on the agent's inputs. `policy_id`, `version` and `hash`
@@ -137,6 +162,9 @@ pub struct Write {
     pub arguments: Option<serde_json::Map<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_digest: Option<String>,
+    /// The operation's risk tier, for writes of a catalogued product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_tier: Option<RiskTier>,
 }
 
 /// `write_refused`: a write the binding rule refused (409 `action_mismatch`): the attempt is on
@@ -151,6 +179,17 @@ pub struct WriteRefused {
     pub closest_digest: Option<String>,
     /// The attempt's fields that differ from it (`product`, `operation`, `arguments.NAME`).
     pub differing: Vec<String>,
+    /// Why, as a code (absent from refusals recorded before codes: the binding rule's and the
+    /// state machine's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<RefusalCode>,
+    /// The product and operation named, for writes without an action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_tier: Option<RiskTier>,
 }
 
 /// `snapshot`: the policy versions the decision evaluated, recorded as it closes.
@@ -200,6 +239,7 @@ pub enum EventPayload {
     ApprovalVoided(ApprovalVoided),
     Write(Write),
     WriteRefused(WriteRefused),
+    ReadRefused(ReadRefused),
     Snapshot(Snapshot),
     DecisionCommitted(DecisionClosed),
     DecisionAborted(DecisionClosed),
@@ -218,6 +258,7 @@ impl EventPayload {
             EventPayload::ApprovalVoided(_) => EventKind::ApprovalVoided,
             EventPayload::Write(_) => EventKind::Write,
             EventPayload::WriteRefused(_) => EventKind::WriteRefused,
+            EventPayload::ReadRefused(_) => EventKind::ReadRefused,
             EventPayload::Snapshot(_) => EventKind::Snapshot,
             EventPayload::DecisionCommitted(_) => EventKind::DecisionCommitted,
             EventPayload::DecisionAborted(_) => EventKind::DecisionAborted,
@@ -244,6 +285,7 @@ impl EventPayload {
             EventKind::ApprovalVoided => EventPayload::ApprovalVoided(read(payload)?),
             EventKind::Write => EventPayload::Write(read(payload)?),
             EventKind::WriteRefused => EventPayload::WriteRefused(read(payload)?),
+            EventKind::ReadRefused => EventPayload::ReadRefused(read(payload)?),
             EventKind::Snapshot => EventPayload::Snapshot(read(payload)?),
             EventKind::DecisionCommitted => EventPayload::DecisionCommitted(read(payload)?),
             EventKind::DecisionAborted => EventPayload::DecisionAborted(read(payload)?),
@@ -280,6 +322,7 @@ from_payload!(
     ApprovalVoided => ApprovalVoided,
     Write => Write,
     WriteRefused => WriteRefused,
+    ReadRefused => ReadRefused,
     Snapshot => Snapshot,
 );
 
@@ -329,6 +372,36 @@ pub(crate) mod tests {
                     purpose: "find the account".into(),
                     summary: None,
                     record_count: Some(3),
+                    operation: None,
+                    product_version: None,
+                    risk_tier: None,
+                    fields: None,
+                }),
+            ),
+            (
+                "read",
+                r#"{"fields":["email"],"operation":"profile.read","product":"customer_profiles","product_version":2,"purpose":"support","record_count":1,"risk_tier":"read_only","summary":null}"#,
+                EventPayload::Read(Read {
+                    product: "customer_profiles".into(),
+                    purpose: "support".into(),
+                    summary: None,
+                    record_count: Some(1),
+                    operation: Some("profile.read".into()),
+                    product_version: Some(2),
+                    risk_tier: Some(RiskTier::ReadOnly),
+                    fields: Some(vec!["email".into()]),
+                }),
+            ),
+            (
+                "read_refused",
+                r#"{"code":"purpose_not_allowed","operation":"profile.read","product":"customer_profiles","purpose":"marketing","reason":"customer_profiles may not be used for marketing","risk_tier":"read_only"}"#,
+                EventPayload::ReadRefused(ReadRefused {
+                    product: "customer_profiles".into(),
+                    operation: Some("profile.read".into()),
+                    purpose: "marketing".into(),
+                    code: RefusalCode::PurposeNotAllowed,
+                    reason: "customer_profiles may not be used for marketing".into(),
+                    risk_tier: Some(RiskTier::ReadOnly),
                 }),
             ),
             (
@@ -438,6 +511,7 @@ pub(crate) mod tests {
                     idempotency_key: Some("k-1".into()),
                     arguments: None,
                     action_digest: None,
+                    risk_tier: None,
                 }),
             ),
             (
@@ -455,6 +529,25 @@ pub(crate) mod tests {
                     attempted_digest: Some("sha256:bb".into()),
                     closest_digest: Some("sha256:aa".into()),
                     differing: vec!["arguments.amount".into()],
+                    code: None,
+                    product: None,
+                    operation: None,
+                    risk_tier: None,
+                }),
+            ),
+            (
+                "write_refused",
+                r#"{"attempted":null,"attempted_digest":null,"closest_digest":null,"code":"approval_required","differing":[],"operation":"refund.create","product":"payments","reason":"needs an approval","risk_tier":"network"}"#,
+                EventPayload::WriteRefused(WriteRefused {
+                    reason: "needs an approval".into(),
+                    attempted: None,
+                    attempted_digest: None,
+                    closest_digest: None,
+                    differing: Vec::new(),
+                    code: Some(RefusalCode::ApprovalRequired),
+                    product: Some("payments".into()),
+                    operation: Some("refund.create".into()),
+                    risk_tier: Some(RiskTier::Network),
                 }),
             ),
             (

@@ -11,6 +11,7 @@ mod decision;
 pub(crate) mod event;
 mod policy;
 mod product;
+mod product_use;
 mod role;
 pub mod text;
 mod time_format;
@@ -30,11 +31,13 @@ pub use backtest::{
     BacktestProgress, BacktestReport, BacktestState, ChangedEvaluation, OutcomeTransition,
     DEFAULT_BACKTEST_DAYS, LISTED_CHANGES, MAX_BACKTEST_DAYS,
 };
-pub use decision::{ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind};
+pub use decision::{
+    ApprovalStatus, AutomationMode, CloseAction, DecisionStatus, EventKind, RefusalCode,
+};
 pub use event::{
     ApprovalRequested, ApprovalResolved, ApprovalVoided, ApprovalVote, ClosingAction, ContextAdded,
-    DecisionClosed, DecisionOpened, EventPayload, PolicyEvaluated, Read, Snapshot, Write,
-    WriteRefused,
+    DecisionClosed, DecisionOpened, EventPayload, PolicyEvaluated, Read, ReadRefused, Snapshot,
+    Write, WriteRefused,
 };
 pub use policy::{
     DiffKind, DiffLine, PolicyDraft, PolicyStatus, PolicySummary, PolicyVersion,
@@ -43,6 +46,9 @@ pub use policy::{
 pub use product::{
     ProductApplied, ProductDetail, ProductGrant, ProductOperation, ProductSummary,
     ProductVersionSummary,
+};
+pub use product_use::{
+    highest_tier, needs_approval, Approval, OperationKind, ProductUse, RiskTier,
 };
 pub use role::{Permission, Role};
 pub use time_format::{format_relative, format_utc};

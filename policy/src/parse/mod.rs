@@ -11,7 +11,7 @@ mod value;
 use crate::cost::MAX_POLICY_COST;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::hash::content_hash;
-use crate::ids::PolicyId;
+use crate::ids::{PolicyId, ProductName};
 use crate::model::Policy;
 use crate::outcome::{Combine, Outcome};
 use crate::yaml::{locate_in_scalar, parse_document, Node, Pos};
@@ -105,7 +105,10 @@ fn policy(cx: &mut Cx<'_>, root: &Node) -> Option<Policy> {
         .get("description")
         .and_then(|n| text(cx, n, "`description`"));
     let owner = fields.get("owner").and_then(|n| text(cx, n, "`owner`"));
-    let intents = fields.get("scope").and_then(|n| scope(cx, n));
+    let scope = match fields.get("scope") {
+        Some(node) => scope(cx, node),
+        None => Some(Scope::default()),
+    };
     let inputs = fields
         .get("inputs")
         .map(|n| inputs::parse(cx, n))
@@ -132,11 +135,13 @@ fn policy(cx: &mut Cx<'_>, root: &Node) -> Option<Policy> {
         .get("tests")
         .map(|n| cases::parse(cx, n, &rules))
         .unwrap_or_default();
+    let scope = scope?;
     Some(Policy {
         id: id?,
         description: description.map(str::to_string),
         owner: owner.map(str::to_string),
-        intents: intents.flatten(),
+        intents: scope.intents,
+        products: scope.products,
         inputs,
         combine: combine.unwrap_or(Some(Combine::Strictest))?,
         default: default.unwrap_or(Some(Outcome::Deny))?,
@@ -162,22 +167,53 @@ fn policy_cost(cx: &mut Cx<'_>, node: &Node, rules: &[crate::model::Rule]) {
     }
 }
 
-/// `Some(None)` when the scope names no intents (every intent applies).
-fn scope(cx: &mut Cx<'_>, node: &Node) -> Option<Option<Vec<String>>> {
-    let fields = mapping(cx, node, "`scope`", &["intents"], &[])?;
-    let Some(intents) = fields.get("intents") else {
-        return Some(None);
+/// What `scope:` says: `intents` is `None` when it names none (every intent
+/// applies), `products` is empty when it names none.
+#[derive(Default)]
+struct Scope {
+    intents: Option<Vec<String>>,
+    products: Vec<ProductName>,
+}
+
+fn scope(cx: &mut Cx<'_>, node: &Node) -> Option<Scope> {
+    let fields = mapping(cx, node, "`scope`", &["intents", "products"], &[])?;
+    let intents = match fields.get("intents") {
+        Some(node) => intents(cx, node).map(Some),
+        None => Some(None),
     };
-    let items = list(cx, intents, "`scope.intents`")?;
+    let products = match fields.get("products") {
+        Some(node) => products(cx, node),
+        None => Some(Vec::new()),
+    };
+    Some(Scope {
+        intents: intents?,
+        products: products?,
+    })
+}
+
+/// A list under `scope`, which must not be empty when written: omitting the
+/// key is how a policy says "no restriction". `one` names what it lists.
+fn non_empty_list<'n>(
+    cx: &mut Cx<'_>,
+    node: &'n Node,
+    what: &str,
+    one: &str,
+) -> Option<&'n [Node]> {
+    let items = list(cx, node, what)?;
     if items.is_empty() {
         cx.error(
-            intents.pos,
+            node.pos,
             Code::WrongType,
-            "`scope.intents` must list at least one glob (omit it to cover every intent)"
-                .to_string(),
+            format!("{what} must list at least one {one}"),
         );
         return None;
     }
+    Some(items)
+}
+
+fn intents(cx: &mut Cx<'_>, node: &Node) -> Option<Vec<String>> {
+    let one = "glob (omit it to cover every intent)";
+    let items = non_empty_list(cx, node, "`scope.intents`", one)?;
     let globs: Vec<Option<String>> = items
         .iter()
         .map(|item| {
@@ -193,5 +229,138 @@ fn scope(cx: &mut Cx<'_>, node: &Node) -> Option<Option<Vec<String>>> {
             Some(glob.to_string())
         })
         .collect();
-    globs.into_iter().collect::<Option<Vec<_>>>().map(Some)
+    globs.into_iter().collect()
+}
+
+/// `scope.products`: valid product names, each listed once.
+fn products(cx: &mut Cx<'_>, node: &Node) -> Option<Vec<ProductName>> {
+    let one = "product (omit it for a policy that applies only where it is bound)";
+    let items = non_empty_list(cx, node, "`scope.products`", one)?;
+    let mut named: Vec<(ProductName, u32)> = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for item in items {
+        let name = text(cx, item, "a product name").and_then(|written| {
+            ProductName::new(written)
+                .map_err(|e| cx.error(item.pos, Code::InvalidId, e.to_string()))
+                .ok()
+        });
+        let Some(name) = name else {
+            ok = false;
+            continue;
+        };
+        match named.iter().find(|(earlier, _)| *earlier == name) {
+            Some((_, line)) => {
+                let message = format!(
+                    "product `{name}` is listed twice in `scope.products` (first at line {line})"
+                );
+                cx.error(item.pos, Code::DuplicateKey, message);
+                ok = false;
+            }
+            None => named.push((name, item.pos.line)),
+        }
+    }
+    ok.then(|| named.into_iter().map(|(name, _)| name).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = "rules:\n  - { name: r, when: 'true', outcome: allow }\n";
+
+    fn scoped(scope: &str) -> Result<Policy, Vec<Diagnostic>> {
+        parse(&format!("policy: p\nscope:\n{scope}{RULES}"))
+    }
+
+    /// The single error of a scope (whose first line is line 3), as
+    /// (line, column, code) and its message.
+    fn error(scope: &str) -> ((u32, u32, Code), String) {
+        let diagnostics = scoped(scope).expect_err("the scope is invalid");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        let d = &diagnostics[0];
+        ((d.line, d.column, d.code), d.message.clone())
+    }
+
+    #[test]
+    fn products_are_parsed_beside_intents() {
+        let policy =
+            scoped("  intents: [\"customer.*\"]\n  products: [customer_profiles, payments.v2]\n")
+                .expect("valid");
+        let names: Vec<&str> = policy.products().iter().map(|p| p.as_str()).collect();
+        assert_eq!(names, ["customer_profiles", "payments.v2"]);
+        assert_eq!(policy.intents(), Some(&["customer.*".to_string()][..]));
+        let only_products = scoped("  products: [payments]\n").expect("valid");
+        assert_eq!(only_products.intents(), None);
+        assert_eq!(only_products.products().len(), 1);
+    }
+
+    #[test]
+    fn without_products_the_list_is_empty() {
+        let policy = parse(&format!("policy: p\n{RULES}")).expect("valid");
+        assert!(policy.products().is_empty());
+        let intents_only = scoped("  intents: [\"a.*\"]\n").expect("valid");
+        assert!(intents_only.products().is_empty());
+    }
+
+    #[test]
+    fn applies_to_product_matches_listed_names_exactly() {
+        let policy = scoped("  products: [customer_profiles, payments]\n").expect("valid");
+        assert!(policy.applies_to_product("customer_profiles"));
+        assert!(policy.applies_to_product("payments"));
+        assert!(!policy.applies_to_product("customer"));
+        assert!(!policy.applies_to_product("customer_*"));
+        assert!(!policy.applies_to_product("Payments"));
+        let unscoped = parse(&format!("policy: p\n{RULES}")).expect("valid");
+        assert!(!unscoped.applies_to_product("customer_profiles"));
+    }
+
+    #[test]
+    fn product_names_use_the_id_charset() {
+        let (at, message) = error("  products: [customer_profiles, Customer Data]\n");
+        assert_eq!(at, (3, 33, Code::InvalidId));
+        assert!(
+            message.contains("product name `Customer Data`"),
+            "{message}"
+        );
+        let (at, _) = error("  products: [\"\"]\n");
+        assert_eq!(at, (3, 14, Code::InvalidId));
+        let (at, _) = error("  products: [[nested]]\n");
+        assert_eq!(at, (3, 14, Code::WrongType));
+    }
+
+    #[test]
+    fn an_empty_product_list_is_refused() {
+        let (at, message) = error("  products: []\n");
+        assert_eq!(at, (3, 13, Code::WrongType));
+        assert!(message.contains("at least one product"), "{message}");
+        let (at, _) = error("  products: customer_profiles\n");
+        assert_eq!(at, (3, 13, Code::WrongType));
+    }
+
+    #[test]
+    fn a_product_listed_twice_is_refused_where_repeated() {
+        let (at, message) =
+            error("  products:\n    - payments\n    - customer_profiles\n    - payments\n");
+        assert_eq!(at, (6, 7, Code::DuplicateKey));
+        assert!(message.contains("`payments`"), "{message}");
+        assert!(message.contains("first at line 4"), "{message}");
+    }
+
+    #[test]
+    fn unknown_scope_keys_are_refused() {
+        let (at, message) = error("  product: [payments]\n");
+        assert_eq!(at, (3, 3, Code::UnknownKey));
+        assert!(message.contains("intents, products"), "{message}");
+    }
+
+    #[test]
+    fn every_scope_problem_is_reported_in_one_run() {
+        let diagnostics =
+            scoped("  intents: []\n  products: [Bad, ok, ok]\n").expect_err("invalid");
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            [Code::WrongType, Code::InvalidId, Code::DuplicateKey]
+        );
+    }
 }

@@ -69,6 +69,7 @@ impl ErrorBody {
                 message: error.to_string(),
                 field: error.field().map(str::to_owned),
                 differing: error.differing_fields().map(<[String]>::to_vec),
+                risk_tier: error.risk_tier().map(str::to_owned),
             },
         }
     }
@@ -77,7 +78,9 @@ impl ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Machine-readable: invalid, unauthenticated, forbidden, not_found, conflict,
-    /// action_mismatch, frozen,
+    /// action_mismatch, frozen; refused reads and writes (recorded on the decision):
+    /// unknown_product, unknown_operation, product_archived (422), not_granted,
+    /// purpose_not_allowed, tier_forbids_mode, approval_required (403), purpose_changed (409);
     /// rate_limited, unavailable, too_large, unsupported_media_type, bad_request, bad_signature,
     /// method_not_allowed, internal.
     code: String,
@@ -89,4 +92,7 @@ pub struct ErrorDetail {
     /// action the decision evaluated (`product`, `operation`, `arguments.NAME`).
     #[serde(skip_serializing_if = "Option::is_none")]
     differing: Option<Vec<String>>,
+    /// `tier_forbids_mode` and `approval_required`: the risk tier of the operation refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk_tier: Option<String>,
 }

@@ -26,6 +26,7 @@ mod outbound_destinations;
 mod page_hydration;
 mod personal_tokens;
 mod policies;
+mod product_access;
 mod products;
 mod receipts;
 mod role_matrix;

@@ -47,12 +47,25 @@ fn payload_sentence(actor: &str, payload: &EventPayload) -> String {
             format!("{actor} added context{}", colon(Some(&context.summary)))
         }
         EventPayload::Read(read) => format!(
-            "{actor} read {}{} to {}{}",
+            "{actor} read {}{}{}{} {} {}{}",
             read.product,
+            read.operation
+                .as_deref()
+                .map(|operation| format!(" ({operation})"))
+                .unwrap_or_default(),
+            read.risk_tier
+                .map(|tier| format!(" [{tier}]"))
+                .unwrap_or_default(),
             match read.record_count {
                 Some(1) => " (1 record)".to_owned(),
                 Some(count) => format!(" ({count} records)"),
                 None => String::new(),
+            },
+            // A catalogued read names a purpose (`support`); others said why in words.
+            if read.operation.is_some() {
+                "for"
+            } else {
+                "to"
             },
             read.purpose,
             colon(read.summary.as_deref())
@@ -95,13 +108,36 @@ fn payload_sentence(actor: &str, payload: &EventPayload) -> String {
             format!("the approval was voided{}", colon(Some(&voided.reason)))
         }
         EventPayload::Write(write) => format!(
-            "{actor} wrote {} {}{}",
+            "{actor} wrote {} {}{}{}",
             write.product,
             write.operation,
+            write
+                .risk_tier
+                .map(|tier| format!(" [{tier}]"))
+                .unwrap_or_default(),
             colon(write.summary.as_deref())
         ),
+        EventPayload::ReadRefused(refused) => format!(
+            "{actor}'s read of {}{} for {} was refused ({}){}",
+            refused.product,
+            refused
+                .operation
+                .as_deref()
+                .map(|operation| format!(" ({operation})"))
+                .unwrap_or_default(),
+            refused.purpose,
+            refused.code,
+            colon(Some(&refused.reason))
+        ),
         EventPayload::WriteRefused(refused) => match refused.differing.as_slice() {
-            [] => format!("write refused{}", colon(Some(&refused.reason))),
+            [] => format!(
+                "write refused{}{}",
+                refused
+                    .code
+                    .map(|code| format!(" ({code})"))
+                    .unwrap_or_default(),
+                colon(Some(&refused.reason))
+            ),
             [one] => format!("write refused: {one} differs"),
             many => format!("write refused: {} differ", many.join(", ")),
         },

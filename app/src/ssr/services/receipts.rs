@@ -324,6 +324,7 @@ mod tests {
             idempotency_key: None,
             arguments: arguments.and_then(|arguments| arguments.as_object().cloned()),
             action_digest: digest.map(str::to_owned),
+            risk_tier: None,
         }
     }
 

@@ -5,7 +5,10 @@
 use sqlx::{any::AnyRow, Any, Executor, FromRow, Row};
 use verdict_policy::Outcome;
 
-use crate::model::{AutomationMode, DecisionStatus, DecisionSummary, EvaluatedAction, PolicyUse};
+use crate::model::{
+    AutomationMode, DecisionStatus, DecisionSummary, EvaluatedAction, PolicyUse, ProductUse,
+    RiskTier,
+};
 
 use super::{
     script::{Script, StatementId},
@@ -40,6 +43,12 @@ pub struct DecisionRow {
     pub evaluated_actions: Vec<EvaluatedAction>,
     /// The action digest of the latest evaluation, which a granted approval covers.
     pub latest_action_digest: Option<String>,
+    /// Fixed by the first purpose-bound read of a catalogued product.
+    pub purpose: Option<String>,
+    /// The highest risk tier of the catalogued operations used (`None`: none yet).
+    pub risk_tier: Option<RiskTier>,
+    /// The catalogued operations used, once each, in first-use order.
+    pub product_uses: Vec<ProductUse>,
 }
 
 impl DecisionRow {
@@ -77,8 +86,11 @@ impl<'r> FromRow<'r, AnyRow> for DecisionRow {
             closed_at: row.try_get("closed_at")?,
             payload_bytes: row.try_get("payload_bytes")?,
             latest_inputs_hash: row.try_get("latest_inputs_hash")?,
-            evaluated_actions: evaluated_actions(row)?,
+            evaluated_actions: json_column(row, "evaluated_actions")?,
             latest_action_digest: row.try_get("latest_action_digest")?,
+            purpose: row.try_get("purpose")?,
+            risk_tier: optional_named(row, "risk_tier", |text| text.parse().ok())?,
+            product_uses: json_column(row, "product_uses")?,
         })
     }
 }
@@ -117,18 +129,19 @@ pub(super) fn policies_used(row: &AnyRow) -> sqlx::Result<Vec<PolicyUse>> {
     Ok(serde_json::from_str(&text).unwrap_or_default())
 }
 
-/// The `evaluated_actions` column. Unlike `policies_used` an unreadable list is a damaged row:
-/// the binding rule must not read it as "no action evaluated" and let any write through.
-fn evaluated_actions(row: &AnyRow) -> sqlx::Result<Vec<EvaluatedAction>> {
-    let text: String = row.try_get("evaluated_actions")?;
+/// A JSON list column (`evaluated_actions`, `product_uses`). Unlike `policies_used` an
+/// unreadable list is a damaged row: the binding rule must not read it as "no action evaluated"
+/// and let any write through, nor the tier rule as "nothing used".
+fn json_column<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> sqlx::Result<T> {
+    let text: String = row.try_get(column)?;
     serde_json::from_str(&text).map_err(|error| sqlx::Error::ColumnDecode {
-        index: "evaluated_actions".to_owned(),
+        index: column.to_owned(),
         source: Box::new(error),
     })
 }
 
-fn evaluated_actions_text(actions: &[EvaluatedAction]) -> String {
-    serde_json::to_string(actions).unwrap_or_else(|_| "[]".to_owned())
+fn json_text<T: serde::Serialize>(list: &[T]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// `policies_used` as stored: each entry's keys sorted, as the column has always held them.
@@ -170,14 +183,14 @@ pub(super) const EVENT_SELECT: &str = "SELECT decision_id, sequence, id, kind, a
 const DECISION_COLUMNS: &str = "id, agent_id, intent, automation_mode, actor, status, \
     latest_outcome, latest_route, approval_granted, policies_used, last_sequence, last_hash, \
     created_at, updated_at, closed_at, payload_bytes, latest_inputs_hash, evaluated_actions, \
-    latest_action_digest";
+    latest_action_digest, purpose, risk_tier, product_uses";
 
 /// Inserts new decisions, many rows per statement.
 pub fn insert_many<'q>(script: &mut Script<'q>, rows: &[&'q DecisionRow]) {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {}",
-            script.rows(chunk.len(), 19)
+            script.rows(chunk.len(), 22)
         );
         let (_, mut statement) = script.statement(&sql);
         for row in chunk {
@@ -199,8 +212,11 @@ pub fn insert_many<'q>(script: &mut Script<'q>, rows: &[&'q DecisionRow]) {
                 .bind(row.closed_at)
                 .bind(row.payload_bytes)
                 .bind(&row.latest_inputs_hash)
-                .bind(evaluated_actions_text(&row.evaluated_actions))
-                .bind(&row.latest_action_digest);
+                .bind(json_text(&row.evaluated_actions))
+                .bind(&row.latest_action_digest)
+                .bind(&row.purpose)
+                .bind(row.risk_tier.map(RiskTier::as_str))
+                .bind(json_text(&row.product_uses));
         }
     }
 }
@@ -220,8 +236,8 @@ pub fn advance_many<'q>(script: &mut Script<'q>, moves: &[HeadMove<'q>]) -> Vec<
         let sql = format!(
             "WITH moved (id, expected_sequence, status, latest_outcome, latest_route, \
              approval_granted, policies_used, last_sequence, last_hash, updated_at, closed_at, \
-             payload_bytes, latest_inputs_hash, evaluated_actions, latest_action_digest) \
-             AS (VALUES {}) \
+             payload_bytes, latest_inputs_hash, evaluated_actions, latest_action_digest, \
+             purpose, risk_tier, product_uses) AS (VALUES {}) \
              UPDATE decisions SET status = moved.status, latest_outcome = moved.latest_outcome, \
              latest_route = moved.latest_route, approval_granted = moved.approval_granted, \
              policies_used = moved.policies_used, last_sequence = moved.last_sequence, \
@@ -229,10 +245,11 @@ pub fn advance_many<'q>(script: &mut Script<'q>, moves: &[HeadMove<'q>]) -> Vec<
              closed_at = moved.closed_at, payload_bytes = moved.payload_bytes, \
              latest_inputs_hash = moved.latest_inputs_hash, \
              evaluated_actions = moved.evaluated_actions, \
-             latest_action_digest = moved.latest_action_digest FROM moved \
+             latest_action_digest = moved.latest_action_digest, purpose = moved.purpose, \
+             risk_tier = moved.risk_tier, product_uses = moved.product_uses FROM moved \
              WHERE decisions.id = moved.id \
              AND decisions.last_sequence = moved.expected_sequence",
-            script.rows(chunk.len(), 15)
+            script.rows(chunk.len(), 18)
         );
         let (id, mut statement) = script.statement(&sql);
         for head in chunk {
@@ -251,8 +268,11 @@ pub fn advance_many<'q>(script: &mut Script<'q>, moves: &[HeadMove<'q>]) -> Vec<
                 .bind(row.closed_at)
                 .bind(row.payload_bytes)
                 .bind(&row.latest_inputs_hash)
-                .bind(evaluated_actions_text(&row.evaluated_actions))
-                .bind(&row.latest_action_digest);
+                .bind(json_text(&row.evaluated_actions))
+                .bind(&row.latest_action_digest)
+                .bind(&row.purpose)
+                .bind(row.risk_tier.map(RiskTier::as_str))
+                .bind(json_text(&row.product_uses));
         }
         statements.push(id);
     }

@@ -13,6 +13,7 @@ pub mod deliveries;
 pub mod flags;
 pub mod login_failures;
 pub mod policies;
+pub mod product_uses;
 pub mod products;
 pub mod recorded_evaluations;
 pub mod script;

@@ -260,6 +260,9 @@ pub(super) fn history(
         latest_inputs_hash: None,
         evaluated_actions: Vec::new(),
         latest_action_digest: None,
+        purpose: None,
+        risk_tier: None,
+        product_uses: Vec::new(),
     });
     batch.events.extend(chain.into_events());
 }

@@ -144,6 +144,10 @@ fn read(product: &str, purpose: &str, summary: String, record_count: u64) -> Rea
         purpose: purpose.to_owned(),
         summary: Some(summary),
         record_count: Some(record_count),
+        operation: None,
+        product_version: None,
+        risk_tier: None,
+        fields: None,
     }
 }
 
@@ -155,6 +159,7 @@ fn write(product: &str, operation: &str, summary: String) -> EventPayload {
         idempotency_key: None,
         arguments: None,
         action_digest: None,
+        risk_tier: None,
     })
 }
 

@@ -12,6 +12,7 @@ use crate::{
     ssr::store::{
         approvals::{self, ApprovalRow, VoteRow},
         decisions::{self, DecisionRow, EventRow, HeadMove, NewEvaluation, NewIdempotencyRecord},
+        product_uses::{self, NewProductUse},
         script::Script,
     },
 };
@@ -21,6 +22,7 @@ pub struct Batch {
     heads: HashMap<String, Head>,
     events: Vec<EventRow>,
     evaluations: Vec<NewEvaluation>,
+    product_uses: Vec<NewProductUse>,
     new_approvals: Vec<ApprovalRow>,
     resolutions: Vec<Resolution>,
     votes: Vec<VoteRow>,
@@ -128,6 +130,10 @@ impl Batch {
         self.evaluations.push(evaluation);
     }
 
+    pub fn record_product_use(&mut self, product_use: NewProductUse) {
+        self.product_uses.push(product_use);
+    }
+
     pub fn request_approval(&mut self, approval: ApprovalRow) {
         self.new_approvals.push(approval);
     }
@@ -213,6 +219,7 @@ impl Batch {
         let advances = decisions::advance_many(&mut script, &moves);
         decisions::insert_events(&mut script, &self.events);
         decisions::insert_evaluations(&mut script, &self.evaluations);
+        product_uses::insert_many(&mut script, &self.product_uses);
         approvals::insert_many(&mut script, &self.new_approvals);
         approvals::insert_votes(&mut script, &self.votes);
         let mut answers_that_must_apply = Vec::new();

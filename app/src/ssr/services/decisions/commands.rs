@@ -9,8 +9,8 @@ use crate::{
     error::AppError,
     model::{
         Action, Answer, ApprovalVoided, AutomationMode, CloseAction, DecisionClosed,
-        DecisionOpened, DecisionStatus, EvaluatedAction, EventKind, EventPayload, PolicyEvaluated,
-        PolicyUse, Snapshot, Write, WriteRefused,
+        DecisionOpened, DecisionStatus, EvaluatedAction, EventPayload, PolicyEvaluated, PolicyUse,
+        ProductUse, Read, ReadRefused, RefusalCode, RiskTier, Snapshot, Write, WriteRefused,
     },
     ssr::{
         ids::new_id,
@@ -18,6 +18,7 @@ use crate::{
         store::{
             approvals::ApprovalRow,
             decisions::{DecisionRow, EventRow, NewEvaluation, NewIdempotencyRecord},
+            product_uses::NewProductUse,
         },
     },
 };
@@ -27,6 +28,7 @@ use super::{
     actions,
     approval_commands::{self, ApprovalAnswer},
     batch::Batch,
+    catalogue,
     chain::{canonical_json, link, Head, GENESIS},
     limits,
     rules::{check, Standing, Step},
@@ -87,6 +89,8 @@ pub enum Command {
         decision_id: String,
         /// Boxed: a write's payload (with its action) is the largest of all commands.
         payload: Box<EventPayload>,
+        /// For reads and writes: what the catalogue said (`Uncatalogued` before a catalogue).
+        catalogue: Option<catalogue::Check>,
         idempotency: Option<IdempotencyClaim>,
     },
     /// One policy's verdict per evaluation, ready to be recorded.
@@ -193,6 +197,7 @@ pub async fn apply(
             scope,
             decision_id,
             payload,
+            catalogue,
             idempotency,
         } => {
             let decision = owned_decision(conn, batch, decision_id, scope).await?;
@@ -201,48 +206,22 @@ pub async fn apply(
                     return Ok(unchanged(decision, Some(replay)));
                 }
             }
-            let step = if payload.kind() == EventKind::Write {
-                Step::Write
-            } else {
-                Step::AddNote
+            let attempt = Attempt {
+                scope,
+                catalogue: catalogue.as_ref(),
+                now,
             };
-            if let EventPayload::Write(write) = payload.as_ref() {
-                // A write the state machine or the binding rule refuses is an attempt to act:
-                // it is recorded (`write_refused`) unless the decision is closed for good.
-                let refused = match check(step, &standing(&decision)) {
-                    Err(error) if decision.status.is_closed() => return Err(error.into()),
-                    Err(error) => Some((
-                        actions::Mismatch {
-                            reason: error.to_string(),
-                            closest: None,
-                            differing: Vec::new(),
-                        },
-                        error,
-                    )),
-                    Ok(()) => binding_of(&decision)
-                        .check_write(
-                            attempted(write)
-                                .as_ref()
-                                .map(|(action, digest)| (action, digest.as_str())),
-                        )
-                        .err()
-                        .map(|mismatch| {
-                            let error = AppError::from(&mismatch);
-                            (mismatch, error)
-                        }),
-                };
-                if let Some((mismatch, error)) = refused {
-                    return Ok(refuse_write(
-                        batch, scope, decision, write, mismatch, error, now,
-                    )?);
+            let applied = match payload.as_ref() {
+                EventPayload::Write(write) => attempt.write(batch, decision, write)?,
+                EventPayload::Read(read) => attempt.read(batch, decision, read)?,
+                other => {
+                    check(Step::AddNote, &standing(&decision))?;
+                    let mut change = Change::new(decision, now);
+                    change.append(scope.actor(), other.clone());
+                    change.write_within_limits(batch)?
                 }
-            } else {
-                check(step, &standing(&decision))?;
-            }
-            let mut change = Change::new(decision, now);
-            change.append(scope.actor(), payload.as_ref().clone());
-            let applied = change.write_within_limits(batch)?;
-            if let Some(claim) = idempotency {
+            };
+            if let (Some(claim), None) = (idempotency, &applied.refused) {
                 let answer =
                     serde_json::to_string(&super::views::EventView::of(&applied.events[0]))
                         .unwrap_or_default();
@@ -346,6 +325,9 @@ async fn open(
         latest_inputs_hash: None,
         evaluated_actions: Vec::new(),
         latest_action_digest: None,
+        purpose: None,
+        risk_tier: None,
+        product_uses: Vec::new(),
     };
     let mut change = Change::new(decision, now);
     change.append(
@@ -484,33 +466,294 @@ fn attempted(write: &Write) -> Option<(Action, String)> {
     Some((action, digest))
 }
 
-/// Records a write that was refused (by the state machine, or by the binding rule: 409
-/// `action_mismatch`), so an auditor sees the attempt; the caller hears `refusal` once it is
-/// committed. Nothing else about the decision changes.
-fn refuse_write(
-    batch: &mut Batch,
-    scope: &AgentScope,
-    decision: DecisionRow,
-    write: &Write,
-    mismatch: actions::Mismatch,
-    refusal: AppError,
+/// A read or a write an agent attempts: recorded when every rule allows it, otherwise recorded
+/// as refused (`read_refused` / `write_refused`) and answered with the refusal once committed.
+/// A closed decision takes nothing more, not even a refusal: that attempt is only answered.
+struct Attempt<'a> {
+    scope: &'a AgentScope,
+    catalogue: Option<&'a catalogue::Check>,
     now: i64,
-) -> Result<Applied, AppError> {
-    let attempted = attempted(write);
-    let mut change = Change::new(decision, now);
-    change.append(
-        scope.actor(),
-        WriteRefused {
-            reason: mismatch.reason,
-            attempted_digest: attempted.as_ref().map(|(_, digest)| digest.clone()),
-            attempted: attempted.map(|(action, _)| action),
-            closest_digest: mismatch.closest,
-            differing: mismatch.differing,
-        },
-    );
-    let mut applied = change.write_within_limits(batch)?;
-    applied.refused = Some(refusal);
-    Ok(applied)
+}
+
+impl Attempt<'_> {
+    fn read(
+        &self,
+        batch: &mut Batch,
+        decision: DecisionRow,
+        read: &Read,
+    ) -> Result<Applied, Refusal> {
+        check(Step::AddNote, &standing(&decision))?;
+        let used = match self.catalogue {
+            Some(catalogue::Check::Refused(refusal)) => {
+                return Ok(self.refuse_read(batch, decision, read, refusal.clone())?)
+            }
+            Some(catalogue::Check::Catalogued(catalogued)) => Some(catalogue::Use {
+                catalogued: (**catalogued).clone(),
+                purpose: Some(read.purpose.clone()),
+            }),
+            Some(catalogue::Check::Uncatalogued) | None => None,
+        };
+        if let Some(used) = &used {
+            if let Err(refusal) = catalogue::check_on_decision(&decision, used) {
+                return Ok(self.refuse_read(batch, decision, read, refusal)?);
+            }
+        }
+        let mut change = Change::new(decision, self.now);
+        if let Some(used) = &used {
+            catalogue::note_use(&mut change.decision, used);
+        }
+        change.append(self.scope.actor(), read.clone());
+        let applied = change.write_within_limits(batch)?;
+        if let Some(used) = &used {
+            self.index_use(
+                batch,
+                &applied,
+                &used.catalogued.product_use,
+                Some(&read.purpose),
+                None,
+            );
+        }
+        Ok(applied)
+    }
+
+    fn refuse_read(
+        &self,
+        batch: &mut Batch,
+        decision: DecisionRow,
+        read: &Read,
+        refusal: catalogue::Refusal,
+    ) -> Result<Applied, AppError> {
+        let mut change = Change::new(decision, self.now);
+        change.append(
+            self.scope.actor(),
+            ReadRefused {
+                product: read.product.clone(),
+                operation: read.operation.clone(),
+                purpose: read.purpose.clone(),
+                code: refusal.code,
+                reason: refusal.reason.clone(),
+                risk_tier: refusal.risk_tier,
+            },
+        );
+        let mut applied = change.write_within_limits(batch)?;
+        self.index_refusal(
+            batch,
+            &applied,
+            &read.product,
+            read.operation.as_deref(),
+            "read",
+            Some(&read.purpose),
+            &refusal,
+        );
+        applied.refused = Some(refusal.error());
+        Ok(applied)
+    }
+
+    fn write(
+        &self,
+        batch: &mut Batch,
+        decision: DecisionRow,
+        write: &Write,
+    ) -> Result<Applied, Refusal> {
+        // A write the catalogue, the state machine, the binding rule or the decision's
+        // catalogue rules refuse is an attempt to act: it is recorded (`write_refused`) unless
+        // the decision is closed for good.
+        if decision.status.is_closed() {
+            check(Step::Write, &standing(&decision))?;
+        }
+        let used = match self.catalogue {
+            Some(catalogue::Check::Refused(refusal)) => {
+                let refused = Refused::of(refusal);
+                return Ok(self.refuse_write(batch, decision, write, refused)?);
+            }
+            Some(catalogue::Check::Catalogued(catalogued)) => Some(catalogue::Use {
+                catalogued: (**catalogued).clone(),
+                purpose: None,
+            }),
+            Some(catalogue::Check::Uncatalogued) | None => None,
+        };
+        let refused = match check(Step::Write, &standing(&decision)) {
+            Err(error) => Some(Refused {
+                mismatch: actions::Mismatch {
+                    reason: error.to_string(),
+                    closest: None,
+                    differing: Vec::new(),
+                },
+                code: RefusalCode::NotAllowedYet,
+                risk_tier: None,
+                error,
+            }),
+            Ok(()) => binding_of(&decision)
+                .check_write(
+                    attempted(write)
+                        .as_ref()
+                        .map(|(action, digest)| (action, digest.as_str())),
+                )
+                .err()
+                .map(|mismatch| Refused {
+                    error: AppError::from(&mismatch),
+                    mismatch,
+                    code: RefusalCode::ActionMismatch,
+                    risk_tier: None,
+                }),
+        };
+        let refused = refused.or_else(|| {
+            let used = used.as_ref()?;
+            catalogue::check_on_decision(&decision, used)
+                .err()
+                .map(|refusal| Refused::of(&refusal))
+        });
+        if let Some(refused) = refused {
+            let risk_tier = used
+                .as_ref()
+                .map(|used| used.catalogued.product_use.risk_tier);
+            let refused = Refused {
+                risk_tier: refused.risk_tier.or(risk_tier),
+                ..refused
+            };
+            return Ok(self.refuse_write(batch, decision, write, refused)?);
+        }
+        let mut change = Change::new(decision, self.now);
+        if let Some(used) = &used {
+            catalogue::note_use(&mut change.decision, used);
+        }
+        change.append(self.scope.actor(), write.clone());
+        let applied = change.write_within_limits(batch)?;
+        if let Some(used) = &used {
+            let purpose = applied.decision.purpose.clone();
+            self.index_use(
+                batch,
+                &applied,
+                &used.catalogued.product_use,
+                purpose.as_deref(),
+                None,
+            );
+        }
+        Ok(applied)
+    }
+
+    /// Records a refused write (and, for catalogued products, indexes it) so an auditor sees
+    /// the attempt; the caller hears the refusal once it is committed.
+    fn refuse_write(
+        &self,
+        batch: &mut Batch,
+        decision: DecisionRow,
+        write: &Write,
+        refused: Refused,
+    ) -> Result<Applied, AppError> {
+        let attempted = attempted(write);
+        let purpose = decision.purpose.clone();
+        let mut change = Change::new(decision, self.now);
+        change.append(
+            self.scope.actor(),
+            WriteRefused {
+                reason: refused.mismatch.reason.clone(),
+                attempted_digest: attempted.as_ref().map(|(_, digest)| digest.clone()),
+                closest_digest: refused.mismatch.closest.clone(),
+                differing: refused.mismatch.differing.clone(),
+                code: Some(refused.code),
+                product: attempted.is_none().then(|| write.product.clone()),
+                operation: attempted.is_none().then(|| write.operation.clone()),
+                attempted: attempted.map(|(action, _)| action),
+                risk_tier: refused.risk_tier,
+            },
+        );
+        let mut applied = change.write_within_limits(batch)?;
+        if matches!(self.catalogue, Some(check) if *check != catalogue::Check::Uncatalogued) {
+            let refusal = catalogue::Refusal {
+                code: refused.code,
+                reason: refused.mismatch.reason,
+                risk_tier: refused.risk_tier,
+            };
+            self.index_refusal(
+                batch,
+                &applied,
+                &write.product,
+                Some(&write.operation),
+                "write",
+                purpose.as_deref(),
+                &refusal,
+            );
+        }
+        applied.refused = Some(refused.error);
+        Ok(applied)
+    }
+
+    fn index_use(
+        &self,
+        batch: &mut Batch,
+        applied: &Applied,
+        product_use: &ProductUse,
+        purpose: Option<&str>,
+        refused: Option<RefusalCode>,
+    ) {
+        let Some(event) = applied.events.first() else {
+            return;
+        };
+        batch.record_product_use(NewProductUse {
+            event_id: event.id.clone(),
+            decision_id: event.decision_id.clone(),
+            agent_id: self.scope.agent_id.clone(),
+            product: product_use.product.clone(),
+            operation: product_use.operation.clone(),
+            kind: product_use.kind.as_str(),
+            risk_tier: Some(product_use.risk_tier.as_str()),
+            purpose: purpose.map(str::to_owned),
+            refused: refused.map(RefusalCode::as_str),
+            at: self.now,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn index_refusal(
+        &self,
+        batch: &mut Batch,
+        applied: &Applied,
+        product: &str,
+        operation: Option<&str>,
+        kind: &'static str,
+        purpose: Option<&str>,
+        refusal: &catalogue::Refusal,
+    ) {
+        let Some(event) = applied.events.first() else {
+            return;
+        };
+        batch.record_product_use(NewProductUse {
+            event_id: event.id.clone(),
+            decision_id: event.decision_id.clone(),
+            agent_id: self.scope.agent_id.clone(),
+            product: product.to_owned(),
+            operation: operation.unwrap_or_default().to_owned(),
+            kind,
+            risk_tier: refusal.risk_tier.map(RiskTier::as_str),
+            purpose: purpose.map(str::to_owned),
+            refused: Some(refusal.code.as_str()),
+            at: self.now,
+        });
+    }
+}
+
+/// A refused write: what is recorded, its code, and what the agent hears.
+struct Refused {
+    mismatch: actions::Mismatch,
+    code: RefusalCode,
+    risk_tier: Option<RiskTier>,
+    error: AppError,
+}
+
+impl Refused {
+    fn of(refusal: &catalogue::Refusal) -> Self {
+        Refused {
+            mismatch: actions::Mismatch {
+                reason: refusal.reason.clone(),
+                closest: None,
+                differing: Vec::new(),
+            },
+            code: refusal.code,
+            risk_tier: refusal.risk_tier,
+            error: refusal.error(),
+        }
+    }
 }
 
 /// A digest of what an evaluation was asked on: each policy's inputs, in order.

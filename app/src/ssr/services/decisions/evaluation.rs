@@ -11,12 +11,24 @@ use crate::{
 
 use super::policy_cache::PolicyCache;
 
+/// Policies scoped to data products (`scope.products`): they judge every decision that uses
+/// one of those products, whatever the agent is bound to, and even when the agent asked for one
+/// policy alone.
+#[derive(Debug, Default)]
+pub(super) struct ProductLevel {
+    /// The latest versions of policies that may be scoped to products.
+    pub candidates: Vec<store::bindings::BoundVersionRow>,
+    /// The products the decision used or the evaluated action names.
+    pub products: Vec<String>,
+}
+
 /// Evaluates `inputs` against each selected version that applies to `intent` (all of them when
 /// `explicit`), after refusing inputs beyond any of those policies' declared bounds (422 naming
 /// the input): such inputs are never evaluated.
 pub(super) fn evaluate_bound(
     cache: &PolicyCache,
     selected: Vec<store::bindings::BoundVersionRow>,
+    product_level: ProductLevel,
     inputs: &Value,
     intent: &str,
     explicit: bool,
@@ -33,6 +45,26 @@ pub(super) fn evaluate_bound(
             // A version published before validation grew stricter (the cost limits) no longer
             // parses. Whatever its scope, it fails closed, recorded like any evaluation.
             Err(_) => invalid.push(version),
+        }
+    }
+    for version in product_level.candidates {
+        if applying
+            .iter()
+            .any(|(applied, _)| applied.policy_id == version.policy_id)
+        {
+            continue;
+        }
+        // A candidate that does not parse cannot say which products it covers; the cache
+        // logged it, and the policies bound to the agent still judge.
+        let Ok(policy) = cache.get(&version.content_hash, &version.source) else {
+            continue;
+        };
+        let covers = product_level
+            .products
+            .iter()
+            .any(|product| policy.applies_to_product(product));
+        if covers && policy.applies_to_intent(intent) {
+            applying.push((version, policy));
         }
     }
     if !with_action {

@@ -4,6 +4,7 @@
 pub mod actions;
 mod approval_commands;
 mod batch;
+pub mod catalogue;
 pub mod chain;
 pub mod commands;
 mod evaluation;
@@ -23,7 +24,8 @@ use verdict_policy::Outcome;
 use crate::{
     error::{AppError, AppResult},
     model::{
-        CloseAction, ContextAdded, DecisionStatus, EventPayload, PolicyEvaluated, Read, Write,
+        CloseAction, ContextAdded, DecisionStatus, EventPayload, OperationKind, PolicyEvaluated,
+        Read, Write,
     },
     ssr::{store, AppState},
 };
@@ -33,6 +35,9 @@ use chain::canonical_json;
 use commands::{Command, IdempotencyClaim, NewApprovalRequest, OpenDecision};
 use requests::*;
 use views::*;
+
+/// The most fields one read may name.
+const MAX_READ_FIELDS: usize = 100;
 
 /// The longest an agent may wait on one `/wait` call.
 pub const MAX_WAIT_SECONDS: u64 = 60;
@@ -104,7 +109,7 @@ pub async fn add_context(
         summary,
         payload: request.payload,
     };
-    note(state, agent, decision_id, payload.into(), None)
+    note(state, agent, decision_id, payload.into(), None, None)
         .await
         .map(|answer| answer.value)
 }
@@ -116,13 +121,44 @@ pub async fn record_read(
     request: ReadRequest,
 ) -> AppResult<EventView> {
     agent.require_unfrozen()?;
-    let payload = Read {
+    let fields = request
+        .fields
+        .map(|fields| {
+            if fields.len() > MAX_READ_FIELDS {
+                return Err(AppError::invalid(
+                    "fields",
+                    format!("A read may name at most {MAX_READ_FIELDS} fields."),
+                ));
+            }
+            fields
+                .iter()
+                .map(|field| required_text("fields", field, 200))
+                .collect::<AppResult<Vec<_>>>()
+        })
+        .transpose()?;
+    let mut payload = Read {
         product: required_text("product", &request.product, 200)?,
         purpose: long_text("purpose", &request.purpose)?,
         summary: optional_long_text("summary", request.summary.as_deref())?,
         record_count: request.record_count,
+        operation: optional_text("operation", request.operation.as_deref(), 200)?,
+        product_version: None,
+        risk_tier: None,
+        fields,
     };
-    note(state, agent, decision_id, payload.into(), None)
+    let check = catalogue::check(
+        &state.db,
+        &agent.agent_id,
+        &payload.product,
+        payload.operation.as_deref(),
+        Some(OperationKind::Read),
+    )
+    .await?;
+    if let catalogue::Check::Catalogued(catalogued) = &check {
+        payload.product_version = Some(catalogued.product_use.version);
+        payload.risk_tier = Some(catalogued.product_use.risk_tier);
+    }
+    note(state, agent, decision_id, payload.into(), Some(check), None)
         .await
         .map(|answer| answer.value)
 }
@@ -135,7 +171,7 @@ pub async fn record_write(
 ) -> AppResult<Answer<EventView>> {
     agent.require_unfrozen()?;
     let summary = optional_long_text("summary", request.summary.as_deref())?;
-    let write = match (request.action, request.product, request.operation) {
+    let mut write = match (request.action, request.product, request.operation) {
         (Some(action), None, None) => {
             let action = requests::action(action)?;
             Write {
@@ -145,6 +181,7 @@ pub async fn record_write(
                 arguments: Some(action.arguments),
                 summary,
                 idempotency_key: request.idempotency_key.clone(),
+                risk_tier: None,
             }
         }
         (Some(_), _, _) => {
@@ -160,8 +197,20 @@ pub async fn record_write(
             idempotency_key: request.idempotency_key.clone(),
             arguments: None,
             action_digest: None,
+            risk_tier: None,
         },
     };
+    let check = catalogue::check(
+        &state.db,
+        &agent.agent_id,
+        &write.product,
+        Some(&write.operation),
+        Some(OperationKind::Write),
+    )
+    .await?;
+    if let catalogue::Check::Catalogued(catalogued) = &check {
+        write.risk_tier = Some(catalogued.product_use.risk_tier);
+    }
     let payload = EventPayload::from(write);
     let idempotency = request
         .idempotency_key
@@ -173,7 +222,7 @@ pub async fn record_write(
             )
         })
         .transpose()?;
-    note(state, agent, decision_id, payload, idempotency).await
+    note(state, agent, decision_id, payload, Some(check), idempotency).await
 }
 
 async fn note(
@@ -181,6 +230,7 @@ async fn note(
     agent: &AgentPrincipal,
     decision_id: &str,
     payload: EventPayload,
+    catalogue: Option<catalogue::Check>,
     idempotency: Option<IdempotencyClaim>,
 ) -> AppResult<Answer<EventView>> {
     let applied = state
@@ -189,6 +239,7 @@ async fn note(
             scope: agent.scope(),
             decision_id: decision_id.to_owned(),
             payload: Box::new(payload),
+            catalogue,
             idempotency,
         })
         .await?;
@@ -240,16 +291,17 @@ pub async fn evaluate(
             AppResult::Ok((action, digest))
         })
         .transpose()?;
-    let inputs = match &action {
-        Some((action, digest)) => {
-            Value::Object(actions::inputs_with_action(request.inputs, action, digest)?)
-        }
-        None => Value::Object(request.inputs),
+    let mut inputs = match &action {
+        Some((action, digest)) => actions::inputs_with_action(request.inputs, action, digest)?,
+        None => request.inputs,
     };
     let decision = store::decisions::find(&state.db.pool, decision_id, Some(&agent.agent_id))
         .await?
         .ok_or_else(|| AppError::not_found("No such decision."))?;
     rules::check(rules::Step::Evaluate, &commands::standing(&decision))?;
+    let product_level =
+        catalogue_inputs(state, agent, &decision, action.as_ref(), &mut inputs).await?;
+    let inputs = Value::Object(inputs);
     let bound = bound_versions(state, &agent.agent_id).await?;
     let selected: Vec<_> = match request.policy_id.as_deref() {
         Some(policy_id) => vec![bound
@@ -271,6 +323,7 @@ pub async fn evaluate(
             let evaluations = evaluation::evaluate_bound(
                 &cache,
                 selected,
+                product_level,
                 &inputs,
                 &intent,
                 explicit,
@@ -333,6 +386,71 @@ pub async fn evaluate(
         outcome: applied.decision.latest_outcome.ok_or(AppError::Internal)?,
         evaluations: views,
         status: applied.status(),
+    })
+}
+
+/// Fills the catalogue's inputs (`catalogue::fill_inputs`) from the evaluated action's product
+/// and operation, or else the decision's latest catalogued use, and the decision's purpose; and
+/// finds the product-level policies that judge this decision too. An action naming a product
+/// the agent may not use, or at a tier its mode forbids, is refused before anything is judged.
+async fn catalogue_inputs(
+    state: &AppState,
+    agent: &AgentPrincipal,
+    decision: &store::decisions::DecisionRow,
+    action: Option<&(crate::model::Action, String)>,
+    inputs: &mut serde_json::Map<String, Value>,
+) -> AppResult<evaluation::ProductLevel> {
+    let named = match action {
+        Some((action, _)) => Some((action.product.as_str(), action.operation.as_str(), None)),
+        None => decision.product_uses.last().map(|used| {
+            (
+                used.product.as_str(),
+                used.operation.as_str(),
+                Some(used.kind),
+            )
+        }),
+    };
+    let catalogued = match named {
+        Some((product, operation, kind)) => {
+            match catalogue::check(&state.db, &agent.agent_id, product, Some(operation), kind)
+                .await?
+            {
+                catalogue::Check::Refused(refusal) => return Err(refusal.error()),
+                catalogue::Check::Catalogued(catalogued) => Some(catalogued),
+                catalogue::Check::Uncatalogued => None,
+            }
+        }
+        None => None,
+    };
+    if let Some(catalogued) = &catalogued {
+        if let Some(refusal) = catalogue::tier_refusal(decision, &catalogued.product_use) {
+            return Err(refusal.error());
+        }
+    }
+    let in_use = catalogued.is_some()
+        || !decision.product_uses.is_empty()
+        || store::product_uses::catalogue_in_use(&state.db.pool).await?;
+    if !in_use {
+        return Ok(evaluation::ProductLevel::default());
+    }
+    catalogue::fill_inputs(inputs, catalogued.as_deref(), decision.purpose.as_deref())?;
+    let mut products: Vec<String> = decision
+        .product_uses
+        .iter()
+        .map(|used| used.product.clone())
+        .collect();
+    if let Some(catalogued) = &catalogued {
+        products.push(catalogued.product_use.product.clone());
+    }
+    products.dedup();
+    let candidates = if products.is_empty() {
+        Vec::new()
+    } else {
+        store::product_uses::product_scoped_versions(&state.db.pool).await?
+    };
+    Ok(evaluation::ProductLevel {
+        candidates,
+        products,
     })
 }
 

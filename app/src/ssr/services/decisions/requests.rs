@@ -41,14 +41,22 @@ pub struct ContextRequest {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadRequest {
-    /// The system or data product read, e.g. `crm.customers`.
+    /// The data product read, e.g. `customer_profiles` (once the catalogue holds a product, it
+    /// must be a catalogued one granted to the agent; before, any system's name).
     pub product: String,
-    /// Why it was read.
+    /// The product's read operation, e.g. `profile.read`; required for catalogued products.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// Why it was read, e.g. `support`: one of the product's allowed purposes. The first read
+    /// fixes the decision's purpose; a read with another purpose later is 409.
     pub purpose: String,
     #[serde(default)]
     pub summary: Option<String>,
     #[serde(default)]
     pub record_count: Option<u64>,
+    /// The fields read, if the agent names them (at most 100).
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use verdict_policy::Outcome;
 
 use crate::{
-    model::{ApprovalStatus, AutomationMode, DecisionStatus, TraceEvent},
+    model::{ApprovalStatus, AutomationMode, DecisionStatus, RiskTier, TraceEvent},
     ssr::store::decisions::{DecisionRow, EventRow},
 };
 
@@ -22,6 +22,14 @@ pub struct DecisionView {
     /// The combined outcome of the latest evaluation: allow, requires_exception or deny.
     pub latest_outcome: Option<Outcome>,
     pub approval_granted: bool,
+    /// The purpose fixed by the decision's first read of a catalogued data product.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// The highest risk tier of the catalogued operations the decision used: `read_only`,
+    /// `local_write`, `network`, `delegated` or `destructive`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub risk_tier: Option<RiskTier>,
     /// Events recorded so far.
     pub events: i64,
     /// Unix milliseconds.
@@ -40,6 +48,8 @@ impl DecisionView {
             actor: row.actor.clone(),
             latest_outcome: row.latest_outcome,
             approval_granted: row.approval_granted != 0,
+            purpose: row.purpose.clone(),
+            risk_tier: row.risk_tier,
             events: row.last_sequence,
             created_at: row.created_at,
             updated_at: row.updated_at,
