@@ -41,8 +41,8 @@ pub use keys::{
     open_or_create, read_key_file, rotate_file, KeyFileError, KeyPair, KeySet, KeyStore,
 };
 pub use receipt::{
-    Receipt, ReceiptAction, ReceiptApproval, ReceiptEvaluation, Signature, SignedReceipt, ALG,
-    RECEIPT_VERSION,
+    Receipt, ReceiptAction, ReceiptApproval, ReceiptEvaluation, ReceiptProductUse, Signature,
+    SignedReceipt, ALG, RECEIPT_VERSION,
 };
 pub use verify::{verify, Verification, VerifyError};
 
@@ -72,6 +72,7 @@ pub fn sample_receipt() -> Receipt {
                     .cloned()
                     .unwrap_or_default(),
             }),
+            risk_tier: None,
         }],
         evaluations: vec![
             ReceiptEvaluation {
@@ -97,6 +98,9 @@ pub fn sample_receipt() -> Receipt {
             at: "2026-05-01T12:00:00.000Z".into(),
             evidence_hash: "ef".repeat(32),
         }],
+        purpose: None,
+        risk_tier: None,
+        products: Vec::new(),
         chain_head: "01".repeat(32),
         event_count: 7,
         issued_at: "2026-05-01T12:00:01.000Z".into(),

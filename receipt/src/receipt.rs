@@ -31,6 +31,17 @@ pub struct Receipt {
     pub evaluations: Vec<ReceiptEvaluation>,
     /// Every resolved approval request, in order.
     pub approvals: Vec<ReceiptApproval>,
+    /// The purpose fixed by the decision's first read of a catalogued data product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// The highest risk tier of the catalogued operations used: `read_only`, `local_write`,
+    /// `network`, `delegated` or `destructive`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_tier: Option<String>,
+    /// The catalogued data product operations the decision used, once each, in first-use
+    /// order. Absent (like `purpose` and `risk_tier`) when it used none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ReceiptProductUse>,
     /// The hash of the decision's last event when the receipt was issued.
     pub chain_head: String,
     /// How many events the chain had then (`chain_head` is event number `event_count`).
@@ -48,6 +59,21 @@ pub struct ReceiptAction {
     pub operation: String,
     /// [`crate::action_digest`] of the action.
     pub digest: String,
+    /// The operation's risk tier, for writes of a catalogued product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_tier: Option<String>,
+}
+
+/// One catalogued operation a decision used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptProductUse {
+    pub product: String,
+    /// The product version the use was checked against.
+    pub product_version: i64,
+    pub operation: String,
+    /// `read` or `write`.
+    pub kind: String,
+    pub risk_tier: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

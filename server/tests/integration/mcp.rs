@@ -439,3 +439,50 @@ async fn the_endpoint_takes_agent_keys_only_and_post_only() {
     assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(unsupported_version.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn reads_take_the_catalogue_fields_and_refusals_are_recorded_over_mcp_as_over_rest() {
+    let world = TestApp::with_refund_agent().await;
+    let profiles = include_str!("../../../app/src/products/customer_profiles.yaml");
+    let applied = world
+        .app
+        .call(
+            "POST",
+            "/api/v1/admin/products",
+            Some(&world.admin),
+            Some(json!({ "source_yaml": profiles })),
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::CREATED, "{}", applied.text);
+    let granted = world
+        .app
+        .call(
+            "POST",
+            &format!("/api/v1/admin/agents/{}/grants", world.agent.id),
+            Some(&world.admin),
+            Some(json!({"product": "customer_profiles", "operations": ["profile.read"]})),
+        )
+        .await;
+    assert!(granted.status.is_success(), "{}", granted.text);
+    let decision = world
+        .app
+        .open_decision(&world.agent, REFUND, "autonomous")
+        .await;
+    let read = |purpose: &str| {
+        json!({"decision_id": decision, "product": "customer_profiles",
+               "operation": "profile.read", "purpose": purpose, "fields": ["email"]})
+    };
+
+    let refused = call(&world, "decision_read", read("marketing")).await;
+    let allowed = call(&world, "decision_read", read("support")).await;
+
+    assert_answered(&allowed);
+    assert_eq!(
+        allowed["structuredContent"]["payload"]["risk_tier"],
+        "read_only"
+    );
+    assert_refused(&refused, "purpose_not_allowed");
+    assert_eq!(refused["structuredContent"]["error"]["field"], "purpose");
+    let kinds = world.app.event_kinds(&world.agent, &decision).await;
+    assert_eq!(kinds, ["decision_opened", "read_refused", "read"]);
+}

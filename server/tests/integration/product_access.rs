@@ -52,13 +52,16 @@ rules:
     rationale: personal data needs an allowed purpose
 ";
 
-struct Setup {
-    app: TestApp,
-    admin: String,
-    agent: TestAgent,
+/// Three products applied (the starter two and `tiers`) and `support-bot`, bound to
+/// `allow_all`, granted `profile.read`, `refund.create` and every `tiers` operation. The trace
+/// explorer's tests start from it too.
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
+    pub(crate) agent: TestAgent,
 }
 
-async fn setup() -> Setup {
+pub(crate) async fn setup() -> Setup {
     let app = TestApp::new().await;
     let admin = app.admin_token().await;
     for source in [PROFILES, PAYMENTS, TIERS] {
@@ -105,13 +108,13 @@ impl Setup {
         assert!(granted.status.is_success(), "{}", granted.text);
     }
 
-    async fn open(&self, mode: &str) -> String {
+    pub(crate) async fn open(&self, mode: &str) -> String {
         self.app
             .open_decision(&self.agent, "customer.lookup", mode)
             .await
     }
 
-    async fn read(&self, decision: &str, body: Value) -> Reply {
+    pub(crate) async fn read(&self, decision: &str, body: Value) -> Reply {
         self.app.step(&self.agent, decision, "reads", body).await
     }
 
@@ -136,7 +139,7 @@ impl Setup {
     }
 }
 
-fn profile_read(purpose: &str) -> Value {
+pub(crate) fn profile_read(purpose: &str) -> Value {
     json!({"product": "customer_profiles", "operation": "profile.read", "purpose": purpose,
            "record_count": 1, "fields": ["email"]})
 }
@@ -422,6 +425,53 @@ async fn an_operation_that_requires_approval_is_never_written_without_one() {
     assert_eq!(payload["product"], "payments");
     assert_eq!(write.body["error"]["risk_tier"], "network");
     assert_eq!(s.decision(&decision).await["status"], "open");
+
+    // With a person's approval the same write goes through, recorded with its tier.
+    let requested = s
+        .app
+        .step(
+            &s.agent,
+            &decision,
+            "approvals",
+            json!({"title": "Refund", "message": "the customer was charged twice"}),
+        )
+        .await;
+    assert_eq!(requested.status, StatusCode::CREATED, "{}", requested.text);
+    let approval = requested.body["approval_id"].as_str().unwrap();
+    let shown = s
+        .app
+        .call(
+            "GET",
+            &format!("/api/v1/approvals/{approval}"),
+            Some(&s.admin),
+            None,
+        )
+        .await;
+    let answered = s
+        .app
+        .call(
+            "POST",
+            &format!("/api/v1/approvals/{approval}/resolve"),
+            Some(&s.admin),
+            Some(json!({"outcome": "approved", "rationale": "checked",
+                        "evidence_hash": shown.body["evidence_hash"]})),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+    let written = s
+        .app
+        .step(
+            &s.agent,
+            &decision,
+            "writes",
+            json!({"product": "payments", "operation": "refund.create"}),
+        )
+        .await;
+    assert_eq!(written.status, StatusCode::CREATED, "{}", written.text);
+    let event = s.last_event(&decision).await;
+    assert_eq!(event["kind"], "write");
+    assert_eq!(event["payload"]["risk_tier"], "network");
+    assert_eq!(s.decision(&decision).await["risk_tier"], "network");
 }
 
 #[tokio::test]
@@ -483,6 +533,21 @@ async fn the_catalogue_fills_policy_inputs_and_product_level_policies_judge_ever
         .step(&s.agent, &decision, "close", json!({"action": "commit"}))
         .await;
     assert_eq!(closed.status, StatusCode::OK, "{}", closed.text);
+    // The receipt names the purpose, the tier and the products used, and still verifies.
+    let document = closed.body["receipt"].clone();
+    let receipt = &document["receipt"];
+    assert_eq!(receipt["purpose"], "support", "{receipt}");
+    assert_eq!(receipt["risk_tier"], "read_only");
+    assert_eq!(
+        receipt["products"],
+        json!([{"product": "customer_profiles", "product_version": 1,
+                "operation": "profile.read", "kind": "read", "risk_tier": "read_only"}])
+    );
+    let verified = s
+        .app
+        .call("POST", "/api/v1/receipts/verify", None, Some(document))
+        .await;
+    assert_eq!(verified.body["verified"], true, "{}", verified.text);
     let events = s.app.events(&s.agent, &decision).await;
     let snapshot = events
         .iter()

@@ -7,8 +7,8 @@
 use serde::Serialize;
 use serde_json::Value;
 use verdict_receipt::{
-    Action, KeySet, Receipt, ReceiptAction, ReceiptApproval, ReceiptEvaluation, SignedReceipt,
-    VerifyError, RECEIPT_VERSION,
+    Action, KeySet, Receipt, ReceiptAction, ReceiptApproval, ReceiptEvaluation, ReceiptProductUse,
+    SignedReceipt, VerifyError, RECEIPT_VERSION,
 };
 
 use crate::{
@@ -52,6 +52,7 @@ fn write_action(write: &Write) -> ReceiptAction {
         product: write.product.clone(),
         operation: write.operation.clone(),
         digest,
+        risk_tier: write.risk_tier.map(|tier| tier.as_str().to_owned()),
     }
 }
 
@@ -105,6 +106,19 @@ async fn receipt_of(db: &Db, decision: &DecisionRow, issuer: &str) -> AppResult<
         actions: Vec::new(),
         evaluations: Vec::new(),
         approvals: Vec::new(),
+        purpose: decision.purpose.clone(),
+        risk_tier: decision.risk_tier.map(|tier| tier.as_str().to_owned()),
+        products: decision
+            .product_uses
+            .iter()
+            .map(|used| ReceiptProductUse {
+                product: used.product.clone(),
+                product_version: used.version,
+                operation: used.operation.clone(),
+                kind: used.kind.as_str().to_owned(),
+                risk_tier: used.risk_tier.as_str().to_owned(),
+            })
+            .collect(),
         chain_head: events
             .last()
             .map_or_else(|| chain::GENESIS.to_owned(), |event| event.hash.clone()),
@@ -393,6 +407,7 @@ mod tests {
                 product: "payments".into(),
                 operation: "refund.create".into(),
                 digest,
+                risk_tier: None,
             }]
         );
         assert_eq!(receipt.approvals[0].by, "ana@example.com");

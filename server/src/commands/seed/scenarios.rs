@@ -249,19 +249,25 @@ pub(super) fn scenario(rng: &mut Rng, kind: Kind) -> Scenario {
             }
         }
         Kind::PiiRead => {
-            let purpose = *rng.pick(&[
-                "support_ticket",
-                "fraud_review",
-                "billing_dispute",
-                "marketing",
-            ]);
+            let purpose = *rng.pick(&["support", "compliance", "support", "marketing"]);
             let records = if rng.chance(0.85) {
                 1 + rng.below(20)
             } else {
                 101 + rng.below(900)
             };
             Scenario {
-                inputs: json!({"purpose": purpose, "record_count": records}),
+                // As the catalogue fills them for `app/src/products/customer_profiles.yaml`.
+                inputs: json!({
+                    "purpose": purpose,
+                    "record_count": records,
+                    "product": {
+                        "name": "customer_profiles",
+                        "classification": "confidential",
+                        "contains_pii": true,
+                        "allowed_purposes": ["support", "compliance"],
+                        "owner_team": "customer-data",
+                    },
+                }),
                 read: read(
                     "crm",
                     "find the customer's account",
@@ -269,7 +275,7 @@ pub(super) fn scenario(rng: &mut Rng, kind: Kind) -> Scenario {
                     1,
                 ),
                 action: EventPayload::Read(read(
-                    "crm",
+                    "customer_profiles",
                     purpose,
                     format!("read personal data of {records} customers for {purpose}"),
                     records,
