@@ -3,7 +3,8 @@
 # needing cargo-leptos (which takes most of an hour to install here).
 #   scripts/build.sh           debug build
 #   scripts/build.sh release   release build (the wasm bundle uses the `wasm-release` profile)
-# The site (pkg/verdict.js, pkg/verdict_bg.wasm, pkg/verdict.css) lands in target/site.
+# The site (pkg/verdict.js, pkg/verdict_bg.wasm, pkg/verdict.css, pkg/editor.js) lands in
+# target/site.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,19 @@ if [ "$mode" = release ]; then
 fi
 cp style/main.css "$site/pkg/verdict.css"
 cp -r public/. "$site/"
+# The policy editor (tools/editor: CodeMirror from npm) bundled by esbuild, both installed in
+# tools/ by scripts/setup.sh; without the bundle the editor pages keep their plain textarea.
+if [ -x tools/node_modules/.bin/esbuild ]; then
+  esbuild_flags=(--bundle --format=esm --target=es2022 --log-level=warning)
+  case "$mode" in
+    debug) esbuild_flags+=(--sourcemap) ;;
+    release) esbuild_flags+=(--minify) ;;
+  esac
+  tools/node_modules/.bin/esbuild tools/editor/editor.js "${esbuild_flags[@]}" \
+    --outfile="$site/pkg/editor.js"
+else
+  echo "== no esbuild (run scripts/setup.sh): the policy editor stays a plain textarea" >&2
+fi
 
 cargo build -p server --bin verdict "${server_flags[@]}"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Verdict needs, skipping whatever is already there:
-# the wasm target, the wasm-bindgen CLI matching Cargo.lock, binaryen's wasm-opt from npm
-# (tools/), and (with --tests) the npm packages of the browser tests and Debian's Chromium.
+# the wasm target, the wasm-bindgen CLI matching Cargo.lock, the build's npm packages in tools/
+# (binaryen's wasm-opt, esbuild and the policy editor's CodeMirror), and (with --tests) the npm
+# packages of the browser tests and Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,15 +21,17 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; 
   cargo install wasm-bindgen-cli --version "$wanted"
 fi
 
-# binaryen's wasm-opt shrinks the release browser bundle (scripts/build.sh runs it when present).
-# Without npm the build still works, with a larger bundle.
-if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+# binaryen's wasm-opt shrinks the release browser bundle, and esbuild bundles the policy editor
+# (tools/editor, CodeMirror): scripts/build.sh runs each when present. Without npm the build
+# still works, with a larger bundle and a plain textarea for policies.
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -x tools/node_modules/.bin/esbuild ] \
+  || [ ! -d tools/node_modules/@codemirror/view ]; then
   if command -v npm >/dev/null 2>&1; then
-    step "installing binaryen (wasm-opt) from npm"
+    step "installing the build's npm packages (wasm-opt, esbuild, CodeMirror)"
     (cd tools && npm ci --no-audit --no-fund) \
-      || echo "binaryen did not install: release bundles will not be optimised" >&2
+      || echo "tools/ did not install: no wasm-opt, and a plain textarea for policies" >&2
   else
-    echo "no npm: release bundles will not be optimised with wasm-opt" >&2
+    echo "no npm: release bundles will not be optimised, and policies get a plain textarea" >&2
   fi
 fi
 

@@ -134,6 +134,14 @@ pub async fn dry_run(source: String, context: String) -> Result<DryRunReport, Ap
     crate::ssr::services::dry_run::run(&state, source, &context).await
 }
 
+/// The defined approval routes' names, which the editor offers after `approval_route:`.
+#[server(endpoint = "approval_route_names")]
+pub async fn approval_route_names() -> Result<Vec<String>, AppError> {
+    require(Permission::Read).await?;
+    let routes = approval_routes::list(&app_state()?.db).await?;
+    Ok(routes.into_iter().map(|route| route.name).collect())
+}
+
 #[server(endpoint = "policy_versions")]
 pub async fn policy_versions(id: String) -> Result<Vec<PolicyVersionSummary>, AppError> {
     require(Permission::Read).await?;

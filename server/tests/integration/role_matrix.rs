@@ -39,6 +39,11 @@ fn calls(target_user: &str) -> Vec<Call> {
             fields: vec![("token", "x".into())],
         },
         Call {
+            name: "approval_route_names",
+            needs: Needs::Role(Permission::Read),
+            fields: vec![],
+        },
+        Call {
             name: "list_users",
             needs: Needs::Role(Permission::Administer),
             fields: vec![],

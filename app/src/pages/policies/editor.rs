@@ -2,11 +2,12 @@ use std::time::Duration;
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{components::A, hooks::use_params_map};
-use verdict_policy::{DryRunReport, Severity};
+use verdict_policy::DryRunReport;
 
 use crate::{
     api::policies::{
-        dry_run, load_policy_draft, prepare_publish, PublishPolicy, PublishPreview, SaveDraft,
+        approval_route_names, dry_run, load_policy_draft, prepare_publish, PublishPolicy,
+        PublishPreview, SaveDraft,
     },
     components::{confirm_first, last_error, DiffView, FieldError, FormError, PageHeader},
     error::AppError,
@@ -16,7 +17,7 @@ use crate::{
 
 use super::{
     backtest::BacktestPanel,
-    editor_browser::caret_offset,
+    code_editor::{jump_to, CodeEditor},
     preview::PreviewPanel,
     recent::{recent_evaluations_feed, RecentEvaluations},
 };
@@ -53,14 +54,17 @@ pub fn PolicyEditorPage() -> impl IntoView {
         publish_preview,
     };
     let evaluations = recent_evaluations_feed(id);
+    let routes = Resource::new(|| (), |_| approval_route_names());
     let user = expect_context::<UserResource>();
     view! {
         <PageHeader title="Policy editor" summary="Edit the draft; the preview on the right checks, tests and dry-runs it as you type." />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let can_edit = matches!(user.await, Ok(Some(person)) if person.role.allows(Permission::AuthorPolicies));
+                // Completion's names only: without them the editor works the same.
+                let route_names = routes.await.unwrap_or_default();
                 match draft.await {
-                    Ok(draft) => view! { <Editor draft can_edit actions /> <RecentEvaluations evaluations /> }.into_any(),
+                    Ok(draft) => view! { <Editor draft can_edit route_names actions /> <RecentEvaluations evaluations /> }.into_any(),
                     Err(error) => view! { <Refusal error /> }.into_any(),
                 }
             })}
@@ -69,7 +73,12 @@ pub fn PolicyEditorPage() -> impl IntoView {
 }
 
 #[component]
-fn Editor(draft: PolicyDraft, can_edit: bool, actions: DraftActions) -> impl IntoView {
+fn Editor(
+    draft: PolicyDraft,
+    can_edit: bool,
+    route_names: Vec<String>,
+    actions: DraftActions,
+) -> impl IntoView {
     let id = draft.id.clone();
     let editable = can_edit && draft.status != PolicyStatus::Archived;
     let (source, set_source) = signal(draft.source.clone());
@@ -113,37 +122,43 @@ fn Editor(draft: PolicyDraft, can_edit: bool, actions: DraftActions) -> impl Int
         }
     });
 
-    // Leaving with unsaved changes asks first; the browser shows its own wording.
-    let unsaved = move || source.with(|text| saved_source.with(|saved| text != saved));
+    // Leaving with unsaved changes asks first: closing or reloading the page (the browser shows
+    // its own wording) and, in the browser, following a link.
+    let unsaved = move || editable && source.with(|text| saved_source.with(|saved| text != saved));
     let leave_guard = window_event_listener(leptos::ev::beforeunload, move |event| {
-        if editable && unsaved() {
+        if unsaved() {
             event.prevent_default();
         }
     });
     on_cleanup(move || leave_guard.remove());
+    #[cfg(feature = "hydrate")]
+    super::editor_browser::confirm_leaving_by_link(unsaved);
+
+    // Ctrl-S (Cmd-S) anywhere on the page saves the draft, as the Save button does.
+    let save_form = NodeRef::<leptos::html::Form>::new();
+    let save_keys = window_event_listener(leptos::ev::keydown, move |event| {
+        let save_key =
+            (event.ctrl_key() || event.meta_key()) && event.key().eq_ignore_ascii_case("s");
+        if editable && save_key && !event.alt_key() {
+            event.prevent_default();
+            if let Some(form) = save_form.get_untracked() {
+                let _ = form.request_submit();
+            }
+        }
+    });
+    on_cleanup(move || save_keys.remove());
 
     let source_editor = NodeRef::<leptos::html::Textarea>::new();
     let context_editor = NodeRef::<leptos::html::Textarea>::new();
-    let jump_to = Callback::new(move |(line, column): (u32, u32)| {
-        if let Some(textarea) = source_editor.get() {
-            let offset = source.with(|text| caret_offset(text, line, column));
-            let _ = textarea.focus();
-            let _ = textarea.set_selection_range(offset, offset);
-        }
-    });
+    let jump =
+        Callback::new(move |(line, column): (u32, u32)| jump_to(source_editor, line, column));
     remember_context(id.clone(), context, set_context, context_editor);
-    let error_lines = move || {
+    let diagnostics = Signal::derive(move || {
         report.with(|latest| match latest {
-            Some(Ok(report)) => report
-                .diagnostics
-                .iter()
-                .filter(|diagnostic| diagnostic.severity == Severity::Error)
-                .map(|diagnostic| diagnostic.line as usize)
-                .collect::<Vec<_>>(),
+            Some(Ok(report)) => report.diagnostics.clone(),
             _ => Vec::new(),
         })
-    };
-    let line_count = move || source.with(|text| text.lines().count().max(1));
+    });
     let history = format!("/policies/{id}/versions");
     let form_id = id.clone();
     let publish_id = id.clone();
@@ -158,35 +173,20 @@ fn Editor(draft: PolicyDraft, can_edit: bool, actions: DraftActions) -> impl Int
         </p>
         <div class="editor-layout">
             <div class="editor-pane">
-                <ActionForm action=save attr:class="editor-form">
+                <ActionForm action=save node_ref=save_form attr:class="editor-form">
                     <input type="hidden" name="id" value=form_id />
                     <input type="hidden" name="base_revision" prop:value=move || revision.get().to_string() />
                     <label for="policy-source">"Policy source (YAML)"</label>
-                    <div class="code-editor">
-                        <pre class="gutter" aria-hidden="true">
-                            {move || {
-                                let errors = error_lines();
-                                (1..=line_count())
-                                    .map(|line| {
-                                        let class = if errors.contains(&line) { "line-number error-line" } else { "line-number" };
-                                        view! { <span class=class>{line}</span> }
-                                    })
-                                    .collect_view()
-                            }}
-                        </pre>
-                        <textarea
-                            node_ref=source_editor
-                            id="policy-source"
-                            name="source"
-                            class="code"
-                            spellcheck="false"
-                            readonly=!editable
-                            rows=move || line_count() + 1
-                            on:input=move |event| set_source.set(event_target_value(&event))
-                        >
-                            {draft.source.clone()}
-                        </textarea>
-                    </div>
+                    <CodeEditor
+                        id="policy-source"
+                        name="source"
+                        text=draft.source.clone()
+                        read_only=!editable
+                        on_change=set_source
+                        diagnostics
+                        route_names
+                        node_ref=source_editor
+                    />
                     <FieldError error=save_error field="source" />
                     <FormError error=save_error />
                     <Show when=move || matches!(save.value().get(), Some(Ok(_)))>
@@ -212,7 +212,7 @@ fn Editor(draft: PolicyDraft, can_edit: bool, actions: DraftActions) -> impl Int
                 {move || match report.get() {
                     None if !can_edit => view! { <p class="muted">"The live preview is for authors and admins."</p> }.into_any(),
                     None => view! { <p class="muted">"Checking…"</p> }.into_any(),
-                    Some(Ok(report)) => view! { <PreviewPanel report on_jump=jump_to /> }.into_any(),
+                    Some(Ok(report)) => view! { <PreviewPanel report on_jump=jump /> }.into_any(),
                     Some(Err(error)) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
                 }}
             </aside>

@@ -11,6 +11,8 @@ use crate::{
     pages::refusal::Refusal,
 };
 
+use super::code_editor::CodeEditor;
+
 /// Every published version, any one read-only, and a diff between any two.
 #[component]
 pub fn PolicyHistoryPage() -> impl IntoView {
@@ -66,9 +68,9 @@ pub fn PolicyHistoryPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match shown.await {
                     Ok(Some(version)) => view! {
-                        <h2>{format!("Version {} (read-only)", version.summary.version)}</h2>
+                        <h2 id="version-heading">{format!("Version {} (read-only)", version.summary.version)}</h2>
                         <p class="mono" title=version.summary.content_hash.clone()>{format!("sha256 {}", version.summary.content_hash)}</p>
-                        <pre class="code-view">{version.source}</pre>
+                        <CodeEditor id="version-source" text=version.source read_only=true labelled_by="version-heading" />
                     }.into_any(),
                     Ok(None) => ().into_any(),
                     Err(error) => view! { <Refusal error /> }.into_any(),

@@ -1,6 +1,7 @@
 //! Policies: the list, the editor with its live preview, and the version history.
 
 mod backtest;
+mod code_editor;
 mod editor;
 mod editor_browser;
 mod history;
