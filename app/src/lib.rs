@@ -31,6 +31,7 @@ use pages::{
     login::LoginPage,
     not_found::NotFound,
     policies::{PoliciesPage, PolicyEditorPage, PolicyHistoryPage},
+    products::{ProductDetailPage, ProductsPage},
     profile::ProfilePage,
     setup::SetupPage,
     traces::{DecisionTracePage, TracesPage},
@@ -77,6 +78,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/policies/:id/versions") view=PolicyHistoryPage />
                     <Route path=path!("/agents") view=AgentsPage />
                     <Route path=path!("/agents/:name") view=AgentDetailPage />
+                    <Route path=path!("/products") view=ProductsPage />
+                    <Route path=path!("/products/:name") view=ProductDetailPage />
                     <Route path=path!("/api-reference") view=ApiReferencePage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/approval-routes") view=ApprovalRoutesPage />

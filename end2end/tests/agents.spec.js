@@ -2,29 +2,7 @@
 // policy, freezes and unfreezes the agent, rotates its key, freezes every agent for a moment,
 // and finds the decisions endpoint with a curl example in the API reference.
 const { test, expect } = require("@playwright/test");
-const { hydrated, checkPage, signIn } = require("./helpers");
-
-const admin = { email: "admin@example.com", name: "Ada Admin", password: "admin password 123" };
-
-/** Signs the admin in; creates them through the setup link first when this file runs alone. */
-async function signInAdmin(page) {
-  const setupUrl = process.env.VERDICT_SETUP_URL;
-  if (setupUrl) {
-    await page.goto(setupUrl);
-    const email = page.getByLabel("Email");
-    if (await email.isVisible()) {
-      await hydrated(page);
-      await email.fill(admin.email);
-      await page.getByLabel("Name").fill(admin.name);
-      await page.getByLabel(/Password/).fill(admin.password);
-      await page.getByRole("button", { name: "Create admin and sign in" }).click();
-      await expect(page).toHaveURL(/\/$/);
-      return;
-    }
-  }
-  await signIn(page, admin.email, admin.password);
-  await expect(page).toHaveURL(/\/$/);
-}
+const { hydrated, checkPage, signIn, admin, signInAdmin } = require("./helpers");
 
 test("register an agent, key once, bind, freeze, rotate, API reference", async ({ page, request }) => {
   const dialogs = [];

@@ -31,6 +31,28 @@ async function signIn(page, email, password) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
+const admin = { email: "admin@example.com", name: "Ada Admin", password: "admin password 123" };
+
+/** Signs the admin in; creates them through the setup link first when a file runs alone. */
+async function signInAdmin(page) {
+  const setupUrl = process.env.VERDICT_SETUP_URL;
+  if (setupUrl) {
+    await page.goto(setupUrl);
+    const email = page.getByLabel("Email");
+    if (await email.isVisible()) {
+      await hydrated(page);
+      await email.fill(admin.email);
+      await page.getByLabel("Name").fill(admin.name);
+      await page.getByLabel(/Password/).fill(admin.password);
+      await page.getByRole("button", { name: "Create admin and sign in" }).click();
+      await expect(page).toHaveURL(/\/$/);
+      return;
+    }
+  }
+  await signIn(page, admin.email, admin.password);
+  await expect(page).toHaveURL(/\/$/);
+}
+
 /**
  * As the signed-in admin: publishes a policy `policyId` from the refund_limit template and
  * creates agent `agentName` bound to it; returns the agent's API key.
@@ -83,4 +105,4 @@ async function askForException(request, key, amount, approval) {
   return { auth, decision_id, approval_id };
 }
 
-module.exports = { hydrated, checkPage, signIn, provisionRefundAgent, askForException };
+module.exports = { hydrated, checkPage, signIn, admin, signInAdmin, provisionRefundAgent, askForException };

@@ -61,6 +61,14 @@ pub struct Args {
     #[arg(long)]
     pub actions: bool,
 
+    /// Put every decision under the data product catalogue: apply two load-test products
+    /// (`loadgen_profiles`, `loadgen_payments`), grant them to the agents, and add a
+    /// purpose-bound read of a profile to each decision; the write (and `--actions`' action)
+    /// names the catalogued `loadgen_payments`. The server's catalogue stays in use afterwards:
+    /// run it on a scratch database.
+    #[arg(long)]
+    pub catalogue: bool,
+
     /// With `--actions`: verify one receipt in this many on the server (0: none).
     #[arg(long, default_value_t = 20)]
     pub verify_every: u32,

@@ -42,6 +42,15 @@ pub struct DriveResult {
     pub measured_elapsed: Duration,
 }
 
+/// What each decision does beyond open, evaluate, write and commit.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// `--actions`: evaluate and write an exact action; verify one receipt in this many.
+    pub actions: Option<u32>,
+    /// `--catalogue`: read a catalogued product first, and write a catalogued one.
+    pub catalogue: bool,
+}
+
 pub async fn drive(
     api: Arc<Api>,
     api_keys: Vec<String>,
@@ -49,7 +58,7 @@ pub async fn drive(
     measured: Duration,
     pace: Option<Duration>,
     acks: Option<Arc<AckLog>>,
-    actions: Option<u32>,
+    shape: Shape,
 ) -> Result<DriveResult, JoinError> {
     let started = Instant::now();
     let measure_from = started + warmup;
@@ -76,7 +85,7 @@ pub async fn drive(
             ticker,
             errors.clone(),
             acks.clone(),
-            actions,
+            shape,
         ));
     }
     let mut stats = Stats::default();
@@ -105,7 +114,7 @@ async fn run_agent(
     mut ticker: Option<Interval>,
     errors: Arc<ErrorLog>,
     acks: Option<Arc<AckLog>>,
-    actions: Option<u32>,
+    Shape { actions, catalogue }: Shape,
 ) -> Stats {
     let mut measured = Stats::default();
     let mut receipts: u64 = 0;
@@ -126,12 +135,18 @@ async fn run_agent(
             &mut warmup
         };
         let amount = rng.u32(AMOUNTS);
-        let action = actions.map(|_| refund_action(amount, &mut rng));
+        let product = if catalogue {
+            CATALOGUED_PAYMENTS
+        } else {
+            "payments"
+        };
+        let action = actions.map(|_| refund_action(product, amount, &mut rng));
         let decision = Decision {
             api: &api,
             api_key: &api_key,
             amount,
             action: action.as_ref(),
+            catalogue,
         };
         match run_decision(&decision, stats, &errors, acks.as_deref()).await {
             Some(receipt) => {
@@ -153,18 +168,23 @@ async fn run_agent(
     }
 }
 
-/// What one decision does: a refund of `amount`, as an exact `action` with `--actions`.
+/// The catalogued product refunds are written to with `--catalogue` (`products/`).
+const CATALOGUED_PAYMENTS: &str = "loadgen_payments";
+
+/// What one decision does: a refund of `amount`, as an exact `action` with `--actions`, after a
+/// read of a catalogued profile with `--catalogue`.
 struct Decision<'a> {
     api: &'a Api,
     api_key: &'a str,
     amount: u32,
     action: Option<&'a Value>,
+    catalogue: bool,
 }
 
 /// The refund an agent evaluates and writes with `--actions`.
-fn refund_action(amount: u32, rng: &mut fastrand::Rng) -> Value {
+fn refund_action(product: &str, amount: u32, rng: &mut fastrand::Rng) -> Value {
     json!({
-        "product": "payments",
+        "product": product,
         "operation": "refund.create",
         "arguments": {"amount": amount, "order": format!("o-{}", rng.u32(..))},
     })
@@ -199,6 +219,7 @@ async fn run_decision(
         api_key,
         amount,
         action,
+        catalogue,
     } = *decision;
     let acked = |decision_id: &str, step: &str| {
         if let Some(acks) = acks {
@@ -219,6 +240,23 @@ async fn run_decision(
     acked(&decision_id, "open");
     let decision = format!("/api/v1/decisions/{decision_id}");
 
+    if catalogue {
+        let read = json!({
+            "product": "loadgen_profiles",
+            "operation": "profile.read",
+            "purpose": "support",
+            "record_count": 1,
+        });
+        timed(
+            stats,
+            errors,
+            CallKind::Read,
+            api.post_ignoring_reply(&format!("{decision}/reads"), api_key, &read),
+        )
+        .await?;
+        acked(&decision_id, "read");
+    }
+
     let inputs = match action {
         Some(action) => json!({ "action": action }),
         None => json!({ "inputs": { "amount": amount } }),
@@ -234,6 +272,9 @@ async fn run_decision(
 
     let write = match action {
         Some(action) => json!({ "action": action, "summary": "refund" }),
+        None if catalogue => json!({
+            "product": CATALOGUED_PAYMENTS, "operation": "refund.create", "summary": "refund"
+        }),
         None => json!({ "product": "billing", "operation": "refund.create", "summary": "refund" }),
     };
     timed(

@@ -41,7 +41,14 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
     let agents = usize::try_from(args.agents)?;
     let api = Arc::new(Api::new(args.base_url(), agents)?);
     let run_id = provision::new_run_id();
-    let api_keys = provision::provision(&api, &args.admin_token, &run_id, args.agents).await?;
+    let api_keys = provision::provision(
+        &api,
+        &args.admin_token,
+        &run_id,
+        args.agents,
+        args.catalogue,
+    )
+    .await?;
 
     eprintln!(
         "measuring the fsync rate in {}",
@@ -80,7 +87,10 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         args.measured(),
         args.pace(),
         acks,
-        args.actions.then_some(args.verify_every),
+        drive::Shape {
+            actions: args.actions.then_some(args.verify_every),
+            catalogue: args.catalogue,
+        },
     )
     .await?;
     let people = match people {
@@ -103,6 +113,7 @@ async fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
             measured_elapsed: result.measured_elapsed,
             people: people.as_ref(),
             actions: args.actions.then_some(args.verify_every),
+            catalogue: args.catalogue,
         })
     );
     if let Some(people) = &people {

@@ -53,18 +53,58 @@ pub fn new_run_id() -> String {
     format!("{:08x}", fastrand::u32(..))
 }
 
-/// Publishes the load-test policy, creates `count` agents bound to it and returns their API keys.
+/// The load-test data products (`--catalogue`) and the operation each agent is granted.
+const PRODUCTS: [(&str, &str); 2] = [
+    (
+        include_str!("products/loadgen_profiles.yaml"),
+        "profile.read",
+    ),
+    (
+        include_str!("products/loadgen_payments.yaml"),
+        "refund.create",
+    ),
+];
+
+/// Publishes the load-test policy, creates `count` agents bound to it and returns their API keys;
+/// with `catalogue`, applies the load-test products and grants them to every agent.
 pub async fn provision(
     api: &Api,
     admin_token: &str,
     run_id: &str,
     count: u32,
+    catalogue: bool,
 ) -> Result<Vec<String>, ProvisionError> {
     publish_policy(api, admin_token).await?;
+    if catalogue {
+        for (source, _) in PRODUCTS {
+            let body = json!({ "source_yaml": source });
+            api.post_ignoring_reply("/api/v1/admin/products", admin_token, &body)
+                .await
+                .map_err(during("applying the load-test data products"))?;
+        }
+    }
     let mut api_keys = Vec::new();
     for index in 0..count {
         let name = format!("loadgen-{run_id}-{index}");
-        api_keys.push(create_bound_agent(api, admin_token, &name).await?);
+        let (id, key) = create_bound_agent(api, admin_token, &name).await?;
+        if catalogue {
+            for (source, operation) in PRODUCTS {
+                let product = source
+                    .lines()
+                    .next()
+                    .and_then(|line| line.strip_prefix("product: "))
+                    .unwrap_or_default();
+                let grant = json!({ "product": product, "operations": [operation] });
+                api.post_ignoring_reply(
+                    &format!("/api/v1/admin/agents/{id}/grants"),
+                    admin_token,
+                    &grant,
+                )
+                .await
+                .map_err(during(format!("granting {product} to agent {name}")))?;
+            }
+        }
+        api_keys.push(key);
     }
     eprintln!("created {count} agents loadgen-{run_id}-*, each bound to {POLICY_ID}");
     Ok(api_keys)
@@ -88,11 +128,12 @@ async fn publish_policy(api: &Api, admin_token: &str) -> Result<(), ProvisionErr
     Ok(())
 }
 
+/// Creates an agent bound to the load-test policy; its id and API key.
 async fn create_bound_agent(
     api: &Api,
     admin_token: &str,
     name: &str,
-) -> Result<String, ProvisionError> {
+) -> Result<(String, String), ProvisionError> {
     let body = json!({
         "name": name,
         "description": "created by loadgen",
@@ -110,7 +151,7 @@ async fn create_bound_agent(
     )
     .await
     .map_err(during(format!("binding agent {name} to {POLICY_ID}")))?;
-    Ok(created.api_key)
+    Ok((created.agent.id, created.api_key))
 }
 
 #[cfg(test)]
@@ -120,5 +161,13 @@ mod tests {
     #[test]
     fn embedded_policy_has_the_id_that_gets_bound() {
         assert!(POLICY_SOURCE.starts_with(&format!("policy: {POLICY_ID}\n")));
+    }
+
+    #[test]
+    fn embedded_products_name_themselves_first_and_define_the_granted_operation() {
+        for (source, operation) in PRODUCTS {
+            assert!(source.starts_with("product: loadgen_"), "{source}");
+            assert!(source.contains(&format!("- name: {operation}\n")), "{source}");
+        }
     }
 }

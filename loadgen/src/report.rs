@@ -24,6 +24,8 @@ pub struct Summary<'run> {
     pub people: Option<&'run PeopleStats>,
     /// With `--actions`: one receipt in this many was verified on the server (0: none).
     pub actions: Option<u32>,
+    /// With `--catalogue`: each decision read a catalogued product and wrote one.
+    pub catalogue: bool,
 }
 
 pub fn render(summary: &Summary) -> String {
@@ -57,6 +59,13 @@ fn write_report(out: &mut String, summary: &Summary) -> std::fmt::Result {
              the signed receipt checked in every close answer, {sample}"
         )?;
     }
+    if summary.catalogue {
+        writeln!(
+            out,
+            "- catalogue: each decision reads loadgen_profiles for support and writes \
+             loadgen_payments (grants, purpose and tier checked on every read and write)"
+        )?;
+    }
     writeln!(out)?;
     writeln!(
         out,
@@ -65,8 +74,9 @@ fn write_report(out: &mut String, summary: &Summary) -> std::fmt::Result {
     writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
     for kind in CallKind::ALL {
         let call = summary.stats.of(kind);
-        // Only runs that verify receipts have that row.
-        if kind == CallKind::VerifyReceipt && call.latency_micros.is_empty() && call.errors == 0 {
+        // Only runs that verify receipts (or read the catalogue) have that row.
+        let optional = matches!(kind, CallKind::VerifyReceipt | CallKind::Read);
+        if optional && call.latency_micros.is_empty() && call.errors == 0 {
             continue;
         }
         let latency = &call.latency_micros;
@@ -167,6 +177,7 @@ mod tests {
             measured_elapsed: Duration::from_secs(10),
             people: None,
             actions: None,
+            catalogue: false,
         }
     }
 
@@ -215,6 +226,7 @@ mod tests {
         stats.record_success(CallKind::VerifyReceipt, Duration::from_millis(2));
         let report = render(&Summary {
             actions: Some(20),
+            catalogue: false,
             ..summary_of(&stats)
         });
         assert!(

@@ -7,10 +7,12 @@ use hdrhistogram::Histogram;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallKind {
     Open,
+    /// A purpose-bound read of a catalogued product (`--catalogue`).
+    Read,
     Evaluate,
     Write,
     Commit,
-    /// The four calls above, end to end.
+    /// The calls above, end to end.
     Decision,
     /// `POST /api/v1/receipts/verify` of a sample of the receipts (`--actions`); not part of a
     /// decision's time.
@@ -18,8 +20,9 @@ pub enum CallKind {
 }
 
 impl CallKind {
-    pub const ALL: [CallKind; 6] = [
+    pub const ALL: [CallKind; 7] = [
         CallKind::Open,
+        CallKind::Read,
         CallKind::Evaluate,
         CallKind::Write,
         CallKind::Commit,
@@ -30,6 +33,7 @@ impl CallKind {
     pub fn name(self) -> &'static str {
         match self {
             CallKind::Open => "open",
+            CallKind::Read => "read",
             CallKind::Evaluate => "evaluate",
             CallKind::Write => "write",
             CallKind::Commit => "commit",

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod backtest;
 pub mod policies;
+pub mod products;
 pub mod receipts;
 pub mod tokens;
 pub mod traces;

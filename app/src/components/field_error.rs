@@ -56,3 +56,21 @@ pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
         </Show>
     }
 }
+
+/// The run number of `action`'s latest success (0 before any). A resource keyed on it loads again
+/// after a success only, so a refused form is not built anew and keeps what was typed.
+pub fn last_success<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    Memo::new(move |previous: Option<&usize>| {
+        let succeeded = action.value().with(|latest| matches!(latest, Some(Ok(_))));
+        if succeeded {
+            // The version is bumped just before the value is set: read, not tracked.
+            action.version().get_untracked()
+        } else {
+            previous.copied().unwrap_or(0)
+        }
+    })
+}

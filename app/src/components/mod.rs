@@ -14,7 +14,7 @@ mod time;
 pub use badges::{OutcomeBadge, StatusBadge};
 pub use confirm::confirm_first;
 pub use diff_view::DiffView;
-pub use field_error::{last_error, FieldError, FormError};
+pub use field_error::{last_error, last_success, FieldError, FormError};
 pub use navigation::go_to;
 pub use page_header::PageHeader;
 pub use repeat::every_while_shown;

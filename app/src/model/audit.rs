@@ -13,7 +13,9 @@ pub const AUDIT_PAGE_SIZE: u32 = 50;
 
 /// The kinds of admin action, by the first word of their name (`agent.freeze` is an agent action,
 /// and so is `agents.freeze_all`, which acts on every agent at once).
-pub const AUDIT_AREAS: &[&str] = &["agent", "policy", "route", "token", "user"];
+/// Data products are the `product` area (`product.apply`, `product.archive`); granting an agent a
+/// product's operations is an agent action (`agent.grant`, `agent.revoke_grant`).
+pub const AUDIT_AREAS: &[&str] = &["agent", "policy", "product", "route", "token", "user"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
@@ -105,6 +107,8 @@ mod tests {
     #[test]
     fn reads_the_filters_and_refuses_what_it_does_not_know() {
         let query = AuditQuery::parse([("area", "agent"), ("actor", "ada@example.com")]).unwrap();
+        let products = AuditQuery::parse([("area", "product")]).unwrap();
+        assert_eq!(products.area.as_deref(), Some("product"));
         assert_eq!(query.area.as_deref(), Some("agent"));
         assert_eq!(query.actor.as_deref(), Some("ada@example.com"));
 

@@ -24,7 +24,10 @@ pub use agent::{
     AgentDetail, AgentKeySummary, AgentSummary, Binding, DecisionSummary, Freeze, IssuedAgentKey,
 };
 pub use api_reference::{ApiField, ApiGroup, ApiOperation, ApiReference, ApiResponse};
-pub use approval::{Answer, ApprovalInbox, ApprovalItem, ApprovalRequestView, InboxFilter};
+pub use approval::{
+    Answer, ApprovalEvaluation, ApprovalInbox, ApprovalItem, ApprovalRequestView, InboxFilter,
+    LabelledInput,
+};
 pub use approval_route::{ApprovalRoute, DefinedRoute, Delivery, DeliveryAttempt, Integration};
 pub use audit::{AuditPage, AuditQuery, AuditRecord, AUDIT_AREAS, AUDIT_PAGE_SIZE};
 pub use backtest::{
@@ -48,14 +51,15 @@ pub use product::{
     ProductVersionSummary,
 };
 pub use product_use::{
-    highest_tier, needs_approval, Approval, OperationKind, ProductUse, RiskTier,
+    highest_tier, needs_approval, Approval, OperationKind, ProductActivity, ProductPolicy,
+    ProductUse, RiskTier,
 };
 pub use role::{Permission, Role};
 pub use time_format::{format_relative, format_utc};
 pub use trace_query::{TraceCursor, TraceFilter, TraceQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use trace_views::{
     ChainBreak, EventWindow, PolicyUse, ReplayDifference, ReplayReport, ReplayedEvaluation,
-    TraceApproval, TraceApprovalRecord, TraceCharts, TraceDetail, TraceEvaluation, TraceEvent,
-    TraceExportLine, TracePage, TraceSummary, Verification, VolumeBucket, WaitBucket,
+    TierCount, TraceApproval, TraceApprovalRecord, TraceCharts, TraceDetail, TraceEvaluation,
+    TraceEvent, TraceExportLine, TracePage, TraceSummary, Verification, VolumeBucket, WaitBucket,
 };
 pub use user::{CurrentUser, DisplayName, Email, Password, TokenSummary, UserId, UserSummary};

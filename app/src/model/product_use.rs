@@ -9,12 +9,40 @@ use super::decision::AutomationMode;
 /// One catalogued operation a decision used: the product version it was checked against, and
 /// its kind and tier then. Kept on the decision's row, once per product and operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductUse {
     pub product: String,
     pub version: i64,
     pub operation: String,
+    /// `read` or `write`.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub kind: OperationKind,
+    /// `read_only`, `local_write`, `network`, `delegated` or `destructive`.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub risk_tier: RiskTier,
+}
+
+/// A read or write of a product, recorded or refused, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductActivity {
+    pub event_id: String,
+    pub decision_id: String,
+    pub agent_name: String,
+    pub operation: String,
+    pub kind: OperationKind,
+    pub risk_tier: Option<RiskTier>,
+    pub purpose: Option<String>,
+    /// The refusal's code; `None` when the use was recorded.
+    pub refused: Option<super::decision::RefusalCode>,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
+/// A policy scoped to a product (`scope.products`), at the version that judges now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductPolicy {
+    pub policy_id: String,
+    pub version: i64,
 }
 
 /// The riskiest tier a decision in `mode` may use. A mode in which nothing is written without

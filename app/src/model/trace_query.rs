@@ -6,7 +6,7 @@ use verdict_policy::Outcome;
 
 use crate::error::AppError;
 
-use super::decision::DecisionStatus;
+use super::{decision::DecisionStatus, product_use::RiskTier};
 
 /// Decisions per page when the query does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -28,6 +28,12 @@ pub struct TraceFilter {
     pub policy_version: Option<i64>,
     /// Decisions with an approval resolved by this person (their email).
     pub approver: Option<String>,
+    /// Decisions that read or wrote this data product, recorded or refused.
+    pub product: Option<String>,
+    /// Decisions whose purpose (fixed by their first catalogued read) is this.
+    pub purpose: Option<String>,
+    /// Decisions whose risk tier (the highest of the catalogued operations they used) is this.
+    pub risk_tier: Option<RiskTier>,
     /// Created at or after, Unix milliseconds.
     pub from: Option<i64>,
     /// Created before, Unix milliseconds.
@@ -99,6 +105,9 @@ pub const QUERY_PARAMETERS: &[&str] = &[
     "policy",
     "policy_version",
     "approver",
+    "product",
+    "purpose",
+    "risk_tier",
     "from",
     "to",
     "q",
@@ -158,6 +167,16 @@ impl TraceQuery {
                 "policy" => filter.policy_id = Some(plain_text(key, value, 100)?),
                 "policy_version" => filter.policy_version = Some(positive(key, value)?),
                 "approver" => filter.approver = Some(plain_text(key, value, 254)?),
+                "product" => filter.product = Some(plain_text(key, value, 200)?),
+                "purpose" => filter.purpose = Some(plain_text(key, value, 200)?),
+                "risk_tier" => {
+                    filter.risk_tier = Some(value.parse::<RiskTier>().map_err(|_| {
+                        AppError::invalid(
+                            key,
+                            format!("risk_tier is one of {}.", names(RiskTier::ALL)),
+                        )
+                    })?)
+                }
                 "from" => filter.from = Some(time_bound(key, value, DayEdge::Start)?),
                 "to" => filter.to = Some(time_bound(key, value, DayEdge::End)?),
                 "q" => filter.q = Some(plain_text(key, value, 200)?),
@@ -219,6 +238,12 @@ impl TraceQuery {
             filter.policy_version.map(|v| v.to_string()),
         );
         push("approver", filter.approver.clone());
+        push("product", filter.product.clone());
+        push("purpose", filter.purpose.clone());
+        push(
+            "risk_tier",
+            filter.risk_tier.map(|tier| tier.as_str().to_owned()),
+        );
         push("from", filter.from.map(|from| from.to_string()));
         push("to", filter.to.map(|to| to.to_string()));
         push("q", filter.q.clone());
@@ -340,6 +365,9 @@ mod tests {
             ("policy", "refund_limit"),
             ("policy_version", "2"),
             ("approver", "ana@example.com"),
+            ("product", "customer_profiles"),
+            ("purpose", "support"),
+            ("risk_tier", "network"),
             ("from", "10"),
             ("to", "20"),
             ("q", "damaged"),
@@ -350,6 +378,7 @@ mod tests {
 
         assert_eq!(query.filter.status, Some(DecisionStatus::Committed));
         assert_eq!(query.filter.outcome, Some(Outcome::RequiresException));
+        assert_eq!(query.filter.risk_tier, Some(RiskTier::Network));
         assert_eq!(query.limit, 10);
         let back: Vec<(String, String)> = query
             .to_pairs()
@@ -372,6 +401,8 @@ mod tests {
         for (pairs, field) in [
             (vec![("status", "done")], "status"),
             (vec![("outcome", "maybe")], "outcome"),
+            (vec![("risk_tier", "risky")], "risk_tier"),
+            (vec![("product", "a\u{7}b")], "product"),
             (vec![("limit", "0")], "limit"),
             (vec![("limit", "501")], "limit"),
             (vec![("from", "yesterday")], "from"),

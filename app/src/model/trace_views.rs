@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use verdict_policy::Outcome;
 
-use super::decision::{ApprovalStatus, AutomationMode, DecisionStatus};
+use super::{
+    decision::{ApprovalStatus, AutomationMode, DecisionStatus},
+    product_use::{ProductUse, RiskTier},
+};
 
 /// A policy version a decision evaluated, as recorded in its snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +47,14 @@ pub struct TraceSummary {
     pub approval: Option<TraceApproval>,
     /// From opening to closing, in milliseconds; `None` while open.
     pub duration_ms: Option<i64>,
+    /// The purpose fixed by the decision's first read of a catalogued data product.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// The highest risk tier of the catalogued operations the decision used: `read_only`,
+    /// `local_write`, `network`, `delegated` or `destructive`; `None` when it used none.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub risk_tier: Option<RiskTier>,
 }
 
 /// A page of decisions, newest first.
@@ -144,6 +155,9 @@ impl EventWindow {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TraceExportLine {
     pub decision: TraceSummary,
+    /// The catalogued operations the decision used (refused attempts are among the events),
+    /// once each, in first-use order.
+    pub products_used: Vec<ProductUse>,
     pub events: Vec<TraceEvent>,
 }
 
@@ -160,6 +174,16 @@ pub struct TraceCharts {
     pub volume: Vec<VolumeBucket>,
     /// Answered approval requests by how long they waited, fastest first.
     pub approval_times: Vec<WaitBucket>,
+    /// Decisions by risk tier, least risky first, then those that used no catalogued
+    /// operation (`tier` `None`); every tier listed, empty ones included.
+    pub risk_tiers: Vec<TierCount>,
+}
+
+/// Decisions of the charted window at one risk tier (`None`: no catalogued operation used).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierCount {
+    pub tier: Option<RiskTier>,
+    pub decisions: i64,
 }
 
 /// Decisions opened within one bucket, by combined outcome.

@@ -105,6 +105,7 @@ fn TopNavigation(
             <ul class="nav-links">
                 <li><A href="/policies">"Policies"</A></li>
                 <li><A href="/agents">"Agents"</A></li>
+                <li><A href="/products">"Products"</A></li>
                 <li>
                     <A href="/approvals">
                         "Approvals"

@@ -10,6 +10,7 @@ pub mod layout;
 pub mod login;
 pub mod not_found;
 pub mod policies;
+pub mod products;
 pub mod profile;
 pub mod refusal;
 pub mod setup;

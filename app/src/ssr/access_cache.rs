@@ -32,6 +32,8 @@ struct Shelves {
     generation: AtomicU64,
     key_holders: Shelf<KeyHolderRow>,
     bound_versions: Shelf<Arc<Vec<BoundVersionRow>>>,
+    /// Whether the data product catalogue holds an active product (one entry).
+    catalogue_in_use: Shelf<bool>,
 }
 
 impl std::fmt::Debug for AccessCache {
@@ -45,11 +47,13 @@ impl std::fmt::Debug for AccessCache {
 pub struct Generation(u64);
 
 impl AccessCache {
-    /// Forgets every copy; call after committing any change to keys, agents, bindings or policies.
+    /// Forgets every copy; call after committing any change to keys, agents, bindings, policies
+    /// or data products.
     pub fn invalidate(&self) {
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
         self.inner.key_holders.clear();
         self.inner.bound_versions.clear();
+        self.inner.catalogue_in_use.clear();
     }
 
     pub fn generation(&self) -> Generation {
@@ -75,6 +79,16 @@ impl AccessCache {
         versions: Arc<Vec<BoundVersionRow>>,
     ) {
         self.inner.bound_versions.put(agent_id, read_at, versions);
+    }
+}
+
+impl AccessCache {
+    pub fn catalogue_in_use(&self) -> Option<bool> {
+        self.inner.catalogue_in_use.get("", self.generation())
+    }
+
+    pub fn keep_catalogue_in_use(&self, read_at: Generation, in_use: bool) {
+        self.inner.catalogue_in_use.put("", read_at, in_use);
     }
 }
 

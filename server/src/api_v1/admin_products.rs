@@ -1,5 +1,5 @@
-//! The data product catalogue over JSON: anyone signed in may read it; admins apply definitions
-//! and grant agents operations.
+//! The data product catalogue over JSON: anyone signed in may read it; admins apply definitions,
+//! archive products and grant agents operations.
 
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
@@ -106,6 +106,28 @@ pub async fn versions(
 }
 
 #[utoipa::path(
+    post, path = "/admin/products/{id}/archive", tag = "admin",
+    params(("id" = String, Path, description = "The product's name")),
+    responses(
+        (status = 200, description = "Archived: it can no longer be applied or granted; its versions and grants stay.", body = ProductSummary),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The product is archived already.", body = ErrorBody),
+    ),
+    security(("personal_token" = []))
+)]
+/// Archive a data product: it can no longer be applied or granted; its versions stay on record.
+pub async fn archive(
+    State(state): State<AppState>,
+    person: ApiPerson,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Json<ProductSummary>, ApiError> {
+    let admin = person.require(Permission::Administer)?;
+    Ok(Json(
+        products::archive(&state.db, &admin.email, &name).await?,
+    ))
+}
+
+#[utoipa::path(
     get, path = "/admin/agents/{id}/grants", tag = "admin",
     params(("id" = String, Path, description = "The agent's id or name")),
     responses((status = 200, body = Vec<ProductGrant>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
@@ -128,7 +150,8 @@ pub async fn grants(
     responses(
         (status = 201, body = ProductGrant),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, description = "An unknown or archived product (`field: product`) or an operation it does not define (`field: operations`).", body = ErrorBody),
+        (status = 409, description = "The product is archived.", body = ErrorBody),
+        (status = 422, description = "An unknown product (`field: product`) or an operation it does not define (`field: operations`).", body = ErrorBody),
     ),
     security(("personal_token" = []))
 )]

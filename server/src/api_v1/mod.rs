@@ -54,6 +54,7 @@ pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin_products::list, admin_products::apply))
         .routes(routes!(admin_products::show))
         .routes(routes!(admin_products::versions))
+        .routes(routes!(admin_products::archive))
         .routes(routes!(admin_products::grants, admin_products::grant))
         .routes(routes!(admin_products::revoke))
         .routes(routes!(approvals::list))

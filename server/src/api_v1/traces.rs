@@ -56,6 +56,13 @@ pub struct TraceParams {
     policy_version: Option<i64>,
     /// Decisions with an approval resolved by this person (email).
     approver: Option<String>,
+    /// Decisions that read or wrote this data product, recorded or refused.
+    product: Option<String>,
+    /// Decisions whose purpose (fixed by their first read of a catalogued product) is this.
+    purpose: Option<String>,
+    /// Decisions whose risk tier (the highest of the catalogued operations they used) is
+    /// exactly this: read_only, local_write, network, delegated or destructive.
+    risk_tier: Option<String>,
     /// Created at or after (Unix milliseconds).
     from: Option<i64>,
     /// Created before (Unix milliseconds).
@@ -88,7 +95,8 @@ fn trace_query(uri: &Uri) -> Result<TraceQuery, ApiError> {
     security(("personal_token" = []))
 )]
 /// Find decisions: filter by agent, intent prefix, status, outcome, policy (and version),
-/// approver, time range and free text; page with `next_cursor`.
+/// approver, data product, purpose, risk tier, time range and free text; page with
+/// `next_cursor`.
 pub async fn list(
     State(state): State<AppState>,
     person: ApiPerson,

@@ -15,6 +15,7 @@ mod command_line;
 mod database_faults;
 mod decision_lifecycle;
 mod evaluation_budgets;
+mod explorer_products;
 mod first_run;
 mod group_commit;
 mod hostile_catalogue;

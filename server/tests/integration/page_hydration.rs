@@ -46,6 +46,17 @@ async fn every_signed_in_page_numbers_its_resources_the_same_on_every_render() {
     app.create_draft(&admin, "numbered", "refund_limit").await;
     let admin_token = app.token_for("second-admin@example.com", Role::Admin).await;
     app.agent(&admin_token, "numbered-bot", &[]).await;
+    let applied = app
+        .call(
+            "POST",
+            "/api/v1/admin/products",
+            Some(&admin_token),
+            Some(serde_json::json!({
+                "source_yaml": include_str!("../../../app/src/products/payments.yaml")
+            })),
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::CREATED, "{}", applied.text);
     let pages = [
         "/policies/numbered/edit",
         "/policies/numbered/versions",
@@ -53,6 +64,8 @@ async fn every_signed_in_page_numbers_its_resources_the_same_on_every_render() {
         "/policies",
         "/agents",
         "/agents/numbered-bot",
+        "/products",
+        "/products/payments",
         "/api-reference",
         "/approvals",
         "/approval-routes",

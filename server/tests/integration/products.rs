@@ -1,5 +1,6 @@
-//! The data product catalogue over `/api/v1/admin/products` and `verdict product apply`:
-//! versions, bad definitions with their lines, grants and who may do what.
+//! The data product catalogue over `/api/v1/admin/products`, the pages' server functions and
+//! `verdict product apply`: versions, bad definitions with their lines, grants, archiving and
+//! who may do what.
 
 use crate::common;
 
@@ -414,7 +415,7 @@ async fn grants_of_unknown_products_or_operations_are_refused_naming_the_field()
 }
 
 #[tokio::test]
-async fn readers_may_look_but_only_admins_apply_and_grant() {
+async fn readers_may_look_but_only_admins_apply_archive_and_grant() {
     let app = TestApp::new().await;
     let admin = app.admin_token().await;
     apply(&app, &admin, PAYMENTS).await;
@@ -452,7 +453,8 @@ async fn readers_may_look_but_only_admins_apply_and_grant() {
             "/api/v1/admin/agents/support-bot/grants/payments",
         )
         .await;
-        for reply in [&applied, &granted, &revoked] {
+        let archived = archive(&app, &token, "payments").await;
+        for reply in [&applied, &granted, &revoked, &archived] {
             assert_eq!(
                 reply.status,
                 StatusCode::FORBIDDEN,
@@ -463,8 +465,255 @@ async fn readers_may_look_but_only_admins_apply_and_grant() {
     }
     let anonymous = app.call("GET", "/api/v1/admin/products", None, None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let anonymous_archive = app
+        .call(
+            "POST",
+            "/api/v1/admin/products/payments/archive",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(anonymous_archive.status, StatusCode::UNAUTHORIZED);
     let listed = get(&app, &admin, "/api/v1/admin/products").await;
     assert_eq!(listed.body.as_array().unwrap().len(), 1, "nothing applied");
+    assert_eq!(listed.body[0]["status"], "active", "nothing archived");
+}
+
+async fn archive(app: &TestApp, token: &str, product: &str) -> Reply {
+    app.call(
+        "POST",
+        &format!("/api/v1/admin/products/{product}/archive"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_archived_product_is_kept_but_can_no_longer_change_or_be_granted() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    apply(&app, &admin, PAYMENTS).await;
+    app.agent(&admin, "support-bot", &[]).await;
+    let held = grant(
+        &app,
+        &admin,
+        "support-bot",
+        json!({"product": "payments", "operations": ["payment.read"]}),
+    )
+    .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.text);
+
+    let archived = archive(&app, &admin, "payments").await;
+    let again = archive(&app, &admin, "payments").await;
+    let applied = apply(&app, &admin, &PAYMENTS.replace("billing", "fraud")).await;
+    let granted = grant(
+        &app,
+        &admin,
+        "support-bot",
+        json!({"product": "payments", "operations": ["refund.create"]}),
+    )
+    .await;
+    let unknown = archive(&app, &admin, "ledgers").await;
+
+    assert_eq!(archived.status, StatusCode::OK, "{}", archived.text);
+    assert_eq!(archived.body["name"], "payments");
+    assert_eq!(archived.body["status"], "archived");
+    assert_eq!(archived.body["latest_version"], 1);
+    assert_eq!(archived.body["granted_agents"], 1);
+    for (reply, words) in [
+        (&again, "archived already"),
+        (&applied, "archived"),
+        (&granted, "archived"),
+    ] {
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.text);
+        assert_eq!(reply.body["error"]["code"], "conflict", "{}", reply.text);
+        let message = reply.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(words), "{words}: {message}");
+    }
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
+
+    let shown = get(&app, &admin, "/api/v1/admin/products/payments").await;
+    assert_eq!(shown.body["product"]["status"], "archived");
+    assert_eq!(shown.body["source_yaml"], PAYMENTS, "no new version");
+    let versions = get(&app, &admin, "/api/v1/admin/products/payments/versions").await;
+    assert_eq!(versions.body.as_array().unwrap().len(), 1);
+    let kept = get(&app, &admin, "/api/v1/admin/agents/support-bot/grants").await;
+    assert_eq!(
+        kept.body[0]["operations"],
+        json!(["payment.read"]),
+        "the grant stays"
+    );
+    let revoked = delete(
+        &app,
+        &admin,
+        "/api/v1/admin/agents/support-bot/grants/payments",
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.text);
+
+    let audit: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT actor, target, before_json, after_json FROM audit_log \
+         WHERE action = 'product.archive'",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit.len(), 1, "archived once: {audit:?}");
+    let (actor, target, before, after) = &audit[0];
+    assert_eq!(
+        (actor.as_str(), target.as_str()),
+        ("admin@example.com", "payments")
+    );
+    let before: Value = serde_json::from_str(before.as_deref().unwrap()).unwrap();
+    let after: Value = serde_json::from_str(after.as_deref().unwrap()).unwrap();
+    assert_eq!(before, json!({"status": "active", "version": 1}));
+    assert_eq!(after, json!({"status": "archived"}));
+}
+
+/// The agent page's grant form for support-bot and payments as the browser posts it: each
+/// ticked operation as `operations[]`.
+async fn grant_form(app: &TestApp, cookie: &str, operations: &[&str]) -> Reply {
+    let mut fields = vec![("agent", "support-bot"), ("product", "payments")];
+    fields.extend(
+        operations
+            .iter()
+            .map(|operation| ("operations[]", *operation)),
+    );
+    app.server_fn("grant_product", &fields, Some(cookie)).await
+}
+
+/// The products page and the agent's page use these server functions, with the browser's form
+/// encoding (ticked operations arrive as `operations[]`).
+#[tokio::test]
+async fn the_pages_apply_archive_and_grant_through_server_functions() {
+    let app = TestApp::new().await;
+    let admin_token = app.token_for("second-admin@example.com", Role::Admin).await;
+    app.agent(&admin_token, "support-bot", &[]).await;
+    let admin = app.signed_in(Role::Admin).await;
+    let viewer = app.signed_in(Role::Viewer).await;
+
+    let broken = app
+        .server_fn(
+            "apply_product",
+            &[(
+                "source_yaml",
+                &PAYMENTS.replace("kind: write", "kind: delete"),
+            )],
+            Some(&admin),
+        )
+        .await;
+    let applied = app
+        .server_fn("apply_product", &[("source_yaml", PAYMENTS)], Some(&admin))
+        .await;
+    let by_viewer = app
+        .server_fn("apply_product", &[("source_yaml", PROFILES)], Some(&viewer))
+        .await;
+    assert_eq!(
+        broken.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        broken.text
+    );
+    assert_eq!(broken.body["field"], "source_yaml");
+    assert!(
+        broken.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 13:11"),
+        "{}",
+        broken.text
+    );
+    assert_eq!(applied.status, StatusCode::OK, "{}", applied.text);
+    assert_eq!(applied.body["version"], 1);
+    assert_eq!(
+        by_viewer.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        by_viewer.text
+    );
+
+    let nothing_ticked = grant_form(&app, &admin, &[]).await;
+    let granted = grant_form(&app, &admin, &["payment.read", "refund.create"]).await;
+    let by_viewer = grant_form(&app, &viewer, &["payment.read"]).await;
+    assert_eq!(
+        by_viewer.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        by_viewer.text
+    );
+    assert_eq!(nothing_ticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(nothing_ticked.body["field"], "operations");
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    assert_eq!(
+        granted.body["operations"],
+        json!(["payment.read", "refund.create"])
+    );
+
+    let seen = app
+        .server_fn(
+            "load_agent_grants",
+            &[("agent", "support-bot")],
+            Some(&viewer),
+        )
+        .await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+    assert_eq!(seen.body["grants"][0]["product"], "payments");
+    assert_eq!(seen.body["grantable"], json!([]), "viewers grant nothing");
+    let offered = app
+        .server_fn(
+            "load_agent_grants",
+            &[("agent", "support-bot")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(offered.body["grantable"][0]["name"], "payments");
+
+    let archived = app
+        .server_fn("archive_product", &[("name", "payments")], Some(&admin))
+        .await;
+    let archived_by_viewer = app
+        .server_fn("archive_product", &[("name", "payments")], Some(&viewer))
+        .await;
+    let again = app
+        .server_fn("archive_product", &[("name", "payments")], Some(&admin))
+        .await;
+    assert_eq!(archived.status, StatusCode::OK, "{}", archived.text);
+    assert_eq!(archived_by_viewer.status, StatusCode::FORBIDDEN);
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    let offered = app
+        .server_fn(
+            "load_agent_grants",
+            &[("agent", "support-bot")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        offered.body["grantable"],
+        json!([]),
+        "archived: not offered"
+    );
+
+    let revoked = app
+        .server_fn(
+            "revoke_product_grant",
+            &[("agent", "support-bot"), ("product", "payments")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+
+    let product_area = app
+        .server_fn("load_audit", &[("query", "area=product")], Some(&viewer))
+        .await;
+    assert_eq!(product_area.status, StatusCode::OK, "{}", product_area.text);
+    let actions: Vec<&str> = product_area.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["product.archive", "product.apply"]);
 }
 
 fn verdict(database_url: &str, args: &[&str]) -> std::process::Output {

@@ -8,13 +8,16 @@ use crate::{
         load_agent, AgentView, BindPolicy, FreezeAgent, RevokeAgentKeys, RotateAgentKey,
         UnbindPolicy, UnfreezeAgent,
     },
+    api::products::{load_agent_grants, AgentGrants, GrantProduct, RevokeProductGrant},
     components::{
-        confirm_first, last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime,
-        StatusBadge, UtcTime,
+        confirm_first, last_error, last_success, FieldError, FormError, OutcomeBadge, PageHeader,
+        RelativeTime, StatusBadge, UtcTime,
     },
     error::AppError,
-    model::{AgentKeySummary, Binding, DecisionSummary, PolicySummary},
-    pages::refusal::Refusal,
+    model::{
+        AgentKeySummary, Binding, DecisionSummary, PolicySummary, ProductGrant, ProductSummary,
+    },
+    pages::{products::OperationLabel, refusal::Refusal},
 };
 
 /// The actions an admin takes on one agent; their results feed the page's notices.
@@ -26,6 +29,8 @@ struct Actions {
     unfreeze: ServerAction<UnfreezeAgent>,
     bind: ServerAction<BindPolicy>,
     unbind: ServerAction<UnbindPolicy>,
+    grant: ServerAction<GrantProduct>,
+    revoke_grant: ServerAction<RevokeProductGrant>,
 }
 
 /// Puts `message` into the page's notice whenever `action` succeeds.
@@ -58,6 +63,8 @@ pub fn AgentDetailPage() -> impl IntoView {
         unfreeze: ServerAction::new(),
         bind: ServerAction::new(),
         unbind: ServerAction::new(),
+        grant: ServerAction::new(),
+        revoke_grant: ServerAction::new(),
     };
     let notice = RwSignal::new(None::<String>);
     announce(actions.rotate, notice, |_| {
@@ -82,6 +89,16 @@ pub fn AgentDetailPage() -> impl IntoView {
         }
     });
     announce(actions.unbind, notice, |_| "Policy unbound.".to_owned());
+    announce(actions.grant, notice, |grant| {
+        format!(
+            "Granted {} of {}.",
+            grant.operations.join(", "),
+            grant.product
+        )
+    });
+    announce(actions.revoke_grant, notice, |_| {
+        "Grant revoked: the agent holds no operation of that product any more.".to_owned()
+    });
 
     let agent = Resource::new(
         move || {
@@ -97,11 +114,20 @@ pub fn AgentDetailPage() -> impl IntoView {
         },
         |(name, ..)| load_agent(name),
     );
+    // A refused grant keeps the form as it was: loaded again after a grant that succeeded only.
+    let granted = last_success(actions.grant);
+    let grants = Resource::new(
+        move || (name(), granted.get(), actions.revoke_grant.version().get()),
+        |(name, ..)| load_agent_grants(name),
+    );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match agent.await {
-                    Ok(data) => view! { <AgentPage data actions notice /> }.into_any(),
+                    Ok(data) => {
+                        let grants = grants.await;
+                        view! { <AgentPage data grants actions notice /> }.into_any()
+                    }
                     Err(error) => view! {
                         <PageHeader title="Agent" summary="One agent's keys, freeze, bound policies and recent decisions." />
                         <Refusal error />
@@ -113,7 +139,12 @@ pub fn AgentDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn AgentPage(data: AgentView, actions: Actions, notice: RwSignal<Option<String>>) -> impl IntoView {
+fn AgentPage(
+    data: AgentView,
+    grants: Result<AgentGrants, AppError>,
+    actions: Actions,
+    notice: RwSignal<Option<String>>,
+) -> impl IntoView {
     let AgentView {
         detail,
         bindable,
@@ -196,6 +227,19 @@ fn AgentPage(data: AgentView, actions: Actions, notice: RwSignal<Option<String>>
             view! { <BindingsTable agent=name.clone() bindings=detail.bindings can_administer actions /> }.into_any()
         }}
         {can_administer.then(|| view! { <BindForm agent=name.clone() bindable actions /> })}
+
+        <h2>"Data products"</h2>
+        {match grants {
+            Ok(AgentGrants { grants, grantable }) => view! {
+                {if grants.is_empty() {
+                    view! { <p class="empty-state">"No data product granted — this agent may use no product's operations."</p> }.into_any()
+                } else {
+                    view! { <GrantsTable agent=name.clone() grants=grants.clone() can_administer actions /> }.into_any()
+                }}
+                {can_administer.then(|| view! { <GrantForm agent=name.clone() grantable held=grants actions /> })}
+            }.into_any(),
+            Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
+        }}
 
         <h2>"Recent decisions"</h2>
         {if detail.recent_decisions.is_empty() {
@@ -444,6 +488,144 @@ fn BindForm(agent: String, bindable: Vec<PolicySummary>, actions: Actions) -> im
                 </div>
                 <FormError error />
                 <button type="submit" class="button-primary">"Bind policy"</button>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn GrantsTable(
+    agent: String,
+    grants: Vec<ProductGrant>,
+    can_administer: bool,
+    actions: Actions,
+) -> impl IntoView {
+    let revoke_error = last_error(actions.revoke_grant);
+    view! {
+        <FormError error=revoke_error />
+        <div class="table-wrap">
+            <table>
+                <caption class="visually-hidden">"Data product operations granted to this agent"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Product"</th>
+                        <th scope="col">"Operations"</th>
+                        <th scope="col">"Granted by"</th>
+                        <th scope="col">"Granted"</th>
+                        {can_administer.then(|| view! { <th scope="col">"Actions"</th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {grants
+                        .into_iter()
+                        .map(|grant| {
+                            let href = format!("/products/{}", grant.product);
+                            let agent = agent.clone();
+                            let product = grant.product.clone();
+                            view! {
+                                <tr>
+                                    <td class="mono"><A href=href>{grant.product.clone()}</A></td>
+                                    <td class="mono">{grant.operations.join(", ")}</td>
+                                    <td>{grant.granted_by.clone()}</td>
+                                    <td><UtcTime unix_millis=grant.granted_at /></td>
+                                    {can_administer.then(|| {
+                                        let label = format!("Revoke {product}");
+                                        view! {
+                                            <td class="row-actions">
+                                                <ActionForm action=actions.revoke_grant attr:class="inline-form">
+                                                    <input type="hidden" name="agent" value=agent />
+                                                    <input type="hidden" name="product" value=product />
+                                                    <button type="submit" class="button-danger" aria-label=label
+                                                        on:click=confirm_first("Revoke this grant? The agent loses every operation of this product at once.")>
+                                                        "Revoke"
+                                                    </button>
+                                                </ActionForm>
+                                            </td>
+                                        }
+                                    })}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Grants the ticked operations of one active product, replacing what the agent held of it (so
+/// the operations it holds start ticked).
+#[component]
+fn GrantForm(
+    agent: String,
+    grantable: Vec<ProductSummary>,
+    held: Vec<ProductGrant>,
+    actions: Actions,
+) -> impl IntoView {
+    let error = last_error(actions.grant);
+    if grantable.is_empty() {
+        return view! {
+            <p class="empty-state">
+                "No active data product to grant yet — apply one on the " <A href="/products">"Products"</A> " page."
+            </p>
+        }
+        .into_any();
+    }
+    let chosen = RwSignal::new(grantable[0].name.clone());
+    let grantable = StoredValue::new(grantable);
+    let held = StoredValue::new(held);
+    let operations = move || {
+        let product = chosen.get();
+        let ticked: Vec<String> = held.with_value(|held| {
+            held.iter()
+                .find(|grant| grant.product == product)
+                .map(|grant| grant.operations.clone())
+                .unwrap_or_default()
+        });
+        grantable.with_value(|grantable| {
+            grantable
+                .iter()
+                .find(|candidate| candidate.name == product)
+                .map(|candidate| candidate.operations.clone())
+                .unwrap_or_default()
+        })
+        .into_iter()
+        .map(|operation| {
+            let checked = ticked.contains(&operation.name);
+            view! {
+                <label class="checkbox-row">
+                    <input type="checkbox" name="operations[]" value=operation.name.clone() checked=checked />
+                    " "
+                    <OperationLabel operation />
+                </label>
+            }
+        })
+        .collect_view()
+    };
+    view! {
+        <section class="form-card" aria-labelledby="grant-heading">
+            <h3 id="grant-heading">"Grant a data product"</h3>
+            <ActionForm action=actions.grant>
+                <input type="hidden" name="agent" value=agent />
+                <label for="grant-product">"Active data product"</label>
+                <select id="grant-product" name="product" required
+                    on:change=move |event| chosen.set(event_target_value(&event))>
+                    {grantable.with_value(|grantable| {
+                        grantable
+                            .iter()
+                            .map(|product| view! { <option value=product.name.clone()>{product.name.clone()}</option> })
+                            .collect_view()
+                    })}
+                </select>
+                <FieldError error field="product" />
+                <fieldset class="operation-choices">
+                    <legend>"Operations (they replace what the agent holds of this product)"</legend>
+                    {operations}
+                </fieldset>
+                <FieldError error field="operations" />
+                <FormError error />
+                <button type="submit" class="button-primary">"Grant"</button>
             </ActionForm>
         </section>
     }

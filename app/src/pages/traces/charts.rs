@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{format_utc, TraceCharts, VolumeBucket, WaitBucket};
+use crate::model::{format_utc, RiskTier, TierCount, TraceCharts, VolumeBucket, WaitBucket};
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 160.0;
@@ -42,6 +42,10 @@ pub fn TraceChartsView(charts: TraceCharts) -> impl IntoView {
             <figure>
                 <figcaption>"Time to answer approval requests"</figcaption>
                 <WaitChart buckets=charts.approval_times />
+            </figure>
+            <figure>
+                <figcaption>"Decisions by risk tier"</figcaption>
+                <TierChart tiers=charts.risk_tiers />
             </figure>
         </section>
     }
@@ -102,26 +106,64 @@ fn VolumeChart(buckets: Vec<VolumeBucket>, bucket_millis: i64) -> impl IntoView 
 
 #[component]
 fn WaitChart(buckets: Vec<WaitBucket>) -> impl IntoView {
+    let answered: i64 = buckets.iter().map(|bucket| bucket.answered).sum();
+    let bars = buckets
+        .into_iter()
+        .map(|bucket| (bucket.label, bucket.answered, "chart-wait"))
+        .collect();
+    let summary = format!("{answered} answered approval requests by time to answer.");
+    view! { <BarList bars summary /> }
+}
+
+/// The bars' colours are the tier badges' (green, blue, amber, red), from the chart palette.
+fn tier_bar(tier: Option<RiskTier>) -> (&'static str, &'static str) {
+    match tier {
+        Some(RiskTier::ReadOnly) => ("read only", "chart-allow"),
+        Some(RiskTier::LocalWrite) => ("local write", "chart-wait"),
+        Some(RiskTier::Network) => ("network", "chart-requires"),
+        Some(RiskTier::Delegated) => ("delegated", "chart-requires"),
+        Some(RiskTier::Destructive) => ("destructive", "chart-deny"),
+        None => ("no product used", "chart-none"),
+    }
+}
+
+#[component]
+fn TierChart(tiers: Vec<TierCount>) -> impl IntoView {
+    let total: i64 = tiers.iter().map(|count| count.decisions).sum();
+    let bars = tiers
+        .into_iter()
+        .map(|count| {
+            let (label, class) = tier_bar(count.tier);
+            (label.to_owned(), count.decisions, class)
+        })
+        .collect();
+    let noun = if total == 1 { "decision" } else { "decisions" };
+    let summary = format!("{total} {noun} by the highest risk tier of the data they used.");
+    view! { <BarList bars summary /> }
+}
+
+/// Horizontal bars, one a row: a label, a bar as long as its count (the longest filling the
+/// width) and the count.
+#[component]
+fn BarList(bars: Vec<(String, i64, &'static str)>, summary: String) -> impl IntoView {
     const ROW: f64 = 20.0;
     const LABEL: f64 = 110.0;
-    let peak = buckets
+    let peak = bars
         .iter()
-        .map(|bucket| bucket.answered)
+        .map(|(_, count, _)| *count)
         .max()
         .unwrap_or(0)
         .max(1);
-    let answered: i64 = buckets.iter().map(|bucket| bucket.answered).sum();
-    let height = ROW * buckets.len() as f64;
-    let summary = format!("{answered} answered approval requests by time to answer.");
+    let height = ROW * bars.len() as f64;
     view! {
         <svg class="chart" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=summary>
-            {buckets.into_iter().enumerate().map(|(index, bucket)| {
+            {bars.into_iter().enumerate().map(|(index, (label, count, class))| {
                 let y = index as f64 * ROW;
-                let width = bucket.answered as f64 / peak as f64 * (WIDTH - LABEL - 60.0);
+                let width = count as f64 / peak as f64 * (WIDTH - LABEL - 60.0);
                 view! {
-                    <text class="chart-label" x=LABEL - 6.0 y=y + 14.0 text-anchor="end">{bucket.label.clone()}</text>
-                    <rect class="chart-wait" x=LABEL y=y + 4.0 width=format!("{width:.1}") height=ROW - 8.0 />
-                    <text class="chart-label" x=LABEL + width + 6.0 y=y + 14.0>{bucket.answered}</text>
+                    <text class="chart-label" x=LABEL - 6.0 y=y + 14.0 text-anchor="end">{label}</text>
+                    <rect class=class x=LABEL y=y + 4.0 width=format!("{width:.1}") height=ROW - 8.0 />
+                    <text class="chart-label" x=LABEL + width + 6.0 y=y + 14.0>{count}</text>
                 }
             }).collect_view()}
         </svg>

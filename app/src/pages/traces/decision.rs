@@ -12,7 +12,7 @@ use crate::{
     },
     components::{OutcomeBadge, PageHeader, StatusBadge, UtcTime},
     model::{ReplayReport, TraceEvent, TraceSummary, Verification},
-    pages::refusal::Refusal,
+    pages::{products::TierBadge, refusal::Refusal},
 };
 
 /// One decision whole: what it was, the proofs (chain recomputed, evaluations replayed), the
@@ -212,6 +212,20 @@ fn Summary(decision: TraceSummary, actor: Option<String>) -> impl IntoView {
                 {match decision.latest_outcome {
                     Some(outcome) => view! { <OutcomeBadge outcome /> }.into_any(),
                     None => "not evaluated".into_any(),
+                }}
+            </dd>
+            <dt>"Purpose"</dt>
+            <dd data-testid="decision-purpose">
+                {match decision.purpose.clone() {
+                    Some(purpose) => view! { <span class="mono">{purpose}</span> }.into_any(),
+                    None => "none: no catalogued data read".into_any(),
+                }}
+            </dd>
+            <dt>"Risk tier"</dt>
+            <dd data-testid="decision-risk-tier">
+                {match decision.risk_tier {
+                    Some(tier) => view! { <TierBadge tier=tier.as_str().to_owned() /> }.into_any(),
+                    None => "none: no catalogued operation used".into_any(),
                 }}
             </dd>
             <dt>"Opened"</dt>

@@ -5,8 +5,11 @@ use super::{charts::TraceChartsView, format_duration, policy_version_href};
 use crate::{
     api::traces::{load_trace_charts, load_traces},
     components::{OutcomeBadge, PageHeader, StatusBadge, UtcTime},
-    model::TraceSummary,
-    pages::url_query::{query_text, with_cursor, ListError, Pager},
+    model::{RiskTier, TraceSummary},
+    pages::{
+        products::TierBadge,
+        url_query::{query_text, with_cursor, ListError, Pager},
+    },
 };
 
 const STATUSES: &[&str] = &[
@@ -66,7 +69,6 @@ pub fn TracesPage() -> impl IntoView {
 #[component]
 fn FilterForm(query: ParamsMap) -> impl IntoView {
     let value = |key: &str| query.get(key).unwrap_or_default();
-    let selected = |key: &str, option: &str| query.get_str(key) == Some(option);
     view! {
         <form method="get" action="/traces" class="trace-filters" role="search" aria-label="Filter decisions">
             <label class="wide">
@@ -76,27 +78,19 @@ fn FilterForm(query: ParamsMap) -> impl IntoView {
             </label>
             <label>"Agent" <input type="text" name="agent" value=value("agent") placeholder="name" /></label>
             <label>"Intent starts with" <input type="text" name="intent" value=value("intent") placeholder="billing." /></label>
-            <label>
-                "Status"
-                <select name="status">
-                    <option value="">"any"</option>
-                    {STATUSES.iter().map(|status| view! {
-                        <option value=*status selected=selected("status", status)>{status.replace('_', " ")}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <label>
-                "Outcome"
-                <select name="outcome">
-                    <option value="">"any"</option>
-                    {OUTCOMES.iter().map(|outcome| view! {
-                        <option value=*outcome selected=selected("outcome", outcome)>{outcome.replace('_', " ")}</option>
-                    }).collect_view()}
-                </select>
-            </label>
+            <Choice label="Status" name="status" options=STATUSES.to_vec() chosen=query.get("status") />
+            <Choice label="Outcome" name="outcome" options=OUTCOMES.to_vec() chosen=query.get("outcome") />
             <label>"Policy id" <input type="text" name="policy" value=value("policy") /></label>
             <label>"Version" <input type="number" name="policy_version" min="1" value=value("policy_version") /></label>
             <label>"Approver" <input type="email" name="approver" value=value("approver") placeholder="email" /></label>
+            <label>"Data product" <input type="text" name="product" value=value("product") placeholder="customer_profiles" /></label>
+            <label>"Purpose" <input type="text" name="purpose" value=value("purpose") placeholder="support" /></label>
+            <Choice
+                label="Risk tier"
+                name="risk_tier"
+                options=RiskTier::ALL.iter().map(|tier| tier.as_str()).collect()
+                chosen=query.get("risk_tier")
+            />
             <label>"From (UTC)" <input type="date" name="from" value=value("from") /></label>
             <label>"To (UTC)" <input type="date" name="to" value=value("to") /></label>
             <div class="filter-actions">
@@ -104,6 +98,27 @@ fn FilterForm(query: ParamsMap) -> impl IntoView {
                 <a href="/traces">"Clear"</a>
             </div>
         </form>
+    }
+}
+
+/// A select of `options` (`any` first, for no filter), `chosen` selected.
+#[component]
+fn Choice(
+    label: &'static str,
+    name: &'static str,
+    options: Vec<&'static str>,
+    chosen: Option<String>,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <select name=name>
+                <option value="">"any"</option>
+                {options.into_iter().map(|option| view! {
+                    <option value=option selected=chosen.as_deref() == Some(option)>{option.replace('_', " ")}</option>
+                }).collect_view()}
+            </select>
+        </label>
     }
 }
 
@@ -123,6 +138,7 @@ fn TracesTable(decisions: Vec<TraceSummary>) -> impl IntoView {
                         <th scope="col">"Status"</th>
                         <th scope="col">"Outcome"</th>
                         <th scope="col">"Policies"</th>
+                        <th scope="col">"Purpose, tier"</th>
                         <th scope="col">"Approval"</th>
                         <th scope="col" class="num col-duration">"Duration"</th>
                     </tr>
@@ -154,6 +170,10 @@ fn TraceRow(decision: TraceSummary) -> impl IntoView {
                     </A>
                     " "
                 }).collect_view()}
+            </td>
+            <td class="data-use">
+                {decision.purpose.clone().map(|purpose| view! { <span class="mono">{purpose}</span> " " })}
+                {decision.risk_tier.map(|tier| view! { <TierBadge tier=tier.as_str().to_owned() /> })}
             </td>
             <td class="approval">
                 {decision.approval.clone().map(|approval| view! {

@@ -15,6 +15,7 @@ pub mod names;
 pub mod outbound;
 pub mod policies;
 pub mod policy_diff;
+pub mod product_activity;
 pub mod products;
 pub mod receipts;
 pub mod sign_in;

@@ -21,7 +21,7 @@ use crate::{
         store::{
             self,
             audit::AuditEntry,
-            products::{GrantRow, NewVersion, ProductRow, VersionRow, ACTIVE},
+            products::{GrantRow, NewVersion, ProductRow, VersionRow, ACTIVE, ARCHIVED},
         },
     },
 };
@@ -144,6 +144,8 @@ pub async fn apply_source(db: &Db, actor: &str, source: &str) -> AppResult<Produ
             Ok((version, true))
         })
         .await?;
+    // The first product puts reads and writes under the catalogue (`decisions::catalogue`).
+    db.access.invalidate();
     Ok(ProductApplied {
         product: name.to_owned(),
         version,
@@ -204,8 +206,8 @@ pub async fn grants_of_agent(db: &Db, agent: &str) -> AppResult<Vec<ProductGrant
 }
 
 /// Grants the agent exactly `operations` of `product` (replacing what it had of that product).
-/// An unknown or archived product, or an operation the product does not define, is refused
-/// naming the field.
+/// An unknown product, or an operation the product does not define, is refused naming the field;
+/// an archived product is a conflict (409).
 pub async fn grant(
     db: &Db,
     actor: &str,
@@ -235,10 +237,9 @@ pub async fn grant(
                     AppError::invalid("product", format!("No data product {product_name}."))
                 })?;
             if row.status != ACTIVE {
-                return Err(AppError::invalid(
-                    "product",
-                    format!("{product_name} is archived; it cannot be granted."),
-                ));
+                return Err(AppError::conflict(format!(
+                    "{product_name} is archived; it cannot be granted."
+                )));
             }
             let defined = operations_of(&row);
             let unknown: Vec<&str> = wanted
@@ -290,6 +291,34 @@ pub async fn grant(
         .into_iter()
         .find(|g| g.product == product_name)
         .ok_or_else(|| AppError::not_found(format!("No grant of {product_name}.")))
+}
+
+/// Archives a product: it can no longer be applied or granted. Its versions stay, and so do the
+/// grants agents hold (they can still be revoked). Archiving it again is a conflict (409).
+pub async fn archive(db: &Db, actor: &str, name: &str) -> AppResult<ProductSummary> {
+    db.write("products.archive", |mut tx| async move {
+        let row = existing(&mut tx, name).await?;
+        if !store::products::archive(&mut *tx, name).await? {
+            return Err(AppError::conflict(format!("{name} is archived already.")));
+        }
+        store::audit::record(
+            &mut *tx,
+            AuditEntry {
+                actor,
+                action: "product.archive",
+                target: name,
+                before: Some(json!({"status": row.status, "version": row.latest_version})),
+                after: Some(json!({"status": ARCHIVED})),
+            },
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await?;
+    db.access.invalidate();
+    Ok(detail(db, name).await?.product)
 }
 
 /// Takes every operation of `product` away from the agent.
@@ -395,4 +424,49 @@ fn group_grants(rows: Vec<GrantRow>) -> Vec<ProductGrant> {
         }
     }
     grants
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{model::AuditQuery, products::STARTER_PRODUCTS, ssr::services::audit};
+
+    /// The audit page's `product` area matches an action by its first word, so every entry a
+    /// product change writes must start with `product.`.
+    #[tokio::test]
+    async fn product_changes_are_in_the_product_area_of_the_audit_log() {
+        let dir = std::env::temp_dir().join(format!("verdict-products-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite:{}", dir.join("test.db").display());
+        let (db, _) = Db::connect(&url).await.expect("database");
+        let actor = "ada@example.com";
+        apply_source(&db, actor, STARTER_PRODUCTS[1].source)
+            .await
+            .unwrap();
+        archive(&db, actor, "payments").await.unwrap();
+
+        let actions_in = |area: &str| {
+            let query = AuditQuery {
+                area: Some(area.to_owned()),
+                ..AuditQuery::default()
+            };
+            let db = &db;
+            async move {
+                let mut actions: Vec<String> = audit::page(db, &query)
+                    .await
+                    .unwrap()
+                    .entries
+                    .into_iter()
+                    .map(|entry| entry.action)
+                    .collect();
+                actions.sort_unstable();
+                actions
+            }
+        };
+        assert_eq!(
+            actions_in("product").await,
+            ["product.apply", "product.archive"]
+        );
+        assert_eq!(actions_in("policy").await, Vec::<String>::new());
+        std::fs::remove_dir_all(dir).ok();
+    }
 }

@@ -1,13 +1,13 @@
-//! The explorer's charts: the filtered decisions per hour or day by outcome, and how long their
-//! approval requests waited. Computed in SQL over the charted window only, so a year of history
+//! The explorer's charts: the filtered decisions per hour or day by outcome, how long their
+//! approval requests waited, and how many reached each risk tier. Computed in SQL over the charted window only, so a year of history
 //! costs what the window holds.
 
 use crate::{
     error::AppResult,
-    model::{TraceCharts, TraceFilter, VolumeBucket, WaitBucket},
+    model::{RiskTier, TierCount, TraceCharts, TraceFilter, VolumeBucket, WaitBucket},
     ssr::{
         db::Db,
-        store::traces::{approval_time_counts, outcome_counts},
+        store::traces::{approval_time_counts, outcome_counts, tier_counts},
     },
 };
 
@@ -46,10 +46,11 @@ pub async fn charts(db: &Db, filter: &TraceFilter, now: i64) -> AppResult<TraceC
     let mut window = prepared.list_filter().clone();
     window.from = Some(from);
     window.to = Some(to);
-    // Two read-only aggregates on two pooled connections, at once.
-    let (counts, waits) = tokio::try_join!(
+    // Three read-only aggregates on three pooled connections, at once.
+    let (counts, waits, tiers) = tokio::try_join!(
         outcome_counts(&db.pool, db.backend, &window, bucket_millis),
         approval_time_counts(&db.pool, db.backend, &window),
+        tier_counts(&db.pool, db.backend, &window),
     )?;
 
     Ok(TraceCharts {
@@ -69,7 +70,23 @@ pub async fn charts(db: &Db, filter: &TraceFilter, now: i64) -> AppResult<TraceC
                     .sum(),
             })
             .collect(),
+        risk_tiers: risk_tiers(&tiers),
     })
+}
+
+/// Every tier, least risky first, then `None`, filled from the `(tier or "none", count)` rows.
+fn risk_tiers(counts: &[(String, i64)]) -> Vec<TierCount> {
+    let tiers = RiskTier::ALL.iter().copied().map(Some).chain([None]);
+    tiers
+        .map(|tier| TierCount {
+            tier,
+            decisions: counts
+                .iter()
+                .filter(|(name, _)| *name == tier.map_or("none", RiskTier::as_str))
+                .map(|(_, decisions)| decisions)
+                .sum(),
+        })
+        .collect()
 }
 
 /// Every bucket from `first_start` up to `to`, filled from the `(start, outcome, count)` rows.
@@ -103,8 +120,8 @@ fn volume(
 
 #[cfg(test)]
 mod tests {
-    use super::{volume, HOUR, WAIT_LABELS};
-    use crate::ssr::store::traces::APPROVAL_TIME_BOUNDS;
+    use super::{risk_tiers, volume, HOUR, WAIT_LABELS};
+    use crate::{model::RiskTier, ssr::store::traces::APPROVAL_TIME_BOUNDS};
 
     #[test]
     fn every_bucket_of_the_window_is_drawn_and_filled_by_outcome() {
@@ -120,6 +137,29 @@ mod tests {
         assert_eq!((buckets[0].allow, buckets[0].total()), (3, 3));
         assert_eq!(buckets[1].total(), 0);
         assert_eq!((buckets[2].deny, buckets[2].not_evaluated), (1, 2));
+    }
+
+    #[test]
+    fn every_tier_is_counted_least_risky_first_then_none() {
+        let counts = vec![("network".to_owned(), 2), ("none".to_owned(), 5)];
+
+        let tiers = risk_tiers(&counts);
+
+        let listed: Vec<(Option<RiskTier>, i64)> = tiers
+            .iter()
+            .map(|count| (count.tier, count.decisions))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (Some(RiskTier::ReadOnly), 0),
+                (Some(RiskTier::LocalWrite), 0),
+                (Some(RiskTier::Network), 2),
+                (Some(RiskTier::Delegated), 0),
+                (Some(RiskTier::Destructive), 0),
+                (None, 5),
+            ]
+        );
     }
 
     #[test]

@@ -64,6 +64,9 @@ pub async fn prepare(db: &Db, filter: &TraceFilter) -> AppResult<PreparedFilter>
         policy_id: filter.policy_id.clone(),
         policy_version: filter.policy_version,
         approver: filter.approver.clone(),
+        product: filter.product.clone(),
+        purpose: filter.purpose.clone(),
+        risk_tier: filter.risk_tier.map(|tier| tier.as_str().to_owned()),
         from: filter.from,
         to: filter.to,
         text: filter.q.as_ref().map(|text| text.to_lowercase()),
@@ -75,8 +78,8 @@ pub async fn prepare(db: &Db, filter: &TraceFilter) -> AppResult<PreparedFilter>
 /// walking the newest decisions (where rare matches would mean a long walk).
 const FEW_MATCHES: i64 = 2_000;
 
-/// Where the search for a page starts: from the most selective of the intent, policy and
-/// approver filters when it matches few decisions, else along the newest decisions.
+/// Where the search for a page starts: from the most selective of the intent, policy, approver
+/// and product filters when it matches few decisions, else along the newest decisions.
 async fn drive(db: &Db, filter: &TraceFilter) -> AppResult<Drive> {
     let mut best = (FEW_MATCHES, Drive::Recency);
     if let Some(prefix) = &filter.intent_prefix {
@@ -98,6 +101,12 @@ async fn drive(db: &Db, filter: &TraceFilter) -> AppResult<Drive> {
         let count = store::traces::approver_matches(&db.pool, approver, FEW_MATCHES).await?;
         if count < best.0 {
             best = (count, Drive::Approver);
+        }
+    }
+    if let Some(product) = &filter.product {
+        let count = store::traces::product_matches(&db.pool, product, FEW_MATCHES).await?;
+        if count < best.0 {
+            best = (count, Drive::Product);
         }
     }
     Ok(best.1)
@@ -148,6 +157,7 @@ pub async fn export_page(
         .iter()
         .map(|row| TraceExportLine {
             decision: summary(row, approvals.get(row.id.as_str())),
+            products_used: row.product_uses.clone(),
             events: events.remove(&row.id).unwrap_or_default(),
         })
         .collect();
@@ -210,6 +220,8 @@ fn summary(
             approver: approver.clone(),
         }),
         duration_ms: row.closed_at.map(|closed| closed - row.created_at),
+        purpose: row.purpose.clone(),
+        risk_tier: row.risk_tier,
     }
 }
 

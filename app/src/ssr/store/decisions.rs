@@ -132,7 +132,10 @@ pub(super) fn policies_used(row: &AnyRow) -> sqlx::Result<Vec<PolicyUse>> {
 /// A JSON list column (`evaluated_actions`, `product_uses`). Unlike `policies_used` an
 /// unreadable list is a damaged row: the binding rule must not read it as "no action evaluated"
 /// and let any write through, nor the tier rule as "nothing used".
-fn json_column<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> sqlx::Result<T> {
+pub(super) fn json_column<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    column: &str,
+) -> sqlx::Result<T> {
     let text: String = row.try_get(column)?;
     serde_json::from_str(&text).map_err(|error| sqlx::Error::ColumnDecode {
         index: column.to_owned(),

@@ -43,6 +43,7 @@ pub struct GrantRow {
 }
 
 pub const ACTIVE: &str = "active";
+pub const ARCHIVED: &str = "archived";
 
 const PRODUCT_SELECT: &str = "SELECT p.name, p.status, p.latest_version, p.created_by, \
      p.created_at, v.content_hash, v.description, v.owner_team, v.classification, \
@@ -79,6 +80,17 @@ pub async fn head<'e>(
         .bind(name)
         .fetch_optional(db)
         .await
+}
+
+/// Archives an active product; returns whether it was active (false: archived already).
+pub async fn archive<'e>(db: impl Executor<'e, Database = Any>, name: &str) -> sqlx::Result<bool> {
+    sqlx::query("UPDATE products SET status = $1 WHERE name = $2 AND status = $3")
+        .bind(ARCHIVED)
+        .bind(name)
+        .bind(ACTIVE)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected() == 1)
 }
 
 /// Creates the product with no version yet, unless it exists.

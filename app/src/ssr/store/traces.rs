@@ -9,12 +9,12 @@ use sqlx::{
 use verdict_policy::Outcome;
 
 use crate::{
-    model::{ApprovalStatus, AutomationMode, DecisionStatus, PolicyUse},
+    model::{ApprovalStatus, AutomationMode, DecisionStatus, PolicyUse, ProductUse, RiskTier},
     ssr::db::Backend,
 };
 
 use super::{
-    decisions::{named, optional_named, policies_used, EventRow},
+    decisions::{json_column, named, optional_named, policies_used, EventRow},
     values::placeholders,
 };
 
@@ -57,6 +57,10 @@ pub struct ListedDecision {
     pub closed_at: Option<i64>,
     /// The chain head's sequence number: how many events the decision holds.
     pub last_sequence: i64,
+    pub purpose: Option<String>,
+    pub risk_tier: Option<RiskTier>,
+    /// The catalogued operations used, once each, in first-use order.
+    pub product_uses: Vec<ProductUse>,
 }
 
 impl<'r> FromRow<'r, AnyRow> for ListedDecision {
@@ -74,6 +78,9 @@ impl<'r> FromRow<'r, AnyRow> for ListedDecision {
             created_at: row.try_get("created_at")?,
             closed_at: row.try_get("closed_at")?,
             last_sequence: row.try_get("last_sequence")?,
+            purpose: row.try_get("purpose")?,
+            risk_tier: optional_named(row, "risk_tier", |text| text.parse().ok())?,
+            product_uses: json_column(row, "product_uses")?,
         })
     }
 }
@@ -83,7 +90,7 @@ impl<'r> FromRow<'r, AnyRow> for ListedDecision {
 const LISTED_COLUMNS: &str = "d.id, d.agent_id, \
     (SELECT a.name FROM agents a WHERE a.id = d.agent_id) AS agent_name, d.intent, \
     d.automation_mode, d.actor, d.status, d.latest_outcome, d.policies_used, d.created_at, \
-    d.closed_at, d.last_sequence";
+    d.closed_at, d.last_sequence, d.purpose, d.risk_tier, d.product_uses";
 
 /// Where a page's search starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,6 +106,8 @@ pub enum Drive {
     Policy,
     /// From the few decisions the approver resolved, sorted.
     Approver,
+    /// From the few decisions that read or wrote the product, sorted.
+    Product,
 }
 
 /// The explorer's filter, resolved to what the tables hold.
@@ -112,6 +121,10 @@ pub struct ListFilter {
     pub policy_id: Option<String>,
     pub policy_version: Option<i64>,
     pub approver: Option<String>,
+    /// Decisions with a use (recorded or refused) of this product.
+    pub product: Option<String>,
+    pub purpose: Option<String>,
+    pub risk_tier: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     /// Lowercase text to find in any event payload of the decision.
@@ -185,13 +198,16 @@ fn conditions(backend: Backend, filter: &ListFilter, values: &mut Vec<SqlValue>)
         };
         conditions.push(format!("{column} >= {low} AND {column} < {high}"));
     }
-    if let Some(status) = &filter.status {
-        let p = placeholder(SqlValue::Text(status.clone()), values);
-        conditions.push(format!("d.status = {p}"));
-    }
-    if let Some(outcome) = &filter.outcome {
-        let p = placeholder(SqlValue::Text(outcome.clone()), values);
-        conditions.push(format!("d.latest_outcome = {p}"));
+    for (column, value) in [
+        ("d.status", &filter.status),
+        ("d.latest_outcome", &filter.outcome),
+        ("d.purpose", &filter.purpose),
+        ("d.risk_tier", &filter.risk_tier),
+    ] {
+        if let Some(value) = value {
+            let p = placeholder(SqlValue::Text(value.clone()), values);
+            conditions.push(format!("{column} = {p}"));
+        }
     }
     if let Some(policy_id) = &filter.policy_id {
         let p = placeholder(SqlValue::Text(policy_id.clone()), values);
@@ -202,28 +218,34 @@ fn conditions(backend: Backend, filter: &ListFilter, values: &mut Vec<SqlValue>)
             }
             None => String::new(),
         };
-        conditions.push(if filter.drive == Drive::Policy {
-            format!(
-                "d.id IN (SELECT pe.decision_id FROM policy_evaluations pe \
-                 WHERE pe.policy_id = {p}{version})"
-            )
-        } else {
-            format!(
-                "EXISTS (SELECT 1 FROM policy_evaluations pe WHERE pe.decision_id = d.id \
-                 AND pe.policy_id = {p}{version})"
-            )
-        });
+        conditions.push(with_row(
+            filter.drive == Drive::Policy,
+            "policy_evaluations pe",
+            &format!("pe.policy_id = {p}{version}"),
+        ));
     }
-    if let Some(approver) = &filter.approver {
-        let p = placeholder(SqlValue::Text(approver.clone()), values);
-        conditions.push(if filter.drive == Drive::Approver {
-            format!("d.id IN (SELECT ap.decision_id FROM approvals ap WHERE ap.resolved_by = {p})")
-        } else {
-            format!(
-                "EXISTS (SELECT 1 FROM approvals ap WHERE ap.decision_id = d.id \
-                 AND ap.resolved_by = {p})"
-            )
-        });
+    for (value, drive, table, column) in [
+        (
+            &filter.approver,
+            Drive::Approver,
+            "approvals ap",
+            "ap.resolved_by",
+        ),
+        (
+            &filter.product,
+            Drive::Product,
+            "product_uses u",
+            "u.product",
+        ),
+    ] {
+        if let Some(value) = value {
+            let p = placeholder(SqlValue::Text(value.clone()), values);
+            conditions.push(with_row(
+                filter.drive == drive,
+                table,
+                &format!("{column} = {p}"),
+            ));
+        }
     }
     if let Some(from) = filter.from {
         let p = placeholder(SqlValue::Int(from), values);
@@ -250,6 +272,17 @@ fn conditions(backend: Backend, filter: &ListFilter, values: &mut Vec<SqlValue>)
     conditions
 }
 
+/// Decisions with a row of `table` (`name alias`) that matches `matching`: found from those
+/// rows, then sorted, when they drive the search; else probed for each decision walked.
+fn with_row(drives: bool, table: &str, matching: &str) -> String {
+    let alias = table.rsplit(' ').next().unwrap_or(table);
+    if drives {
+        format!("d.id IN (SELECT {alias}.decision_id FROM {table} WHERE {matching})")
+    } else {
+        format!("EXISTS (SELECT 1 FROM {table} WHERE {alias}.decision_id = d.id AND {matching})")
+    }
+}
+
 /// Decisions matching `filter` per time bucket and combined outcome (`none` when not
 /// evaluated): `(bucket start, outcome, count)`, oldest bucket first.
 pub async fn outcome_counts<'e>(
@@ -265,6 +298,25 @@ pub async fn outcome_counts<'e>(
         "SELECT (d.created_at / {bucket}) * {bucket} AS bucket, \
          COALESCE(d.latest_outcome, 'none') AS outcome, COUNT(*) AS decisions \
          FROM decisions d {} GROUP BY 1, 2 ORDER BY 1",
+        where_clause(&conditions)
+    );
+    bind_query_as(sqlx::query_as(&sql), &values)
+        .fetch_all(db)
+        .await
+}
+
+/// Decisions matching `filter` per risk tier (`none` when they used no catalogued operation):
+/// `(tier, count)`.
+pub async fn tier_counts<'e>(
+    db: impl Executor<'e, Database = Any>,
+    backend: Backend,
+    filter: &ListFilter,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    let mut values: Vec<SqlValue> = Vec::new();
+    let conditions = conditions(backend, filter, &mut values);
+    let sql = format!(
+        "SELECT COALESCE(d.risk_tier, 'none') AS tier, COUNT(*) AS decisions \
+         FROM decisions d {} GROUP BY 1",
         where_clause(&conditions)
     );
     bind_query_as(sqlx::query_as(&sql), &values)
@@ -361,6 +413,20 @@ pub async fn policy_matches<'e>(
              {version_condition} LIMIT $2) t"
         ),
         values,
+    )
+    .await
+}
+
+/// How many uses (recorded or refused) of the product there are, counting no further than `cap`.
+pub async fn product_matches<'e>(
+    db: impl Executor<'e, Database = Any>,
+    product: &str,
+    cap: i64,
+) -> sqlx::Result<i64> {
+    count(
+        db,
+        "SELECT COUNT(*) FROM (SELECT 1 FROM product_uses WHERE product = $1 LIMIT $2) t",
+        vec![SqlValue::Text(product.to_owned()), SqlValue::Int(cap)],
     )
     .await
 }
@@ -482,6 +548,7 @@ pub async fn analyze(conn: &mut sqlx::AnyConnection) -> sqlx::Result<()> {
         "decision_events",
         "policy_evaluations",
         "approvals",
+        "product_uses",
     ] {
         sqlx::query(&format!("ANALYZE {table}"))
             .execute(&mut *conn)

@@ -98,7 +98,7 @@ pub async fn check(
     kind: Option<OperationKind>,
 ) -> AppResult<Check> {
     let Some(row) = store::products::find(&db.pool, product).await? else {
-        return Ok(if store::product_uses::catalogue_in_use(&db.pool).await? {
+        return Ok(if catalogue_in_use(db).await? {
             Check::Refused(Refusal::new(
                 RefusalCode::UnknownProduct,
                 format!(
@@ -176,6 +176,18 @@ pub async fn check(
             .map_err(|error| stored_damage("allowed_purposes", product, error))?,
         owner_team: row.owner_team,
     })))
+}
+
+/// Whether the catalogue governs reads and writes (it holds an active product); a copy kept for
+/// a second at most (`access_cache`), since every evaluation asks.
+pub async fn catalogue_in_use(db: &Db) -> AppResult<bool> {
+    if let Some(in_use) = db.access.catalogue_in_use() {
+        return Ok(in_use);
+    }
+    let read_at = db.access.generation();
+    let in_use = store::product_uses::catalogue_in_use(&db.pool).await?;
+    db.access.keep_catalogue_in_use(read_at, in_use);
+    Ok(in_use)
 }
 
 fn names(operations: &[ProductOperation], kind: Option<OperationKind>) -> String {

@@ -200,6 +200,18 @@ pub async fn record_write(
             risk_tier: None,
         },
     };
+    // The key covers what the agent sent, not what the catalogue adds (a tier may change
+    // between a write and its retry).
+    let idempotency = request
+        .idempotency_key
+        .as_deref()
+        .map(|key| {
+            claim(
+                format!("write:{decision_id}:{}", idempotency_key_text(key)?),
+                &EventPayload::from(write.clone()).to_value(),
+            )
+        })
+        .transpose()?;
     let check = catalogue::check(
         &state.db,
         &agent.agent_id,
@@ -212,16 +224,6 @@ pub async fn record_write(
         write.risk_tier = Some(catalogued.product_use.risk_tier);
     }
     let payload = EventPayload::from(write);
-    let idempotency = request
-        .idempotency_key
-        .as_deref()
-        .map(|key| {
-            claim(
-                format!("write:{decision_id}:{}", idempotency_key_text(key)?),
-                &payload.to_value(),
-            )
-        })
-        .transpose()?;
     note(state, agent, decision_id, payload, Some(check), idempotency).await
 }
 
@@ -429,7 +431,7 @@ async fn catalogue_inputs(
     }
     let in_use = catalogued.is_some()
         || !decision.product_uses.is_empty()
-        || store::product_uses::catalogue_in_use(&state.db.pool).await?;
+        || catalogue::catalogue_in_use(&state.db).await?;
     if !in_use {
         return Ok(evaluation::ProductLevel::default());
     }
