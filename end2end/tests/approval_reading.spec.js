@@ -1,6 +1,6 @@
 // An approver who is not an engineer reads an approval request: the policy's inputs as a labelled
-// table, the timeline as sentences with the raw JSON one click away, and a chat link's
-// "?answer=reject" opening the page with Reject already chosen.
+// table with the policy's own descriptions and units, the timeline as sentences with the raw JSON
+// one click away, and a chat link's "?answer=reject" opening the page with Reject already chosen.
 const { test, expect } = require("@playwright/test");
 const { hydrated, signIn, provisionRefundAgent, askForException } = require("./helpers");
 
@@ -28,7 +28,16 @@ test("a chat link's answer is chosen and the inputs read as a table", async ({ p
 
   const inputs = page.getByTestId("inputs-table").first();
   await expect(inputs.getByRole("columnheader", { name: "Input" })).toBeVisible();
-  await expect(inputs.getByRole("row", { name: /amount\s*950/ })).toBeVisible();
+  await expect(inputs.getByRole("row", { name: /amount.*950/ })).toBeVisible();
+  // Each input carries the policy's own words: its description under the name, its unit after
+  // the value.
+  const amount = inputs.getByRole("row").filter({ has: page.getByRole("rowheader", { name: /^amount/ }) });
+  await expect(amount.locator(".input-description")).toHaveText("How much to refund, in whole units of the currency (not cents)");
+  await expect(amount.getByRole("cell")).toHaveText(/^950\s+currency units$/);
+  const currency = inputs.getByRole("row").filter({ has: page.getByRole("rowheader", { name: /^currency/ }) });
+  await expect(currency.locator(".input-description")).toHaveText("ISO 4217 code of the refund's currency");
+  await expect(currency.getByRole("cell")).toHaveText("EUR");
+  await expect(currency.locator(".input-unit")).toHaveCount(0);
   const evaluation = page.getByTestId("evaluation").first();
   await expect(evaluation).toContainText("refund of 950 EUR is above the 200 limit");
   // The raw JSON is there, one click away.

@@ -50,6 +50,9 @@ pub enum Code {
     /// A `max_items` or `max_length` that is not a positive integer, or on
     /// an input type it does not apply to.
     InvalidBound,
+    /// An input's `unit` that is empty, more than one line, or longer than
+    /// [`crate::MAX_UNIT_LENGTH`] characters.
+    InvalidUnit,
     /// A rule (or the whole policy) may cost more than the limit at its
     /// inputs' bounds.
     CostLimit,

@@ -12,7 +12,8 @@
 //! - [`Policy::parse`]`(source: &str) -> Result<Policy, Vec<Diagnostic>>`:
 //!   a `Policy` that exists is valid, with its expressions compiled once.
 //! - Accessors: [`Policy::id`], [`Policy::description`], [`Policy::owner`],
-//!   [`Policy::intents`], [`Policy::inputs`] ([`InputSpec`]),
+//!   [`Policy::intents`], [`Policy::inputs`] ([`InputSpec`], with each
+//!   input's [`InputSpec::description`] and [`InputSpec::unit`]),
 //!   [`Policy::rules`] ([`Rule`]), [`Policy::tests`] ([`TestCase`]),
 //!   [`Policy::combine`], [`Policy::default_outcome`],
 //!   [`Policy::content_hash`].
@@ -105,7 +106,7 @@ pub use diagnostic::{render_diagnostic, Code, Diagnostic, Severity};
 pub use evaluate::{ErrorKind, Evaluation, EvaluationError, RuleExplanation, RuleStatus};
 pub use hash::content_hash;
 pub use ids::{InvalidId, OperationName, PolicyId, ProductName, PurposeName, RuleName};
-pub use model::{InputSpec, InputType, Policy, Rule, TestCase, UnknownInputType};
+pub use model::{InputSpec, InputType, Policy, Rule, TestCase, UnknownInputType, MAX_UNIT_LENGTH};
 pub use outcome::{Combine, Outcome, UnknownCombine, UnknownOutcome};
 pub use report::{check, dry_run, CheckReport, DryRunReport};
 pub use tests_runner::TestResult;

@@ -79,6 +79,10 @@ impl FromStr for InputType {
     }
 }
 
+/// The longest `unit` an input may declare, in characters: a unit is a short
+/// label such as `EUR`, `records` or `%`, not a sentence.
+pub const MAX_UNIT_LENGTH: usize = 32;
+
 /// One declared input.
 #[derive(Debug)]
 pub struct InputSpec {
@@ -91,6 +95,10 @@ pub struct InputSpec {
     /// Declared `max_length` (strings, and the strings inside lists and
     /// objects); `None` when undeclared.
     pub(crate) max_length: Option<u64>,
+    /// Declared `description`: what the input means, for people reading it.
+    pub(crate) description: Option<String>,
+    /// Declared `unit` its values are in, e.g. `EUR` or `records`.
+    pub(crate) unit: Option<String>,
     pub(crate) pos: Pos,
 }
 
@@ -122,6 +130,17 @@ impl InputSpec {
     /// declared, or [`crate::DEFAULT_MAX_LENGTH`].
     pub fn max_length(&self) -> u64 {
         self.max_length.unwrap_or(crate::cost::DEFAULT_MAX_LENGTH)
+    }
+
+    /// The `description` as written: what the input means, for people.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The `unit` its values are in, e.g. `EUR`, `records` or `%`: one line
+    /// of at most [`crate::MAX_UNIT_LENGTH`] characters.
+    pub fn unit(&self) -> Option<&str> {
+        self.unit.as_deref()
     }
 }
 

@@ -11,7 +11,7 @@ const BOOLEANS = ["true", "false"];
 const KEYS = {
   policy: ["policy", "description", "owner", "scope", "inputs", "combine", "default", "requires_action", "rules", "tests"],
   scope: ["intents", "products"],
-  input: ["type", "required", "enum", "description", "max_items", "max_length"],
+  input: ["type", "required", "enum", "description", "unit", "max_items", "max_length"],
   rule: ["name", "description", "when", "outcome", "approval_route", "rationale"],
   test: ["name", "description", "inputs", "expect", "expect_rules"],
   condition: ["all", "any", "not"],

@@ -50,7 +50,7 @@ pub async fn load_approval_request(id: String) -> Result<ApprovalRequestView, Ap
     let earlier_events = detail.events_total - detail.events.len() as i64;
     Ok(ApprovalRequestView {
         item,
-        evaluations: detail.evaluations,
+        evaluations: approvals::labelled_evaluations(&state, detail.evaluations).await?,
         events: detail.events,
         earlier_events,
         evidence_hash,

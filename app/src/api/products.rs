@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
-    model::{ProductApplied, ProductDetail, ProductGrant, ProductSummary, ProductVersionSummary},
+    model::{
+        ProductActivity, ProductApplied, ProductDetail, ProductGrant, ProductPolicy,
+        ProductSummary, ProductVersionSummary,
+    },
 };
 
 #[cfg(feature = "ssr")]
@@ -14,7 +17,7 @@ use crate::{
     model::Permission,
     ssr::{
         auth::{require, session::app_state},
-        services::products,
+        services::{product_activity, products},
     },
 };
 
@@ -31,6 +34,10 @@ pub struct ProductsOverview {
 pub struct ProductView {
     pub detail: ProductDetail,
     pub versions: Vec<ProductVersionSummary>,
+    /// The product-level policies that judge every decision using it.
+    pub policies: Vec<ProductPolicy>,
+    /// Its latest reads and writes, recorded or refused, newest first.
+    pub activity: Vec<ProductActivity>,
     pub can_administer: bool,
 }
 
@@ -59,6 +66,8 @@ pub async fn load_product(name: String) -> Result<ProductView, AppError> {
     Ok(ProductView {
         detail: products::detail(&db, &name).await?,
         versions: products::versions(&db, &name).await?,
+        policies: product_activity::policies_of(&db, &name).await?,
+        activity: product_activity::recent_uses(&db, &name).await?,
         can_administer: me.role.allows(Permission::Administer),
     })
 }

@@ -1,6 +1,7 @@
 //! The approval inbox as approvers read it.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{Action, ApprovalStatus, Delivery, TraceEvaluation, TraceEvent};
 use crate::error::AppError;
@@ -50,7 +51,7 @@ pub struct ApprovalInbox {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalRequestView {
     pub item: ApprovalItem,
-    pub evaluations: Vec<TraceEvaluation>,
+    pub evaluations: Vec<ApprovalEvaluation>,
     /// The newest screen of the decision's events, ending at its chain head.
     pub events: Vec<TraceEvent>,
     /// Older events not shown here (the decision's page shows them all, a screen at a time).
@@ -65,6 +66,28 @@ pub struct ApprovalRequestView {
     /// The exact action an approval grants, with its digest, when the decision evaluated one.
     pub action: Option<(Action, String)>,
     pub now: i64,
+}
+
+/// An evaluation as the approval page shows it: what was recorded, and its inputs labelled by
+/// the policy version that judged them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalEvaluation {
+    pub evaluation: TraceEvaluation,
+    /// The entries of the recorded inputs object, in the order recorded; empty when the
+    /// inputs are not an object (they read as recorded, in `evaluation.inputs`).
+    pub inputs: Vec<LabelledInput>,
+}
+
+/// One input an evaluation was given, with what the evaluated policy version says about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelledInput {
+    pub name: String,
+    pub value: Value,
+    /// The input's `description` in the policy version; `None` when it has none, or the
+    /// version does not declare the input.
+    pub description: Option<String>,
+    /// The input's `unit`, e.g. `EUR` or `records`, shown after the value.
+    pub unit: Option<String>,
 }
 
 /// Which pending requests the inbox lists; every field narrows it. Parsed from the page's URL

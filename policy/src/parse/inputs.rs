@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::diagnostic::Code;
 use crate::expr::is_valid_input_name;
-use crate::model::{InputSpec, InputType};
+use crate::model::{InputSpec, InputType, MAX_UNIT_LENGTH};
 use crate::yaml::Node;
 
 use super::fields::{boolean, entries, list, mapping, text};
@@ -16,6 +16,7 @@ const KEYS: &[&str] = &[
     "required",
     "enum",
     "description",
+    "unit",
     "max_items",
     "max_length",
 ];
@@ -63,9 +64,10 @@ fn input(cx: &mut Cx<'_>, name: &str, node: &Node, key: &Node) -> Option<InputSp
         Some(n) => boolean(cx, n, "`required`"),
         None => Some(false),
     };
-    if let Some(n) = fields.get("description") {
-        text(cx, n, "`description`");
-    }
+    let description = fields
+        .get("description")
+        .and_then(|n| text(cx, n, "`description`"));
+    let unit = fields.get("unit").map(|n| unit(cx, n, name));
     // Every other field was checked above, so returning early here loses
     // no diagnostics.
     let max_items = fields.get("max_items").map(|n| {
@@ -90,8 +92,40 @@ fn input(cx: &mut Cx<'_>, name: &str, node: &Node, key: &Node) -> Option<InputSp
         allowed,
         max_items: max_items.map_or(Some(None), |b| b.map(Some))?,
         max_length: max_length.map_or(Some(None), |b| b.map(Some))?,
+        description: description.map(str::to_string),
+        unit: unit.map_or(Some(None), |u| u.map(Some))?,
         pos: key.pos,
     })
+}
+
+/// A `unit`: one line of text, not blank, of at most [`MAX_UNIT_LENGTH`]
+/// characters.
+fn unit(cx: &mut Cx<'_>, node: &Node, name: &str) -> Option<String> {
+    let written = text(cx, node, "`unit`")?;
+    let unit = written.trim();
+    let problem = if unit.is_empty() {
+        Some("must not be empty".to_string())
+    } else if unit.chars().any(char::is_control) {
+        Some("must be one line of text".to_string())
+    } else if unit.chars().count() > MAX_UNIT_LENGTH {
+        Some(format!(
+            "may be at most {MAX_UNIT_LENGTH} characters (a short label such as `EUR`, \
+             `records` or `%`; explain more in `description`)"
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => {
+            cx.error(
+                node.pos,
+                Code::InvalidUnit,
+                format!("input `{name}`: `unit` {problem}"),
+            );
+            None
+        }
+        None => Some(unit.to_string()),
+    }
 }
 
 /// A `max_items` or `max_length`: a positive integer, on an input type it
@@ -175,4 +209,109 @@ fn enum_value(cx: &mut Cx<'_>, node: &Node, t: InputType) -> Option<Value> {
         );
     }
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::{Code, Diagnostic};
+    use crate::model::{Policy, MAX_UNIT_LENGTH};
+
+    const RULES: &str = "rules:\n  - { name: r, when: 'true', outcome: allow }\n";
+
+    /// A policy whose `inputs:` are `inputs` (their first line is line 3).
+    fn parse(inputs: &str) -> Result<Policy, Vec<Diagnostic>> {
+        Policy::parse(&format!("policy: p\ninputs:\n{inputs}{RULES}"))
+    }
+
+    /// The single error of `inputs`, as (line, column, code) and its message.
+    fn error(inputs: &str) -> ((u32, u32, Code), String) {
+        let diagnostics = parse(inputs).expect_err("the inputs are invalid");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        let d = &diagnostics[0];
+        ((d.line, d.column, d.code), d.message.clone())
+    }
+
+    #[test]
+    fn description_and_unit_are_kept_on_the_input() {
+        let policy = parse(
+            "  amount: { type: number, description: How much to refund, unit: EUR }\n  \
+             note:\n    type: string\n    description: |\n      Free text\n      from the agent\n\
+             \x20 count: { type: integer, unit: \"  records  \" }\n",
+        )
+        .expect("valid");
+        let [amount, note, count] = policy.inputs() else {
+            panic!("three inputs");
+        };
+        assert_eq!(amount.description(), Some("How much to refund"));
+        assert_eq!(amount.unit(), Some("EUR"));
+        assert_eq!(note.description(), Some("Free text\nfrom the agent\n"));
+        assert_eq!(note.unit(), None);
+        assert_eq!(count.description(), None);
+        assert_eq!(count.unit(), Some("records"), "trimmed");
+    }
+
+    #[test]
+    fn a_unit_of_the_longest_length_is_accepted() {
+        let longest = "m".repeat(MAX_UNIT_LENGTH);
+        let policy = parse(&format!("  d: {{ type: number, unit: {longest} }}\n")).expect("valid");
+        assert_eq!(policy.inputs()[0].unit(), Some(longest.as_str()));
+        let policy = parse("  ratio: { type: number, unit: '%' }\n").expect("valid");
+        assert_eq!(policy.inputs()[0].unit(), Some("%"));
+    }
+
+    #[test]
+    fn a_unit_too_long_is_refused_where_written() {
+        let long = "é".repeat(MAX_UNIT_LENGTH + 1);
+        let (at, message) = error(&format!("  amount: {{ type: number, unit: {long} }}\n"));
+        assert_eq!(at, (3, 33, Code::InvalidUnit));
+        assert!(message.contains("input `amount`"), "{message}");
+        assert!(message.contains("at most 32 characters"), "{message}");
+    }
+
+    #[test]
+    fn an_empty_or_multi_line_unit_is_refused() {
+        let (at, message) = error("  amount: { type: number, unit: '' }\n");
+        assert_eq!(at, (3, 33, Code::InvalidUnit));
+        assert!(message.contains("must not be empty"), "{message}");
+        let (at, message) = error("  amount:\n    type: number\n    unit: \"EUR\\nUSD\"\n");
+        assert_eq!(at, (5, 11, Code::InvalidUnit));
+        assert!(message.contains("one line"), "{message}");
+    }
+
+    #[test]
+    fn description_and_unit_must_be_text() {
+        let (at, message) = error("  amount: { type: number, unit: [EUR] }\n");
+        assert_eq!(at, (3, 33, Code::WrongType));
+        assert!(message.contains("`unit` must be a string"), "{message}");
+        let (at, message) = error("  amount: { type: number, description: { a: b } }\n");
+        assert_eq!(at, (3, 40, Code::WrongType));
+        assert!(
+            message.contains("`description` must be a string"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_unit_names_the_keys_allowed() {
+        let (at, message) = error("  amount: { type: number, units: EUR }\n");
+        assert_eq!(at, (3, 27, Code::UnknownKey));
+        assert!(
+            message.contains("description, unit, max_items"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn every_input_problem_is_reported_in_one_run() {
+        let diagnostics = parse(&format!(
+            "  a: {{ type: number, unit: '' }}\n  b: {{ type: numbr, unit: {} }}\n",
+            "x".repeat(40)
+        ))
+        .expect_err("invalid");
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            [Code::InvalidUnit, Code::UnknownInputType, Code::InvalidUnit]
+        );
+    }
 }

@@ -7,29 +7,33 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use app::model::Role;
-use common::{RefundAgent, Reply, TestAgent, TestApp};
+use common::{RefundAgent, Reply, TestAgent, TestApp, REFUND_POLICY};
 
 const APPROVER: &str = "approver@example.com";
 const SECOND_APPROVER: &str = "second-approver@example.com";
 
 /// A refund above the limit whose agent asked for an approval that needs a rationale.
 async fn pending_request() -> (TestApp, TestAgent, String, String) {
-    let RefundAgent { app, agent, .. } = TestApp::with_refund_agent().await;
+    let (RefundAgent { app, agent, .. }, decision, approval) =
+        request_on(json!({"amount": 950.0, "currency": "USD"})).await;
+    (app, agent, decision, approval)
+}
+
+/// The refund agent evaluated `inputs`, which need an exception, and asked for an approval
+/// that needs a rationale: the app, the decision and the approval request.
+async fn request_on(inputs: serde_json::Value) -> (RefundAgent, String, String) {
+    let refund = TestApp::with_refund_agent().await;
+    let (app, agent) = (&refund.app, &refund.agent);
     let decision = app
-        .open_decision(&agent, "billing.refund.create", "autonomous")
+        .open_decision(agent, "billing.refund.create", "autonomous")
         .await;
     let evaluated = app
-        .step(
-            &agent,
-            &decision,
-            "evaluate",
-            json!({"inputs": {"amount": 950.0, "currency": "USD"}}),
-        )
+        .step(agent, &decision, "evaluate", json!({ "inputs": inputs }))
         .await;
     assert_eq!(evaluated.status, StatusCode::OK, "{}", evaluated.text);
     let requested = app
         .step(
-            &agent,
+            agent,
             &decision,
             "approvals",
             json!({"title": "Refund of 950 USD", "message": "The customer's parcel was lost.",
@@ -38,7 +42,7 @@ async fn pending_request() -> (TestApp, TestAgent, String, String) {
         .await;
     assert_eq!(requested.status, StatusCode::CREATED, "{}", requested.text);
     let approval = requested.body["approval_id"].as_str().unwrap().to_owned();
-    (app, agent, decision, approval)
+    (refund, decision, approval)
 }
 
 async fn answer(
@@ -427,4 +431,53 @@ async fn a_bulk_answer_resolves_each_request_and_lists_the_refused() {
     };
     assert_eq!(status(first_decision).await, "approved");
     assert_eq!(status(second_decision).await, "needs_approval");
+}
+
+/// The request's inputs carry the description and unit that the evaluated policy version
+/// declares for each (the starter refund policy's), not those of a later version; inputs the
+/// version does not declare come unlabelled.
+#[tokio::test]
+async fn inputs_carry_the_evaluated_versions_descriptions_and_units() {
+    let (RefundAgent { app, admin, .. }, _decision, approval) =
+        request_on(json!({"amount": 950.0, "currency": "USD", "order": "o-12"})).await;
+    // Version 2 says something else; the request was judged by version 1.
+    let later = REFUND_POLICY
+        .replace("unit: currency units", "unit: EUR")
+        .replace("How much to refund", "Refunded amount");
+    assert_ne!(later, REFUND_POLICY);
+    app.publish(&admin, &later).await;
+    let viewer = app.signed_in(Role::Viewer).await;
+
+    let shown = app
+        .server_fn("load_approval_request", &[("id", &approval)], Some(&viewer))
+        .await;
+
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    let evaluation = &shown.body["evaluations"][0];
+    assert_eq!(evaluation["evaluation"]["version"], 1);
+    let inputs = evaluation["inputs"].as_array().expect("labelled inputs");
+    let row = |name: &str| {
+        inputs
+            .iter()
+            .find(|row| row["name"] == name)
+            .unwrap_or_else(|| panic!("no input {name} in {inputs:?}"))
+    };
+    assert_eq!(inputs.len(), 3, "{inputs:?}");
+    assert_eq!(row("amount")["value"], 950.0);
+    assert_eq!(
+        row("amount")["description"],
+        "How much to refund, in whole units of the currency (not cents)"
+    );
+    assert_eq!(row("amount")["unit"], "currency units");
+    assert_eq!(row("currency")["value"], "USD");
+    assert_eq!(
+        row("currency")["description"],
+        "ISO 4217 code of the refund's currency"
+    );
+    assert_eq!(row("currency")["unit"], serde_json::Value::Null);
+    assert_eq!(row("order")["value"], "o-12");
+    assert_eq!(row("order")["description"], serde_json::Value::Null);
+    assert_eq!(row("order")["unit"], serde_json::Value::Null);
+    // The raw inputs are there as recorded, for the JSON toggle.
+    assert_eq!(evaluation["evaluation"]["inputs"]["amount"], 950.0);
 }

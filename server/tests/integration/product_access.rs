@@ -608,3 +608,43 @@ async fn before_a_catalogue_reads_name_any_system_as_before() {
     let events = app.events(&agent, &decision).await;
     assert_eq!(events.last().unwrap()["payload"].get("risk_tier"), None);
 }
+
+#[tokio::test]
+async fn a_product_page_lists_its_policies_and_its_recent_reads_and_writes_refused_or_not() {
+    let s = setup().await;
+    s.app.publish(&s.admin, PII_PURPOSE).await;
+    let decision = s.open("autonomous").await;
+    let refused = s.read(&decision, profile_read("marketing")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let read = s.read(&decision, profile_read("support")).await;
+    assert_eq!(read.status, StatusCode::CREATED, "{}", read.text);
+    let cookie = s.app.signed_in(app::model::Role::Viewer).await;
+
+    let page = s
+        .app
+        .server_fn(
+            "load_product",
+            &[("name", "customer_profiles")],
+            Some(&cookie),
+        )
+        .await;
+
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_eq!(
+        page.body["policies"],
+        json!([{"policy_id": "pii_purpose", "version": 1}])
+    );
+    let activity = page.body["activity"].as_array().unwrap();
+    assert_eq!(activity.len(), 2, "{}", page.text);
+    // Newest first: the recorded read, then the refused one.
+    assert_eq!(activity[0]["refused"], Value::Null);
+    assert_eq!(activity[0]["purpose"], "support");
+    assert_eq!(activity[0]["risk_tier"], "read_only");
+    assert_eq!(activity[1]["refused"], "purpose_not_allowed");
+    assert_eq!(activity[1]["purpose"], "marketing");
+    for used in activity {
+        assert_eq!(used["decision_id"], decision.as_str());
+        assert_eq!(used["agent_name"], "support-bot");
+        assert_eq!(used["kind"], "read");
+    }
+}

@@ -3,13 +3,17 @@ use leptos_router::{
     components::A,
     hooks::{use_params_map, use_query_map},
 };
+use serde_json::Value;
 
 use crate::{
     api::approvals::{load_approval_request, RedeliverApproval, ResolveApproval},
     components::{
         last_error, FieldError, FormError, OutcomeBadge, PageHeader, RelativeTime, UtcTime,
     },
-    model::{Action, Answer, ApprovalItem, ApprovalRequestView, ApprovalStatus, TraceEvaluation},
+    model::{
+        Action, Answer, ApprovalEvaluation, ApprovalItem, ApprovalRequestView, ApprovalStatus,
+        LabelledInput,
+    },
     pages::{
         layout::WaitingApprovals,
         refusal::Refusal,
@@ -240,11 +244,29 @@ fn AnswerForm(
 }
 
 /// One policy's verdict as an approver reads it: the outcome and the policy, the rationale in
-/// words, the inputs it was given as a table, and the raw JSON one click away.
+/// words, the inputs it was given as a table (each with the description and unit the policy
+/// declares for it), and the raw JSON one click away.
 #[component]
-fn EvaluationCard(evaluation: TraceEvaluation) -> impl IntoView {
+fn EvaluationCard(evaluation: ApprovalEvaluation) -> impl IntoView {
+    let ApprovalEvaluation {
+        evaluation,
+        inputs: labelled,
+    } = evaluation;
     let raw = serde_json::to_string_pretty(&evaluation.inputs).unwrap_or_default();
-    let rows = input_rows(&evaluation.inputs);
+    // Inputs that were not an object have no labels: they read as recorded.
+    let rows: Vec<LabelledInput> = if labelled.is_empty() {
+        input_rows(&evaluation.inputs)
+            .into_iter()
+            .map(|(name, text)| LabelledInput {
+                name,
+                value: Value::String(text),
+                description: None,
+                unit: None,
+            })
+            .collect()
+    } else {
+        labelled
+    };
     let policy = match (&evaluation.policy_id, evaluation.version) {
         (Some(policy_id), Some(version)) => format!("{policy_id} v{version}"),
         _ => "no bound policy applied".to_owned(),
@@ -271,12 +293,7 @@ fn EvaluationCard(evaluation: TraceEvaluation) -> impl IntoView {
                             <tr><th scope="col">"Input"</th><th scope="col">"Value"</th></tr>
                         </thead>
                         <tbody>
-                            {rows.into_iter().map(|(name, value)| view! {
-                                <tr>
-                                    <th scope="row" class="mono">{name}</th>
-                                    <td class="mono">{value}</td>
-                                </tr>
-                            }).collect_view()}
+                            {rows.into_iter().map(|input| view! { <InputRow input /> }).collect_view()}
                         </tbody>
                     </table>
                 }.into_any()
@@ -286,5 +303,24 @@ fn EvaluationCard(evaluation: TraceEvaluation) -> impl IntoView {
                 <pre class="code-view">{raw}</pre>
             </details>
         </article>
+    }
+}
+
+/// One input: its name with the policy's description of it under, its value with the unit after.
+#[component]
+fn InputRow(input: LabelledInput) -> impl IntoView {
+    view! {
+        <tr>
+            <th scope="row">
+                <span class="mono">{input.name}</span>
+                {input.description.map(|description| view! {
+                    <span class="input-description">{description}</span>
+                })}
+            </th>
+            <td>
+                <span class="mono">{value_text(&input.value)}</span>
+                {input.unit.map(|unit| view! { " " <span class="input-unit">{unit}</span> })}
+            </td>
+        </tr>
     }
 }

@@ -8,7 +8,7 @@ use super::{
 use crate::{
     api::products::{load_product, ApplyProduct, ArchiveProduct, ProductView},
     components::{confirm_first, last_error, last_success, FormError, PageHeader, UtcTime},
-    model::{ProductGrant, ProductOperation, ProductVersionSummary},
+    model::{ProductActivity, ProductGrant, ProductOperation, ProductVersionSummary},
     pages::refusal::Refusal,
 };
 
@@ -50,6 +50,8 @@ fn ProductPage(
     let ProductView {
         detail,
         versions,
+        policies,
+        activity,
         can_administer,
     } = view_of;
     let product = detail.product;
@@ -101,6 +103,27 @@ fn ProductPage(
             view! { <GrantsTable grants=detail.grants /> }.into_any()
         }}
 
+        <h2>"Policies"</h2>
+        {if policies.is_empty() {
+            view! { <p class="empty-state">"No policy is scoped to this product. A policy with "<code>"scope: { products: ["{name.clone()}"] }"</code>" judges every decision that reads or writes it, whatever agent opened it."</p> }.into_any()
+        } else {
+            view! {
+                <ul data-testid="product-policies">
+                    {policies.into_iter().map(|policy| {
+                        let href = format!("/policies/{}", policy.policy_id);
+                        view! { <li><A href=href>{policy.policy_id.clone()}</A>{format!(" v{}", policy.version)}</li> }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+
+        <h2>"Recent reads and writes"</h2>
+        {if activity.is_empty() {
+            view! { <p class="empty-state">"No agent has read or written this product yet."</p> }.into_any()
+        } else {
+            view! { <ActivityTable activity /> }.into_any()
+        }}
+
         <h2>"Versions"</h2>
         <VersionsTable versions />
 
@@ -145,6 +168,35 @@ fn GrantsTable(grants: Vec<ProductGrant>) -> impl IntoView {
                         <td class="mono">{grant.operations.join(", ")}</td>
                         <td>{grant.granted_by}</td>
                         <td><UtcTime unix_millis=grant.granted_at /></td>
+                    </tr>
+                }
+            }).collect_view()}
+        </ProductsTableFrame>
+    }
+}
+
+/// The product's latest reads and writes, each linked to its decision; refused attempts name
+/// their refusal.
+#[component]
+fn ActivityTable(activity: Vec<ProductActivity>) -> impl IntoView {
+    view! {
+        <ProductsTableFrame
+            caption="Latest reads and writes, newest first"
+            headings=&["When", "Agent", "Operation", "Purpose", "Risk tier", "Result"]
+        >
+            {activity.into_iter().map(|used| {
+                let href = format!("/traces/{}", used.decision_id);
+                view! {
+                    <tr>
+                        <td><A href=href><UtcTime unix_millis=used.at /></A></td>
+                        <td class="mono">{used.agent_name}</td>
+                        <td class="mono">{format!("{} ({})", used.operation, used.kind)}</td>
+                        <td>{used.purpose.unwrap_or_else(|| "—".to_owned())}</td>
+                        <td>{used.risk_tier.map(|tier| view! { <TierBadge tier=tier.as_str().to_owned() /> })}</td>
+                        <td>{match used.refused {
+                            Some(code) => view! { <span class="badge outcome-deny">{format!("refused: {code}")}</span> }.into_any(),
+                            None => view! { <span class="badge outcome-allow">"recorded"</span> }.into_any(),
+                        }}</td>
                     </tr>
                 }
             }).collect_view()}
