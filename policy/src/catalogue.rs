@@ -55,6 +55,14 @@ macro_rules! named_enum {
             }
         }
 
+        impl TryFrom<String> for $name {
+            type Error = UnknownValue;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
         impl FromStr for $name {
             type Err = UnknownValue;
 

@@ -47,7 +47,7 @@ pub use policy::{
     PolicyVersionSummary, RecentEvaluation,
 };
 pub use product::{
-    ProductApplied, ProductDetail, ProductGrant, ProductOperation, ProductSummary,
+    Classification, ProductApplied, ProductDetail, ProductGrant, ProductOperation, ProductSummary,
     ProductVersionSummary,
 };
 pub use product_use::{

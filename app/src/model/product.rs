@@ -1,6 +1,9 @@
 //! The data product catalogue as the API and pages show it.
 
 use serde::{Deserialize, Serialize};
+pub use verdict_policy::catalogue::Classification;
+
+use super::product_use::{Approval, OperationKind, RiskTier};
 
 /// One thing agents can do with a data product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -8,11 +11,14 @@ use serde::{Deserialize, Serialize};
 pub struct ProductOperation {
     pub name: String,
     /// `read` or `write`.
-    pub kind: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub kind: OperationKind,
     /// `read_only`, `local_write`, `network`, `delegated` or `destructive`.
-    pub risk_tier: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub risk_tier: RiskTier,
     /// `none` or `required`.
-    pub approval: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub approval: Approval,
 }
 
 /// A data product at its latest version.
@@ -23,7 +29,8 @@ pub struct ProductSummary {
     pub description: Option<String>,
     pub owner_team: Option<String>,
     /// `public`, `internal`, `confidential` or `restricted`.
-    pub classification: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub classification: Classification,
     pub contains_pii: bool,
     pub allowed_purposes: Vec<String>,
     pub operations: Vec<ProductOperation>,

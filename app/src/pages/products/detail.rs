@@ -144,9 +144,9 @@ fn OperationsTable(operations: Vec<ProductOperation>) -> impl IntoView {
             {operations.into_iter().map(|operation| view! {
                 <tr>
                     <td class="mono">{operation.name}</td>
-                    <td>{operation.kind}</td>
+                    <td>{operation.kind.as_str()}</td>
                     <td><TierBadge tier=operation.risk_tier /></td>
-                    <td>{if operation.approval == "required" { "required" } else { "none" }}</td>
+                    <td>{operation.approval.as_str()}</td>
                 </tr>
             }).collect_view()}
         </ProductsTableFrame>
@@ -192,7 +192,7 @@ fn ActivityTable(activity: Vec<ProductActivity>) -> impl IntoView {
                         <td class="mono">{used.agent_name}</td>
                         <td class="mono">{format!("{} ({})", used.operation, used.kind)}</td>
                         <td>{used.purpose.unwrap_or_else(|| "—".to_owned())}</td>
-                        <td>{used.risk_tier.map(|tier| view! { <TierBadge tier=tier.as_str().to_owned() /> })}</td>
+                        <td>{used.risk_tier.map(|tier| view! { <TierBadge tier /> })}</td>
                         <td>{match used.refused {
                             Some(code) => view! { <span class="badge outcome-deny">{format!("refused: {code}")}</span> }.into_any(),
                             None => view! { <span class="badge outcome-allow">"recorded"</span> }.into_any(),

@@ -14,7 +14,7 @@ use leptos_router::components::A;
 use crate::{
     api::products::ApplyProduct,
     components::{last_error, FieldError, FormError},
-    model::{ProductApplied, ProductOperation},
+    model::{Approval, Classification, ProductApplied, ProductOperation, RiskTier},
     products::STARTER_PRODUCTS,
 };
 
@@ -47,14 +47,16 @@ fn ProductsTableFrame(
 
 /// How sensitive a product's contents are, as a coloured word.
 #[component]
-pub(crate) fn ClassificationBadge(classification: String) -> impl IntoView {
-    view! { <span class=format!("badge classification-{classification}")>{classification.clone()}</span> }
+pub(crate) fn ClassificationBadge(classification: Classification) -> impl IntoView {
+    let name = classification.as_str();
+    view! { <span class=format!("badge classification-{name}")>{name}</span> }
 }
 
 /// An operation's risk tier, as a coloured word.
 #[component]
-pub(crate) fn TierBadge(tier: String) -> impl IntoView {
-    view! { <span class=format!("badge tier-{tier}") title="risk tier">{tier.clone()}</span> }
+pub(crate) fn TierBadge(tier: RiskTier) -> impl IntoView {
+    let name = tier.as_str();
+    view! { <span class=format!("badge tier-{name}") title="risk tier">{name}</span> }
 }
 
 /// Marks a product that holds personal data.
@@ -80,7 +82,7 @@ pub(crate) fn OperationLabel(operation: ProductOperation) -> impl IntoView {
         <span class="mono">{operation.name}</span>
         " "
         <TierBadge tier=operation.risk_tier />
-        {(operation.approval == "required").then(|| view! { " " <span class="muted">"needs approval"</span> })}
+        {(operation.approval == Approval::Required).then(|| view! { " " <span class="muted">"needs approval"</span> })}
     }
 }
 

@@ -224,7 +224,7 @@ fn Summary(decision: TraceSummary, actor: Option<String>) -> impl IntoView {
             <dt>"Risk tier"</dt>
             <dd data-testid="decision-risk-tier">
                 {match decision.risk_tier {
-                    Some(tier) => view! { <TierBadge tier=tier.as_str().to_owned() /> }.into_any(),
+                    Some(tier) => view! { <TierBadge tier /> }.into_any(),
                     None => "none: no catalogued operation used".into_any(),
                 }}
             </dd>

@@ -173,7 +173,7 @@ fn TraceRow(decision: TraceSummary) -> impl IntoView {
             </td>
             <td class="data-use">
                 {decision.purpose.clone().map(|purpose| view! { <span class="mono">{purpose}</span> " " })}
-                {decision.risk_tier.map(|tier| view! { <TierBadge tier=tier.as_str().to_owned() /> })}
+                {decision.risk_tier.map(|tier| view! { <TierBadge tier /> })}
             </td>
             <td class="approval">
                 {decision.approval.clone().map(|approval| view! {

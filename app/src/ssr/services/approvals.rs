@@ -1,8 +1,16 @@
 //! Resolving approval requests: by a person, or by the clock when nobody answered in time.
 
+use std::{collections::HashMap, sync::Arc};
+
+use serde_json::Value;
+use verdict_policy::Policy;
+
 use crate::{
     error::{AppError, AppResult},
-    model::{Action, Answer, ApprovalItem, CurrentUser, InboxFilter},
+    model::{
+        Action, Answer, ApprovalEvaluation, ApprovalItem, CurrentUser, InboxFilter, LabelledInput,
+        TraceEvaluation,
+    },
     ssr::{
         db::Db,
         now_millis, store,
@@ -35,6 +43,59 @@ pub async fn requested_action(db: &Db, approval_id: &str) -> AppResult<Option<(A
             .find(|evaluated| evaluated.digest == digest)
             .map(|evaluated| (evaluated.action, digest))
     }))
+}
+
+/// Each evaluation with its inputs labelled by the policy version that judged it: the
+/// `description` and `unit` that version declares for each input. An evaluation without a
+/// version, or whose version no longer parses, shows its inputs unlabelled.
+pub async fn labelled_evaluations(
+    state: &AppState,
+    evaluations: Vec<TraceEvaluation>,
+) -> AppResult<Vec<ApprovalEvaluation>> {
+    let mut versions: HashMap<(String, i64), Option<Arc<Policy>>> = HashMap::new();
+    let mut labelled = Vec::with_capacity(evaluations.len());
+    for evaluation in evaluations {
+        let policy = match (&evaluation.policy_id, evaluation.version) {
+            (Some(policy_id), Some(version)) => {
+                let key = (policy_id.clone(), version);
+                if !versions.contains_key(&key) {
+                    let parsed = store::policies::version(&state.db.pool, policy_id, version)
+                        .await?
+                        .and_then(|row| {
+                            state.policy_cache.get(&row.content_hash, &row.source).ok()
+                        });
+                    versions.insert(key.clone(), parsed);
+                }
+                versions[&key].clone()
+            }
+            _ => None,
+        };
+        labelled.push(ApprovalEvaluation {
+            inputs: labelled_inputs(&evaluation.inputs, policy.as_deref()),
+            evaluation,
+        });
+    }
+    Ok(labelled)
+}
+
+/// The entries of the recorded `inputs` object in the order recorded, each with the
+/// `description` and `unit` `policy` declares for it; none when the inputs are not an object
+/// (the page shows those as they were recorded).
+fn labelled_inputs(inputs: &Value, policy: Option<&Policy>) -> Vec<LabelledInput> {
+    let Value::Object(map) = inputs else {
+        return Vec::new();
+    };
+    map.iter()
+        .map(|(name, value)| {
+            let spec = policy.and_then(|policy| policy.inputs().iter().find(|s| s.name() == name));
+            LabelledInput {
+                name: name.clone(),
+                value: value.clone(),
+                description: spec.and_then(|s| s.description()).map(str::to_owned),
+                unit: spec.and_then(|s| s.unit()).map(str::to_owned),
+            }
+        })
+        .collect()
 }
 
 /// Requests the inbox lists at most, pending and resolved each.
@@ -227,4 +288,59 @@ pub async fn expire_overdue(state: &AppState) -> AppResult<usize> {
         }
     }
     Ok(expired)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const POLICY: &str = "policy: p
+inputs:
+  amount: { type: number, description: How much to refund, unit: EUR }
+  note: { type: string }
+rules:
+  - { name: r, when: 'true', outcome: allow }
+";
+
+    #[test]
+    fn inputs_are_labelled_by_their_declarations() {
+        let policy = Policy::parse(POLICY).expect("valid");
+        let rows = labelled_inputs(
+            &json!({"note": "lost parcel", "amount": 950.0, "extra": 1}),
+            Some(&policy),
+        );
+        let shown: Vec<_> = rows
+            .iter()
+            .map(|row| {
+                (
+                    row.name.as_str(),
+                    row.description.as_deref(),
+                    row.unit.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("amount", Some("How much to refund"), Some("EUR")),
+                ("extra", None, None),
+                ("note", None, None),
+            ]
+        );
+        assert_eq!(rows[0].value, json!(950.0));
+    }
+
+    #[test]
+    fn without_a_policy_or_an_object_the_inputs_are_unlabelled() {
+        let rows = labelled_inputs(&json!({"amount": 1}), None);
+        assert_eq!(
+            (rows[0].description.clone(), rows[0].unit.clone()),
+            (None, None)
+        );
+        let policy = Policy::parse(POLICY).expect("valid");
+        assert!(labelled_inputs(&Value::Null, Some(&policy)).is_empty());
+        assert!(labelled_inputs(&json!([1, 2]), Some(&policy)).is_empty());
+    }
 }

@@ -69,9 +69,9 @@ pub async fn apply_source(db: &Db, actor: &str, source: &str) -> AppResult<Produ
         .iter()
         .map(|op| ProductOperation {
             name: op.name.to_string(),
-            kind: op.kind.to_string(),
-            risk_tier: op.risk_tier.to_string(),
-            approval: op.approval.to_string(),
+            kind: op.kind,
+            risk_tier: op.risk_tier,
+            approval: op.approval,
         })
         .collect();
     let operations_json = serde_json::to_string(&operations).unwrap_or_else(|_| "[]".into());

@@ -1,6 +1,7 @@
 //! The data product catalogue: products, their immutable versions, and agents' grants.
 
 use sqlx::{Any, Executor, FromRow};
+use verdict_policy::catalogue::Classification;
 
 /// A product with its latest version's parsed fields.
 #[derive(Debug, Clone, FromRow)]
@@ -13,7 +14,8 @@ pub struct ProductRow {
     pub content_hash: String,
     pub description: Option<String>,
     pub owner_team: Option<String>,
-    pub classification: String,
+    #[sqlx(try_from = "String")]
+    pub classification: Classification,
     pub contains_pii: i64,
     pub allowed_purposes: String,
     pub operations: String,

@@ -137,8 +137,7 @@ pub async fn check(
             ),
         )));
     };
-    let op_kind: OperationKind = parse_stored(&found.kind, product)?;
-    let risk_tier: RiskTier = parse_stored(&found.risk_tier, product)?;
+    let (op_kind, risk_tier) = (found.kind, found.risk_tier);
     if let Some(kind) = kind.filter(|kind| *kind != op_kind) {
         return Ok(Check::Refused(Refusal {
             risk_tier: Some(risk_tier),
@@ -169,8 +168,8 @@ pub async fn check(
             kind: op_kind,
             risk_tier,
         },
-        approval: parse_stored(&found.approval, product)?,
-        classification: parse_stored(&row.classification, product)?,
+        approval: found.approval,
+        classification: row.classification,
         contains_pii: row.contains_pii != 0,
         allowed_purposes: serde_json::from_str(&row.allowed_purposes)
             .map_err(|error| stored_damage("allowed_purposes", product, error))?,
@@ -193,7 +192,7 @@ pub async fn catalogue_in_use(db: &Db) -> AppResult<bool> {
 fn names(operations: &[ProductOperation], kind: Option<OperationKind>) -> String {
     let listed: Vec<&str> = operations
         .iter()
-        .filter(|op| kind.is_none_or(|kind| op.kind == kind.as_str()))
+        .filter(|op| kind.is_none_or(|kind| op.kind == kind))
         .map(|op| op.name.as_str())
         .collect();
     if listed.is_empty() {
@@ -201,14 +200,6 @@ fn names(operations: &[ProductOperation], kind: Option<OperationKind>) -> String
     } else {
         listed.join(", ")
     }
-}
-
-fn parse_stored<T: std::str::FromStr>(text: &str, product: &str) -> AppResult<T>
-where
-    T::Err: std::fmt::Display,
-{
-    text.parse()
-        .map_err(|error| stored_damage("a value", product, error))
 }
 
 fn stored_damage(what: &str, product: &str, error: impl std::fmt::Display) -> AppError {
