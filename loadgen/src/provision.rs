@@ -167,7 +167,10 @@ mod tests {
     fn embedded_products_name_themselves_first_and_define_the_granted_operation() {
         for (source, operation) in PRODUCTS {
             assert!(source.starts_with("product: loadgen_"), "{source}");
-            assert!(source.contains(&format!("- name: {operation}\n")), "{source}");
+            assert!(
+                source.contains(&format!("- name: {operation}\n")),
+                "{source}"
+            );
         }
     }
 }

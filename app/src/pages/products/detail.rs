@@ -81,7 +81,7 @@ fn ProductPage(
             <dt>"Owner team"</dt>
             <dd>{product.owner_team.clone().unwrap_or_else(|| "—".to_owned())}</dd>
             <dt>"Classification"</dt>
-            <dd><ClassificationBadge classification=product.classification.clone() /></dd>
+            <dd><ClassificationBadge classification=product.classification /></dd>
             <dt>"Personal data"</dt>
             <dd><PiiMarker contains_pii=product.contains_pii /></dd>
             <dt>"Allowed purposes"</dt>
