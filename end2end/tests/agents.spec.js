@@ -5,6 +5,9 @@ const { test, expect } = require("@playwright/test");
 const { hydrated, checkPage, signIn, admin, signInAdmin } = require("./helpers");
 
 test("register an agent, key once, bind, freeze, rotate, API reference", async ({ page, request }) => {
+  // Seven pages checked with axe and shot in light and dark, then the viewer's tour: 40 s to
+  // a minute here, too close to the default minute.
+  test.slow();
   const dialogs = [];
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
@@ -159,7 +162,13 @@ test("register an agent, key once, bind, freeze, rotate, API reference", async (
   // The policy pages are read-only for a viewer, and the server refuses their writes.
   await page.goto("/policies/refunds/edit");
   await hydrated(page);
-  await expect(page.getByLabel("Policy source (YAML)")).toHaveAttribute("readonly", "");
+  // The editor (CodeMirror) shows the source read-only over the draft's textarea, read-only too.
+  const source = page.getByLabel("Policy source (YAML)");
+  await expect(source).toHaveAttribute("aria-readonly", "true");
+  await expect(page.locator("#policy-source")).toHaveAttribute("readonly", "");
+  await source.click();
+  await page.keyboard.type("changed");
+  await expect(source).not.toContainText("changed");
   await expect(page.getByRole("button", { name: "Save draft" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Publish" })).toHaveCount(0);
   const refused = await page.request.post("/api/save_draft", {

@@ -1,7 +1,7 @@
 // A stricter draft of a refund policy is backtested from the editor against the refunds an agent
 // already decided: the matrix counts them and the one that would change links to its trace.
 const { test, expect } = require("@playwright/test");
-const { hydrated, checkPage, signIn, provisionRefundAgent } = require("./helpers");
+const { hydrated, checkPage, signIn, provisionRefundAgent, replacePolicySource } = require("./helpers");
 
 test("backtest a stricter draft and open a decision it would change", async ({ page, request }) => {
   page.on("dialog", (dialog) => dialog.accept());
@@ -30,9 +30,11 @@ test("backtest a stricter draft and open a decision it would change", async ({ p
   // The draft lowers the limit to 100, unsaved: the backtest takes the text as typed.
   await page.goto("/policies/backtest-refunds/edit");
   await hydrated(page);
-  const editor = page.getByLabel("Policy source (YAML)");
-  const source = await editor.inputValue();
-  await editor.fill(source.replace("amount <= 200.0", "amount <= 100.0").replace("amount > 200.0", "amount > 100.0"));
+  await replacePolicySource(page, (source) => {
+    expect(source).toContain("amount <= 200.0");
+    expect(source).toContain("amount > 200.0");
+    return source.replace("amount <= 200.0", "amount <= 100.0").replace("amount > 200.0", "amount > 100.0");
+  });
 
   // A window of zero days is refused next to the field.
   await page.getByLabel("Window (days)").fill("0");

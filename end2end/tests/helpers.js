@@ -105,4 +105,28 @@ async function askForException(request, key, amount, approval) {
   return { auth, decision_id, approval_id };
 }
 
-module.exports = { hydrated, checkPage, signIn, admin, signInAdmin, provisionRefundAgent, askForException };
+/**
+ * The policy editor's text (the `#policy-source` textarea, which the CodeMirror editor keeps up
+ * to date, holds it) replaced by `change(text)`, as if typed: the editor, once the bundle has put
+ * it over the textarea, takes the new text, and the page sees it through the textarea.
+ */
+async function replacePolicySource(page, change) {
+  const textarea = page.locator("#policy-source");
+  const editor = page.getByLabel("Policy source (YAML)");
+  await expect(editor).toHaveAttribute("contenteditable", "true");
+  await expect(textarea).toBeHidden();
+  const next = change(await textarea.inputValue());
+  await editor.fill(next);
+  await expect(textarea).toHaveValue(next);
+}
+
+module.exports = {
+  hydrated,
+  checkPage,
+  signIn,
+  admin,
+  signInAdmin,
+  provisionRefundAgent,
+  askForException,
+  replacePolicySource,
+};

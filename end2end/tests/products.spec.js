@@ -21,7 +21,7 @@ function profilesProduct(name) {
   ].join("\n");
 }
 
-test("apply a data product, see a broken one refused, grant it to an agent", async ({ page }, testInfo) => {
+test("apply a data product, see a broken one refused, grant it to an agent, see a refused read", async ({ page, request }, testInfo) => {
   const dialogs = [];
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
@@ -77,6 +77,7 @@ test("apply a data product, see a broken one refused, grant it to an agent", asy
   await page.getByLabel(/^Name/).fill(agent);
   await page.getByRole("button", { name: "Create agent and key" }).click();
   await expect(page.getByTestId("agent-key")).toHaveText(/^vk_/);
+  const key = (await page.getByTestId("agent-key").textContent()).trim();
   await page.goto(`/agents/${agent}`);
   await hydrated(page);
   await expect(page.getByText("No data product granted")).toBeVisible();
@@ -97,6 +98,30 @@ test("apply a data product, see a broken one refused, grant it to an agent", asy
   await expect(granted.getByRole("link", { name: agent })).toHaveAttribute("href", `/agents/${agent}`);
   await checkPage(page, "product-detail");
 
+  // The agent reads it for a purpose the product does not allow: refused, and on the record.
+  const auth = { Authorization: `Bearer ${key}` };
+  const opened = await request.post("/api/v1/decisions", {
+    headers: auth,
+    data: { intent: "customer.lookup", automation_mode: "autonomous" },
+  });
+  expect(opened.status()).toBe(201);
+  const { decision_id } = await opened.json();
+  const read = await request.post(`/api/v1/decisions/${decision_id}/reads`, {
+    headers: auth,
+    data: { product, operation: "profile.read", purpose: "marketing" },
+  });
+  expect(read.status()).toBe(403);
+  expect((await read.json()).error.code).toBe("purpose_not_allowed");
+  await page.goto(`/traces/${decision_id}`);
+  await hydrated(page);
+  await expect(page.getByText(`read of ${product} (profile.read) for marketing was refused (purpose_not_allowed)`)).toBeVisible();
+  await checkPage(page, "decision-refused-read");
+  await page.goto(`/products/${product}`);
+  await hydrated(page);
+  const attempt = page.getByRole("row", { name: /refused: purpose_not_allowed/ });
+  await expect(attempt).toContainText("marketing");
+  await expect(attempt.getByRole("link")).toHaveAttribute("href", `/traces/${decision_id}`);
+
   // Another product, archived after a confirmation: no longer changed or offered for grants.
   const retired = `retired_profiles_${testInfo.retry}`;
   await page.goto("/products");
@@ -116,4 +141,11 @@ test("apply a data product, see a broken one refused, grant it to an agent", asy
   const offered = page.getByLabel("Active data product").locator("option");
   await expect(offered.filter({ hasText: product })).toHaveCount(1);
   await expect(offered.filter({ hasText: retired })).toHaveCount(0);
+
+  // Archived too, so the specs after this one find no catalogue in use (their agents name
+  // systems in free text).
+  await page.goto(`/products/${product}`);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Archive", exact: true }).click();
+  await expect(page.getByTestId("product-archived")).toContainText("archived");
 });
