@@ -116,6 +116,7 @@ export function enhance(textarea, { readOnly = false, routes = [] } = {}) {
         keymap.of([...completionKeymap, ...historyKeymap, ...defaultKeymap, indentWithTab]),
         EditorState.readOnly.of(readOnly),
         EditorView.contentAttributes.of({
+          tabindex: "0",
           ...(labelledBy ? { "aria-labelledby": labelledBy } : {}),
           ...(readOnly ? { "aria-readonly": "true" } : {}),
         }),
