@@ -1,5 +1,6 @@
 //! Short-lived copies of what every agent request reads before it can act: the agent behind an
-//! API key and the policy versions bound to that agent. Without them each of a decision's calls
+//! API key, the policy versions bound to that agent, and the catalogue's few global facts
+//! (whether it is in use, which policies may be scoped to products). Without them each of a decision's calls
 //! pays a database round trip for the same answer.
 //!
 //! A change made through this server (revoke, rotate, freeze, bind, publish…) drops every copy at
@@ -34,6 +35,8 @@ struct Shelves {
     bound_versions: Shelf<Arc<Vec<BoundVersionRow>>>,
     /// Whether the data product catalogue holds an active product (one entry).
     catalogue_in_use: Shelf<bool>,
+    /// The latest versions of policies that may be scoped to products (one entry).
+    product_scoped: Shelf<Arc<Vec<BoundVersionRow>>>,
 }
 
 impl std::fmt::Debug for AccessCache {
@@ -54,6 +57,7 @@ impl AccessCache {
         self.inner.key_holders.clear();
         self.inner.bound_versions.clear();
         self.inner.catalogue_in_use.clear();
+        self.inner.product_scoped.clear();
     }
 
     pub fn generation(&self) -> Generation {
@@ -89,6 +93,14 @@ impl AccessCache {
 
     pub fn keep_catalogue_in_use(&self, read_at: Generation, in_use: bool) {
         self.inner.catalogue_in_use.put("", read_at, in_use);
+    }
+
+    pub fn product_scoped(&self) -> Option<Arc<Vec<BoundVersionRow>>> {
+        self.inner.product_scoped.get("", self.generation())
+    }
+
+    pub fn keep_product_scoped(&self, read_at: Generation, versions: Arc<Vec<BoundVersionRow>>) {
+        self.inner.product_scoped.put("", read_at, versions);
     }
 }
 

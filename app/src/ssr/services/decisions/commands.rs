@@ -9,8 +9,9 @@ use crate::{
     error::AppError,
     model::{
         Action, Answer, ApprovalVoided, AutomationMode, CloseAction, DecisionClosed,
-        DecisionOpened, DecisionStatus, EvaluatedAction, EventPayload, PolicyEvaluated, PolicyUse,
-        ProductUse, Read, ReadRefused, RefusalCode, RiskTier, Snapshot, Write, WriteRefused,
+        DecisionOpened, DecisionStatus, EvaluatedAction, EventPayload, OperationKind,
+        PolicyEvaluated, PolicyUse, ProductUse, Read, ReadRefused, RefusalCode, RiskTier, Snapshot,
+        Write, WriteRefused,
     },
     ssr::{
         ids::new_id,
@@ -505,13 +506,8 @@ impl Attempt<'_> {
         change.append(self.scope.actor(), read.clone());
         let applied = change.write_within_limits(batch)?;
         if let Some(used) = &used {
-            self.index_use(
-                batch,
-                &applied,
-                &used.catalogued.product_use,
-                Some(&read.purpose),
-                None,
-            );
+            let recorded = Indexed::recorded(&used.catalogued.product_use, Some(&read.purpose));
+            self.index(batch, &applied, recorded);
         }
         Ok(applied)
     }
@@ -536,15 +532,15 @@ impl Attempt<'_> {
             },
         );
         let mut applied = change.write_within_limits(batch)?;
-        self.index_refusal(
-            batch,
-            &applied,
-            &read.product,
-            read.operation.as_deref(),
-            "read",
-            Some(&read.purpose),
-            &refusal,
-        );
+        let refused = Indexed {
+            product: &read.product,
+            operation: read.operation.as_deref().unwrap_or_default(),
+            kind: OperationKind::Read,
+            risk_tier: refusal.risk_tier,
+            purpose: Some(&read.purpose),
+            refused: Some(refusal.code),
+        };
+        self.index(batch, &applied, refused);
         applied.refused = Some(refusal.error());
         Ok(applied)
     }
@@ -621,13 +617,8 @@ impl Attempt<'_> {
         let applied = change.write_within_limits(batch)?;
         if let Some(used) = &used {
             let purpose = applied.decision.purpose.clone();
-            self.index_use(
-                batch,
-                &applied,
-                &used.catalogued.product_use,
-                purpose.as_deref(),
-                None,
-            );
+            let recorded = Indexed::recorded(&used.catalogued.product_use, purpose.as_deref());
+            self.index(batch, &applied, recorded);
         }
         Ok(applied)
     }
@@ -660,33 +651,23 @@ impl Attempt<'_> {
         );
         let mut applied = change.write_within_limits(batch)?;
         if matches!(self.catalogue, Some(check) if *check != catalogue::Check::Uncatalogued) {
-            let refusal = catalogue::Refusal {
-                code: refused.code,
-                reason: refused.mismatch.reason,
+            let indexed = Indexed {
+                product: &write.product,
+                operation: &write.operation,
+                kind: OperationKind::Write,
                 risk_tier: refused.risk_tier,
+                purpose: purpose.as_deref(),
+                refused: Some(refused.code),
             };
-            self.index_refusal(
-                batch,
-                &applied,
-                &write.product,
-                Some(&write.operation),
-                "write",
-                purpose.as_deref(),
-                &refusal,
-            );
+            self.index(batch, &applied, indexed);
         }
         applied.refused = Some(refused.error);
         Ok(applied)
     }
 
-    fn index_use(
-        &self,
-        batch: &mut Batch,
-        applied: &Applied,
-        product_use: &ProductUse,
-        purpose: Option<&str>,
-        refused: Option<RefusalCode>,
-    ) {
+    /// Indexes a read or write of a catalogued product (`product_uses`), recorded or refused,
+    /// under the event just staged.
+    fn index(&self, batch: &mut Batch, applied: &Applied, indexed: Indexed<'_>) {
         let Some(event) = applied.events.first() else {
             return;
         };
@@ -694,42 +675,38 @@ impl Attempt<'_> {
             event_id: event.id.clone(),
             decision_id: event.decision_id.clone(),
             agent_id: self.scope.agent_id.clone(),
-            product: product_use.product.clone(),
-            operation: product_use.operation.clone(),
-            kind: product_use.kind.as_str(),
-            risk_tier: Some(product_use.risk_tier.as_str()),
-            purpose: purpose.map(str::to_owned),
-            refused: refused.map(RefusalCode::as_str),
+            product: indexed.product.to_owned(),
+            operation: indexed.operation.to_owned(),
+            kind: indexed.kind.as_str(),
+            risk_tier: indexed.risk_tier.map(RiskTier::as_str),
+            purpose: indexed.purpose.map(str::to_owned),
+            refused: indexed.refused.map(RefusalCode::as_str),
             at: self.now,
         });
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn index_refusal(
-        &self,
-        batch: &mut Batch,
-        applied: &Applied,
-        product: &str,
-        operation: Option<&str>,
-        kind: &'static str,
-        purpose: Option<&str>,
-        refusal: &catalogue::Refusal,
-    ) {
-        let Some(event) = applied.events.first() else {
-            return;
-        };
-        batch.record_product_use(NewProductUse {
-            event_id: event.id.clone(),
-            decision_id: event.decision_id.clone(),
-            agent_id: self.scope.agent_id.clone(),
-            product: product.to_owned(),
-            operation: operation.unwrap_or_default().to_owned(),
-            kind,
-            risk_tier: refusal.risk_tier.map(RiskTier::as_str),
-            purpose: purpose.map(str::to_owned),
-            refused: Some(refusal.code.as_str()),
-            at: self.now,
-        });
+/// What the `product_uses` index keeps of one read or write.
+struct Indexed<'a> {
+    product: &'a str,
+    operation: &'a str,
+    kind: OperationKind,
+    risk_tier: Option<RiskTier>,
+    purpose: Option<&'a str>,
+    /// The refusal's code; `None` for a use that was recorded.
+    refused: Option<RefusalCode>,
+}
+
+impl<'a> Indexed<'a> {
+    fn recorded(product_use: &'a ProductUse, purpose: Option<&'a str>) -> Self {
+        Indexed {
+            product: &product_use.product,
+            operation: &product_use.operation,
+            kind: product_use.kind,
+            risk_tier: Some(product_use.risk_tier),
+            purpose,
+            refused: None,
+        }
     }
 }
 

@@ -277,6 +277,23 @@ async fn bound_versions(
     Ok(versions)
 }
 
+/// The policies that may be scoped to products, as `bound_versions` keeps an agent's: every
+/// evaluation of a decision that used a product asks, and only a publish or archive changes it.
+async fn product_scoped_versions(
+    state: &AppState,
+) -> AppResult<Arc<Vec<store::bindings::BoundVersionRow>>> {
+    if let Some(versions) = state.db.access.product_scoped() {
+        return Ok(versions);
+    }
+    let read_at = state.db.access.generation();
+    let versions = Arc::new(store::product_uses::product_scoped_versions(&state.db.pool).await?);
+    state
+        .db
+        .access
+        .keep_product_scoped(read_at, versions.clone());
+    Ok(versions)
+}
+
 pub async fn evaluate(
     state: &AppState,
     agent: &AgentPrincipal,
@@ -448,7 +465,7 @@ async fn catalogue_inputs(
     let candidates = if products.is_empty() {
         Vec::new()
     } else {
-        store::product_uses::product_scoped_versions(&state.db.pool).await?
+        product_scoped_versions(state).await?.to_vec()
     };
     Ok(evaluation::ProductLevel {
         candidates,
