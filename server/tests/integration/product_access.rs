@@ -648,3 +648,66 @@ async fn a_product_page_lists_its_policies_and_its_recent_reads_and_writes_refus
         assert_eq!(used["kind"], "read");
     }
 }
+
+/// Judges only its own product: allows when `product` is `customer_profiles`.
+const OWN_PRODUCT: &str = "\
+policy: own_product
+scope:
+  products: [customer_profiles]
+inputs:
+  product: { type: object, required: true }
+default: deny
+rules:
+  - name: its_own
+    when: product.name == 'customer_profiles'
+    outcome: allow
+    rationale: judged with its own product's facts
+";
+
+#[tokio::test]
+async fn a_product_level_policy_judges_its_own_products_facts_whatever_was_read_last() {
+    let s = setup().await;
+    s.grant("payments", &["payment.read", "refund.create"])
+        .await;
+    s.app.publish(&s.admin, OWN_PRODUCT).await;
+    let decision = s.open("autonomous").await;
+    let profiles = s.read(&decision, profile_read("support")).await;
+    assert_eq!(profiles.status, StatusCode::CREATED, "{}", profiles.text);
+    // The agent reads another product last: the inputs of its own policies name that one…
+    let payments = s
+        .read(
+            &decision,
+            json!({"product": "payments", "operation": "payment.read", "purpose": "support"}),
+        )
+        .await;
+    assert_eq!(payments.status, StatusCode::CREATED, "{}", payments.text);
+
+    let evaluated = s
+        .app
+        .step(&s.agent, &decision, "evaluate", json!({"inputs": {}}))
+        .await;
+
+    // …but the product-level policy judges customer_profiles, the product it is scoped to.
+    assert_eq!(evaluated.status, StatusCode::OK, "{}", evaluated.text);
+    assert_eq!(evaluated.body["outcome"], "allow", "{}", evaluated.text);
+    let events = s.app.events(&s.agent, &decision).await;
+    let judged: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|event| event["kind"] == "policy_eval")
+        .map(|event| {
+            (
+                event["payload"]["policy_id"].as_str().unwrap(),
+                event["payload"]["inputs"]["product"]["name"]
+                    .as_str()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        judged,
+        [
+            ("allow_all", "payments"),
+            ("own_product", "customer_profiles")
+        ]
+    );
+}

@@ -311,6 +311,30 @@ pub fn note_use(decision: &mut DecisionRow, used: &Use) {
     }
 }
 
+/// Sets the inputs `product` and `operation` to what the catalogue says of `catalogued`.
+pub fn fill_facts(inputs: &mut Map<String, Value>, catalogued: &Catalogued) {
+    let product_use = &catalogued.product_use;
+    inputs.insert(
+        "product".to_owned(),
+        json!({
+            "name": product_use.product,
+            "classification": catalogued.classification.as_str(),
+            "contains_pii": catalogued.contains_pii,
+            "allowed_purposes": catalogued.allowed_purposes,
+            "owner_team": catalogued.owner_team,
+        }),
+    );
+    inputs.insert(
+        "operation".to_owned(),
+        json!({
+            "name": product_use.operation,
+            "kind": product_use.kind.as_str(),
+            "risk_tier": product_use.risk_tier.as_str(),
+            "approval": catalogued.approval.as_str(),
+        }),
+    );
+}
+
 /// The inputs every policy may use without the agent sending them, once the catalogue is in
 /// use: `product`, `operation` (of the evaluated action, or the decision's latest use) and
 /// `purpose` (the decision's). The agent may not send them itself (422 `inputs.NAME`).
@@ -331,26 +355,7 @@ pub fn fill_inputs(
         }
     }
     if let Some(catalogued) = catalogued {
-        let product_use = &catalogued.product_use;
-        inputs.insert(
-            "product".to_owned(),
-            json!({
-                "name": product_use.product,
-                "classification": catalogued.classification.as_str(),
-                "contains_pii": catalogued.contains_pii,
-                "allowed_purposes": catalogued.allowed_purposes,
-                "owner_team": catalogued.owner_team,
-            }),
-        );
-        inputs.insert(
-            "operation".to_owned(),
-            json!({
-                "name": product_use.operation,
-                "kind": product_use.kind.as_str(),
-                "risk_tier": product_use.risk_tier.as_str(),
-                "approval": catalogued.approval.as_str(),
-            }),
-        );
+        fill_facts(inputs, catalogued);
     }
     if let Some(purpose) = purpose {
         inputs.insert("purpose".to_owned(), Value::String(purpose.to_owned()));

@@ -9,17 +9,22 @@ use crate::{
     ssr::store,
 };
 
-use super::policy_cache::PolicyCache;
+use super::{
+    catalogue::{self, Catalogued},
+    policy_cache::PolicyCache,
+};
 
 /// Policies scoped to data products (`scope.products`): they judge every decision that uses
 /// one of those products, whatever the agent is bound to, and even when the agent asked for one
-/// policy alone.
+/// policy alone. Each judges with `product` and `operation` of its own product (not of whichever
+/// product the agent used last).
 #[derive(Debug, Default)]
 pub(super) struct ProductLevel {
     /// The latest versions of policies that may be scoped to products.
     pub candidates: Vec<store::bindings::BoundVersionRow>,
-    /// The products the decision used or the evaluated action names.
-    pub products: Vec<String>,
+    /// What the catalogue says of each product the decision used or the evaluated action names,
+    /// one per product, the action's first, then the latest used first.
+    pub facts: Vec<Catalogued>,
 }
 
 /// Evaluates `inputs` against each selected version that applies to `intent` (all of them when
@@ -39,7 +44,7 @@ pub(super) fn evaluate_bound(
     for version in selected {
         match cache.get(&version.content_hash, &version.source) {
             Ok(policy) if explicit || policy.applies_to_intent(intent) => {
-                applying.push((version, policy));
+                applying.push((version, policy, None));
             }
             Ok(_) => {}
             // A version published before validation grew stricter (the cost limits) no longer
@@ -50,7 +55,7 @@ pub(super) fn evaluate_bound(
     for version in product_level.candidates {
         if applying
             .iter()
-            .any(|(applied, _)| applied.policy_id == version.policy_id)
+            .any(|(applied, ..)| applied.policy_id == version.policy_id)
         {
             continue;
         }
@@ -59,16 +64,21 @@ pub(super) fn evaluate_bound(
         let Ok(policy) = cache.get(&version.content_hash, &version.source) else {
             continue;
         };
-        let covers = product_level
-            .products
+        let covered = product_level
+            .facts
             .iter()
-            .any(|product| policy.applies_to_product(product));
-        if covers && policy.applies_to_intent(intent) {
-            applying.push((version, policy));
+            .find(|facts| policy.applies_to_product(&facts.product_use.product));
+        if let (Some(facts), true) = (covered, policy.applies_to_intent(intent)) {
+            let mut own = inputs.as_object().cloned().unwrap_or_default();
+            catalogue::fill_facts(&mut own, facts);
+            applying.push((version, policy, Some(Value::Object(own))));
         }
     }
     if !with_action {
-        if let Some((version, _)) = applying.iter().find(|(_, policy)| policy.requires_action()) {
+        if let Some((version, ..)) = applying
+            .iter()
+            .find(|(_, policy, _)| policy.requires_action())
+        {
             return Err(AppError::invalid(
                 "action",
                 format!(
@@ -79,17 +89,18 @@ pub(super) fn evaluate_bound(
             ));
         }
     }
-    if let Some(map) = inputs.as_object() {
-        for (version, policy) in &applying {
-            if let Some(refusal) = policy.oversized_input(map) {
-                return Err(AppError::invalid(
-                    format!("inputs.{}", refusal.subject),
-                    format!(
-                        "Policy {} refuses these inputs: {}.",
-                        version.policy_id, refusal.message
-                    ),
-                ));
-            }
+    for (version, policy, own) in &applying {
+        let Some(map) = own.as_ref().unwrap_or(inputs).as_object() else {
+            continue;
+        };
+        if let Some(refusal) = policy.oversized_input(map) {
+            return Err(AppError::invalid(
+                format!("inputs.{}", refusal.subject),
+                format!(
+                    "Policy {} refuses these inputs: {}.",
+                    version.policy_id, refusal.message
+                ),
+            ));
         }
     }
     let refusals = invalid.into_iter().map(|version| {
@@ -119,13 +130,14 @@ pub(super) fn evaluate_bound(
     });
     Ok(applying
         .into_iter()
-        .map(|(version, policy)| {
-            let evaluation = policy.evaluate(inputs);
+        .map(|(version, policy, own)| {
+            let inputs = own.unwrap_or_else(|| inputs.clone());
+            let evaluation = policy.evaluate(&inputs);
             PolicyEvaluated {
                 policy_id: Some(version.policy_id),
                 version: Some(version.version),
                 hash: Some(version.content_hash),
-                inputs: inputs.clone(),
+                inputs,
                 outcome: evaluation.outcome,
                 rationale: evaluation.rationale,
                 decided_by: evaluation.decided_by.map(|rule| rule.as_str().to_owned()),

@@ -410,7 +410,7 @@ pub async fn evaluate(
 
 /// Fills the catalogue's inputs (`catalogue::fill_inputs`) from the evaluated action's product
 /// and operation, or else the decision's latest catalogued use, and the decision's purpose; and
-/// finds the product-level policies that judge this decision too. An action naming a product
+/// finds the product-level policies that judge this decision too, with each product's own facts. An action naming a product
 /// the agent may not use, or at a tier its mode forbids, is refused before anything is judged.
 async fn catalogue_inputs(
     state: &AppState,
@@ -453,24 +453,36 @@ async fn catalogue_inputs(
         return Ok(evaluation::ProductLevel::default());
     }
     catalogue::fill_inputs(inputs, catalogued.as_deref(), decision.purpose.as_deref())?;
-    let mut products: Vec<String> = decision
-        .product_uses
-        .iter()
-        .map(|used| used.product.clone())
-        .collect();
-    if let Some(catalogued) = &catalogued {
-        products.push(catalogued.product_use.product.clone());
+    // Each product-level policy judges with its own product's facts: one entry per product, the
+    // action's (or the latest use's) first.
+    let mut facts: Vec<catalogue::Catalogued> = catalogued.iter().map(|c| (**c).clone()).collect();
+    for used in decision.product_uses.iter().rev() {
+        if facts
+            .iter()
+            .any(|known| known.product_use.product == used.product)
+        {
+            continue;
+        }
+        let kind = Some(used.kind);
+        let check = catalogue::check(
+            &state.db,
+            &agent.agent_id,
+            &used.product,
+            Some(&used.operation),
+            kind,
+        );
+        match check.await? {
+            catalogue::Check::Refused(refusal) => return Err(refusal.error()),
+            catalogue::Check::Catalogued(catalogued) => facts.push(*catalogued),
+            catalogue::Check::Uncatalogued => {}
+        }
     }
-    products.dedup();
-    let candidates = if products.is_empty() {
+    let candidates = if facts.is_empty() {
         Vec::new()
     } else {
         product_scoped_versions(state).await?.to_vec()
     };
-    Ok(evaluation::ProductLevel {
-        candidates,
-        products,
-    })
+    Ok(evaluation::ProductLevel { candidates, facts })
 }
 
 pub async fn request_approval(
