@@ -40,7 +40,9 @@ TEST_DATABASE_URL= server_tests
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   step "integration tests on PostgreSQL ($TEST_DATABASE_URL)"
+  started=$(date +%s%N)
   server_tests
+  scripts/drop-test-databases.sh --since "$started"
 else
   step "integration tests on PostgreSQL: skipped (set TEST_DATABASE_URL=postgres://… to run them)"
 fi
