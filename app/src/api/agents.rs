@@ -46,7 +46,7 @@ fn optional_text(raw: &str) -> Option<&str> {
     (!trimmed.is_empty()).then_some(trimmed)
 }
 
-#[server(endpoint = "load_agents_overview")]
+#[server(endpoint = "load_agents_overview", output = crate::api::codec::JsonText)]
 pub async fn load_agents_overview() -> Result<AgentsOverview, AppError> {
     let me = require(Permission::Read).await?;
     let db = app_state()?.db;
@@ -58,7 +58,7 @@ pub async fn load_agents_overview() -> Result<AgentsOverview, AppError> {
     })
 }
 
-#[server(endpoint = "load_agent")]
+#[server(endpoint = "load_agent", output = crate::api::codec::JsonText)]
 pub async fn load_agent(name: String) -> Result<AgentView, AppError> {
     use crate::model::PolicyStatus;
 
@@ -85,7 +85,7 @@ pub async fn load_agent(name: String) -> Result<AgentView, AppError> {
     })
 }
 
-#[server(endpoint = "create_agent")]
+#[server(endpoint = "create_agent", output = crate::api::codec::JsonText)]
 pub async fn create_agent(
     name: String,
     description: String,
@@ -100,7 +100,7 @@ pub async fn create_agent(
     agents::create(&app_state()?.db, &admin.email, input).await
 }
 
-#[server(endpoint = "rotate_agent_key")]
+#[server(endpoint = "rotate_agent_key", output = crate::api::codec::JsonText)]
 pub async fn rotate_agent_key(
     agent: String,
     grace_seconds: String,
@@ -118,38 +118,38 @@ pub async fn rotate_agent_key(
     agents::rotate_key(&app_state()?.db, &admin.email, &agent, grace_seconds).await
 }
 
-#[server(endpoint = "revoke_agent_keys")]
+#[server(endpoint = "revoke_agent_keys", output = crate::api::codec::JsonText)]
 pub async fn revoke_agent_keys(agent: String) -> Result<AgentSummary, AppError> {
     let admin = require(Permission::Administer).await?;
     agents::revoke_keys(&app_state()?.db, &admin.email, &agent).await
 }
 
-#[server(endpoint = "freeze_agent")]
+#[server(endpoint = "freeze_agent", output = crate::api::codec::JsonText)]
 pub async fn freeze_agent(agent: String, reason: String) -> Result<AgentSummary, AppError> {
     let admin = require(Permission::Administer).await?;
     agents::set_freeze(&app_state()?.db, &admin.email, &agent, Some(&reason)).await
 }
 
-#[server(endpoint = "unfreeze_agent")]
+#[server(endpoint = "unfreeze_agent", output = crate::api::codec::JsonText)]
 pub async fn unfreeze_agent(agent: String) -> Result<AgentSummary, AppError> {
     let admin = require(Permission::Administer).await?;
     agents::set_freeze(&app_state()?.db, &admin.email, &agent, None).await
 }
 
-#[server(endpoint = "freeze_all_agents")]
+#[server(endpoint = "freeze_all_agents", output = crate::api::codec::JsonText)]
 pub async fn freeze_all_agents(reason: String) -> Result<Option<Freeze>, AppError> {
     let admin = require(Permission::Administer).await?;
     agents::set_global_freeze(&app_state()?.db, &admin.email, Some(&reason)).await
 }
 
-#[server(endpoint = "unfreeze_all_agents")]
+#[server(endpoint = "unfreeze_all_agents", output = crate::api::codec::JsonText)]
 pub async fn unfreeze_all_agents() -> Result<Option<Freeze>, AppError> {
     let admin = require(Permission::Administer).await?;
     agents::set_global_freeze(&app_state()?.db, &admin.email, None).await
 }
 
 /// Binds a policy; `version` pins it (empty: follow the latest published version).
-#[server(endpoint = "bind_policy")]
+#[server(endpoint = "bind_policy", output = crate::api::codec::JsonText)]
 pub async fn bind_policy(
     agent: String,
     policy_id: String,
@@ -178,13 +178,13 @@ pub async fn bind_policy(
     .await
 }
 
-#[server(endpoint = "unbind_policy")]
+#[server(endpoint = "unbind_policy", output = crate::api::codec::JsonText)]
 pub async fn unbind_policy(agent: String, policy_id: String) -> Result<(), AppError> {
     let admin = require(Permission::Administer).await?;
     agents::unbind(&app_state()?.db, &admin.email, &agent, &policy_id).await
 }
 
-#[server(endpoint = "load_api_reference")]
+#[server(endpoint = "load_api_reference", output = crate::api::codec::JsonText)]
 pub async fn load_api_reference() -> Result<ApiReference, AppError> {
     use crate::ssr::api_document::{reference, ApiDocument};
 

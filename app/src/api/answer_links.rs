@@ -36,7 +36,7 @@ pub struct AnswerLinkView {
     pub now: i64,
 }
 
-#[server(endpoint = "inspect_answer_link")]
+#[server(endpoint = "inspect_answer_link", output = crate::api::codec::JsonText)]
 pub async fn inspect_answer_link(token: String) -> Result<AnswerLinkView, AppError> {
     let db = app_state()?.db;
     let claim = answer_links::verify(&db, &token).await?;
@@ -57,7 +57,7 @@ pub async fn inspect_answer_link(token: String) -> Result<AnswerLinkView, AppErr
 }
 
 /// Records the link's answer as the person it was sent to, who must be an active approver.
-#[server(endpoint = "answer_by_link")]
+#[server(endpoint = "answer_by_link", output = crate::api::codec::JsonText)]
 pub async fn answer_by_link(
     token: String,
     rationale: String,

@@ -27,7 +27,7 @@ pub struct RoutesOverview {
     pub can_administer: bool,
 }
 
-#[server(endpoint = "load_approval_routes")]
+#[server(endpoint = "load_approval_routes", output = crate::api::codec::JsonText)]
 pub async fn load_approval_routes() -> Result<RoutesOverview, AppError> {
     let me = require(Permission::Read).await?;
     Ok(RoutesOverview {
@@ -37,7 +37,7 @@ pub async fn load_approval_routes() -> Result<RoutesOverview, AppError> {
 }
 
 /// The form's fields as typed: numbers may be empty (the defaults), checkboxes send "on".
-#[server(endpoint = "define_approval_route")]
+#[server(endpoint = "define_approval_route", output = crate::api::codec::JsonText)]
 pub async fn define_approval_route(
     name: String,
     integration: String,

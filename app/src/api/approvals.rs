@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// The inbox for the page's URL query (`route=…&agent=…&intent=…&older_than_minutes=…`).
-#[server(endpoint = "load_approval_inbox")]
+#[server(endpoint = "load_approval_inbox", output = crate::api::codec::JsonText)]
 pub async fn load_approval_inbox(query: String) -> Result<ApprovalInbox, AppError> {
     let me = require(Permission::Read).await?;
     let filter = InboxFilter::parse(form_urlencoded::parse(query.as_bytes()))?;
@@ -33,7 +33,7 @@ pub async fn load_approval_inbox(query: String) -> Result<ApprovalInbox, AppErro
     })
 }
 
-#[server(endpoint = "load_approval_request")]
+#[server(endpoint = "load_approval_request", output = crate::api::codec::JsonText)]
 pub async fn load_approval_request(id: String) -> Result<ApprovalRequestView, AppError> {
     let me = require(Permission::Read).await?;
     let state = app_state()?;
@@ -64,7 +64,7 @@ pub async fn load_approval_request(id: String) -> Result<ApprovalRequestView, Ap
 }
 
 /// Sends a pending request to its route's integration again, with a fresh set of attempts.
-#[server(endpoint = "redeliver_approval")]
+#[server(endpoint = "redeliver_approval", output = crate::api::codec::JsonText)]
 pub async fn redeliver_approval(id: String) -> Result<(), AppError> {
     require(Permission::Approve).await?;
     delivery::redeliver(&app_state()?, &id).await
@@ -72,7 +72,7 @@ pub async fn redeliver_approval(id: String) -> Result<(), AppError> {
 
 /// Answers a request. `outcome` is `approved` or `rejected`; `evidence_hash` is the hash the
 /// page showed, so an answer never applies to a decision the approver did not see.
-#[server(endpoint = "resolve_approval")]
+#[server(endpoint = "resolve_approval", output = crate::api::codec::JsonText)]
 pub async fn resolve_approval(
     id: String,
     outcome: String,
@@ -96,7 +96,7 @@ pub async fn resolve_approval(
 }
 
 /// How many requests wait for an answer, for the navigation's badge.
-#[server(endpoint = "pending_approval_count")]
+#[server(endpoint = "pending_approval_count", output = crate::api::codec::JsonText)]
 pub async fn pending_approval_count() -> Result<i64, AppError> {
     require(Permission::Read).await?;
     approvals::pending_count(&app_state()?.db).await
@@ -119,7 +119,7 @@ pub struct BulkResult {
 
 /// Answers several requests with one outcome and one rationale. Each answer is checked and
 /// recorded on its own, as if given one by one; one refusal does not stop the others.
-#[server(endpoint = "resolve_approvals", input = server_fn::codec::Json)]
+#[server(endpoint = "resolve_approvals", input = server_fn::codec::Json, output = crate::api::codec::JsonText)]
 pub async fn resolve_approvals(
     answers: Vec<BulkAnswer>,
     outcome: String,

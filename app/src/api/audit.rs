@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// A page of the audit log; `query` is the page's URL query (`area=…&actor=…&cursor=…`).
-#[server(endpoint = "load_audit")]
+#[server(endpoint = "load_audit", output = crate::api::codec::JsonText)]
 pub async fn load_audit(query: String) -> Result<AuditPage, AppError> {
     require(Permission::Read).await?;
     let query = AuditQuery::parse(form_urlencoded::parse(query.as_bytes()))?;

@@ -16,7 +16,7 @@ use crate::{
 
 /// Re-evaluates the recorded inputs of `id`'s evaluations in the last `days` days (30 when
 /// empty) with the draft `source`.
-#[server(endpoint = "start_backtest")]
+#[server(endpoint = "start_backtest", output = crate::api::codec::JsonText)]
 pub async fn start_backtest(
     id: String,
     source: String,
@@ -33,13 +33,13 @@ pub async fn start_backtest(
     backtest::start(&state.db, &state.evaluation_pool, &id, &source, days).await
 }
 
-#[server(endpoint = "poll_backtest")]
+#[server(endpoint = "poll_backtest", output = crate::api::codec::JsonText)]
 pub async fn poll_backtest(run_id: String) -> Result<BacktestProgress, AppError> {
     require(Permission::Read).await?;
     backtest::progress(&app_state()?.db, &run_id).await
 }
 
-#[server(endpoint = "cancel_backtest")]
+#[server(endpoint = "cancel_backtest", output = crate::api::codec::JsonText)]
 pub async fn cancel_backtest(run_id: String) -> Result<BacktestProgress, AppError> {
     require(Permission::Read).await?;
     backtest::cancel(&app_state()?.db, &run_id).await

@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod backtest;
+pub mod codec;
 pub mod policies;
 pub mod products;
 pub mod receipts;

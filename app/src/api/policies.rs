@@ -28,32 +28,32 @@ pub struct PublishPreview {
     pub warnings: Vec<String>,
 }
 
-#[server(endpoint = "list_policies")]
+#[server(endpoint = "list_policies", output = crate::api::codec::JsonText)]
 pub async fn list_policies() -> Result<Vec<PolicySummary>, AppError> {
     require(Permission::Read).await?;
     policies::list(&app_state()?.db).await
 }
 
-#[server(endpoint = "recent_evaluations")]
+#[server(endpoint = "recent_evaluations", output = crate::api::codec::JsonText)]
 pub async fn recent_evaluations(id: String) -> Result<Vec<RecentEvaluation>, AppError> {
     require(Permission::Read).await?;
     policies::recent_evaluations(&app_state()?.db, &id, 20).await
 }
 
-#[server(endpoint = "create_policy")]
+#[server(endpoint = "create_policy", output = crate::api::codec::JsonText)]
 pub async fn create_policy(id: String, template: String) -> Result<PolicyDraft, AppError> {
     let author = require(Permission::AuthorPolicies).await?;
     let id = policies::parse_id(&id)?;
     policies::create(&app_state()?.db, &author.email, &id, &template).await
 }
 
-#[server(endpoint = "load_policy_draft")]
+#[server(endpoint = "load_policy_draft", output = crate::api::codec::JsonText)]
 pub async fn load_policy_draft(id: String) -> Result<PolicyDraft, AppError> {
     require(Permission::Read).await?;
     policies::draft(&app_state()?.db, &id).await
 }
 
-#[server(endpoint = "save_draft")]
+#[server(endpoint = "save_draft", output = crate::api::codec::JsonText)]
 pub async fn save_draft(
     id: String,
     source: String,
@@ -63,7 +63,7 @@ pub async fn save_draft(
     policies::save_draft(&app_state()?.db, &author.email, &id, &source, base_revision).await
 }
 
-#[server(endpoint = "prepare_publish")]
+#[server(endpoint = "prepare_publish", output = crate::api::codec::JsonText)]
 pub async fn prepare_publish(id: String) -> Result<PublishPreview, AppError> {
     require(Permission::Read).await?;
     let state = app_state()?;
@@ -99,7 +99,7 @@ pub async fn prepare_publish(id: String) -> Result<PublishPreview, AppError> {
     })
 }
 
-#[server(endpoint = "publish_policy")]
+#[server(endpoint = "publish_policy", output = crate::api::codec::JsonText)]
 pub async fn publish_policy(
     id: String,
     base_revision: i64,
@@ -118,7 +118,7 @@ pub async fn publish_policy(
     .await
 }
 
-#[server(endpoint = "archive_policy")]
+#[server(endpoint = "archive_policy", output = crate::api::codec::JsonText)]
 pub async fn archive_policy(id: String) -> Result<(), AppError> {
     let author = require(Permission::AuthorPolicies).await?;
     policies::archive(&app_state()?.db, &author.email, &id).await
@@ -126,7 +126,7 @@ pub async fn archive_policy(id: String) -> Result<(), AppError> {
 
 /// The editor's live preview: validates, lints, tests and evaluates a draft against a context,
 /// persisting nothing. Authors and admins only, like `POST /api/v1/policies/dry-run`.
-#[server(endpoint = "dry_run", input = server_fn::codec::Json)]
+#[server(endpoint = "dry_run", input = server_fn::codec::Json, output = crate::api::codec::JsonText)]
 pub async fn dry_run(source: String, context: String) -> Result<DryRunReport, AppError> {
     let person = require(Permission::AuthorPolicies).await?;
     let state = app_state()?;
@@ -135,26 +135,26 @@ pub async fn dry_run(source: String, context: String) -> Result<DryRunReport, Ap
 }
 
 /// The defined approval routes' names, which the editor offers after `approval_route:`.
-#[server(endpoint = "approval_route_names")]
+#[server(endpoint = "approval_route_names", output = crate::api::codec::JsonText)]
 pub async fn approval_route_names() -> Result<Vec<String>, AppError> {
     require(Permission::Read).await?;
     let routes = approval_routes::list(&app_state()?.db).await?;
     Ok(routes.into_iter().map(|route| route.name).collect())
 }
 
-#[server(endpoint = "policy_versions")]
+#[server(endpoint = "policy_versions", output = crate::api::codec::JsonText)]
 pub async fn policy_versions(id: String) -> Result<Vec<PolicyVersionSummary>, AppError> {
     require(Permission::Read).await?;
     policies::versions(&app_state()?.db, &id).await
 }
 
-#[server(endpoint = "load_policy_version")]
+#[server(endpoint = "load_policy_version", output = crate::api::codec::JsonText)]
 pub async fn load_policy_version(id: String, version: i64) -> Result<PolicyVersion, AppError> {
     require(Permission::Read).await?;
     policies::version(&app_state()?.db, &id, version).await
 }
 
-#[server(endpoint = "version_diff")]
+#[server(endpoint = "version_diff", output = crate::api::codec::JsonText)]
 pub async fn version_diff(id: String, from: i64, to: i64) -> Result<Vec<DiffLine>, AppError> {
     require(Permission::Read).await?;
     let db = app_state()?.db;

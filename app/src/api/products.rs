@@ -50,7 +50,7 @@ pub struct AgentGrants {
     pub grantable: Vec<ProductSummary>,
 }
 
-#[server(endpoint = "load_products")]
+#[server(endpoint = "load_products", output = crate::api::codec::JsonText)]
 pub async fn load_products() -> Result<ProductsOverview, AppError> {
     let me = require(Permission::Read).await?;
     Ok(ProductsOverview {
@@ -59,7 +59,7 @@ pub async fn load_products() -> Result<ProductsOverview, AppError> {
     })
 }
 
-#[server(endpoint = "load_product")]
+#[server(endpoint = "load_product", output = crate::api::codec::JsonText)]
 pub async fn load_product(name: String) -> Result<ProductView, AppError> {
     let me = require(Permission::Read).await?;
     let db = app_state()?.db;
@@ -73,19 +73,19 @@ pub async fn load_product(name: String) -> Result<ProductView, AppError> {
 }
 
 /// Applies a product document as its next version (an unchanged one changes nothing).
-#[server(endpoint = "apply_product")]
+#[server(endpoint = "apply_product", output = crate::api::codec::JsonText)]
 pub async fn apply_product(source_yaml: String) -> Result<ProductApplied, AppError> {
     let admin = require(Permission::Administer).await?;
     products::apply_source(&app_state()?.db, &admin.email, &source_yaml).await
 }
 
-#[server(endpoint = "archive_product")]
+#[server(endpoint = "archive_product", output = crate::api::codec::JsonText)]
 pub async fn archive_product(name: String) -> Result<ProductSummary, AppError> {
     let admin = require(Permission::Administer).await?;
     products::archive(&app_state()?.db, &admin.email, &name).await
 }
 
-#[server(endpoint = "load_agent_grants")]
+#[server(endpoint = "load_agent_grants", output = crate::api::codec::JsonText)]
 pub async fn load_agent_grants(agent: String) -> Result<AgentGrants, AppError> {
     let me = require(Permission::Read).await?;
     let db = app_state()?.db;
@@ -106,7 +106,7 @@ pub async fn load_agent_grants(agent: String) -> Result<AgentGrants, AppError> {
 
 /// Grants the agent the ticked operations of a product, replacing what it had of it; none
 /// ticked is refused on `operations`.
-#[server(endpoint = "grant_product")]
+#[server(endpoint = "grant_product", output = crate::api::codec::JsonText)]
 pub async fn grant_product(
     agent: String,
     product: String,
@@ -126,7 +126,7 @@ pub async fn grant_product(
     .await
 }
 
-#[server(endpoint = "revoke_product_grant")]
+#[server(endpoint = "revoke_product_grant", output = crate::api::codec::JsonText)]
 pub async fn revoke_product_grant(agent: String, product: String) -> Result<(), AppError> {
     let admin = require(Permission::Administer).await?;
     products::revoke(&app_state()?.db, &admin.email, &agent, &product).await

@@ -38,7 +38,7 @@ pub struct ReceiptSummary {
 
 /// The receipt of decision `id`, or `None` while it is open (receipts are issued when a decision
 /// commits or aborts). Everyone who may read decisions may read their receipts.
-#[server(endpoint = "load_decision_receipt")]
+#[server(endpoint = "load_decision_receipt", output = crate::api::codec::JsonText)]
 pub async fn load_decision_receipt(id: String) -> Result<Option<ReceiptSummary>, AppError> {
     require(Permission::Read).await?;
     let state = app_state()?;

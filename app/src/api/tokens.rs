@@ -13,13 +13,13 @@ pub struct NewTokenView {
     pub summary: TokenSummary,
 }
 
-#[server(endpoint = "list_tokens")]
+#[server(endpoint = "list_tokens", output = crate::api::codec::JsonText)]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     let me = require_signed_in().await?;
     tokens::list(&app_state()?.db, &me).await
 }
 
-#[server(endpoint = "create_token")]
+#[server(endpoint = "create_token", output = crate::api::codec::JsonText)]
 pub async fn create_token(name: String, expires_in_days: String) -> Result<NewTokenView, AppError> {
     let me = require_signed_in().await?;
     let name = tokens::parse_name(&name)?;
@@ -31,7 +31,7 @@ pub async fn create_token(name: String, expires_in_days: String) -> Result<NewTo
     })
 }
 
-#[server(endpoint = "revoke_token")]
+#[server(endpoint = "revoke_token", output = crate::api::codec::JsonText)]
 pub async fn revoke_token(token_id: String) -> Result<(), AppError> {
     let me = require_signed_in().await?;
     tokens::revoke(&app_state()?.db, &me, &token_id).await

@@ -31,7 +31,7 @@ pub struct DecisionTrace {
 /// A page of decisions for the explorer. `query` is the page's URL query (`agent=…&q=…`), read
 /// by the same parser as `GET /api/v1/admin/decisions`, so a shared link means the same thing
 /// in both places.
-#[server(endpoint = "load_traces")]
+#[server(endpoint = "load_traces", output = crate::api::codec::JsonText)]
 pub async fn load_traces(query: String) -> Result<TracePage, AppError> {
     require(Permission::Read).await?;
     let query = TraceQuery::parse(form_urlencoded::parse(query.as_bytes()))?;
@@ -40,7 +40,7 @@ pub async fn load_traces(query: String) -> Result<TracePage, AppError> {
 
 /// The charts above the explorer's table, for the same URL query (its cursor is ignored: the
 /// charts show the whole filtered set).
-#[server(endpoint = "load_trace_charts")]
+#[server(endpoint = "load_trace_charts", output = crate::api::codec::JsonText)]
 pub async fn load_trace_charts(query: String) -> Result<TraceCharts, AppError> {
     require(Permission::Read).await?;
     let query = TraceQuery::parse(form_urlencoded::parse(query.as_bytes()))?;
@@ -48,7 +48,7 @@ pub async fn load_trace_charts(query: String) -> Result<TraceCharts, AppError> {
 }
 
 /// A decision's page: `after` picks the screen of events (none: the first).
-#[server(endpoint = "load_decision_trace")]
+#[server(endpoint = "load_decision_trace", output = crate::api::codec::JsonText)]
 pub async fn load_decision_trace(
     id: String,
     after: Option<i64>,

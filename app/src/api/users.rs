@@ -8,13 +8,13 @@ use crate::{
     ssr::{auth::require, auth::session::app_state, services::users},
 };
 
-#[server(endpoint = "list_users")]
+#[server(endpoint = "list_users", output = crate::api::codec::JsonText)]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     require(Permission::Administer).await?;
     users::list(&app_state()?.db).await
 }
 
-#[server(endpoint = "create_user")]
+#[server(endpoint = "create_user", output = crate::api::codec::JsonText)]
 pub async fn create_user(
     email: String,
     display_name: String,
@@ -33,21 +33,21 @@ pub async fn create_user(
     users::create(&app_state()?.db, &admin.email, person).await
 }
 
-#[server(endpoint = "change_role")]
+#[server(endpoint = "change_role", output = crate::api::codec::JsonText)]
 pub async fn change_role(user_id: String, role: String) -> Result<UserSummary, AppError> {
     let admin = require(Permission::Administer).await?;
     let role = role.parse()?;
     users::change_role(&app_state()?.db, &admin.email, &user_id, role).await
 }
 
-#[server(endpoint = "reset_password")]
+#[server(endpoint = "reset_password", output = crate::api::codec::JsonText)]
 pub async fn reset_password(user_id: String, password: String) -> Result<(), AppError> {
     let admin = require(Permission::Administer).await?;
     let password = crate::model::Password::parse(&password, "password")?;
     users::reset_password(&app_state()?.db, &admin.email, &user_id, &password).await
 }
 
-#[server(endpoint = "set_user_active")]
+#[server(endpoint = "set_user_active", output = crate::api::codec::JsonText)]
 pub async fn set_user_active(user_id: String, active: bool) -> Result<UserSummary, AppError> {
     let admin = require(Permission::Administer).await?;
     if admin.id == UserId(user_id.clone()) && !active {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// an effect, so the server renders once and never runs it, and hydration sees the server's page.
 pub fn every_while_shown(period: Duration, task: impl Fn() + Clone + 'static) {
     Effect::new(move |_| {
-        let handle = set_interval_with_handle(task.clone(), period).ok();
+        let handle = set_interval(task.clone(), period).ok();
         on_cleanup(move || {
             if let Some(handle) = handle {
                 handle.clear();

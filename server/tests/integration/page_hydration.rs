@@ -16,15 +16,25 @@ const RENDERS: usize = 120;
 const AT_ONCE: usize = 6;
 
 /// The page's resource numbers as the server listed them, or a note that a resource failed.
+/// The list is a set (Leptos 0.9 writes it from a hash set, in any order), so it is sorted.
 fn hydration_numbers(page: &str) -> String {
     if page.contains(r#"{\"Err\":{\"code\":\"internal\"}}"#) {
         return "a resource failed on the server".to_owned();
     }
-    page.split("__PENDING_RESOURCES=")
+    let Some(listed) = page
+        .split("__PENDING_RESOURCES=")
         .nth(1)
         .and_then(|rest| rest.split(';').next())
-        .unwrap_or("no resources listed")
-        .to_owned()
+    else {
+        return "no resources listed".to_owned();
+    };
+    let mut numbers: Vec<&str> = listed
+        .trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .filter(|number| !number.is_empty())
+        .collect();
+    numbers.sort_unstable();
+    numbers.join(",")
 }
 
 async fn numberings_of(app: &TestApp, path: &str, cookie: &str) -> BTreeSet<String> {

@@ -82,7 +82,8 @@ fn follow(
     progress: RwSignal<Option<BacktestProgress>>,
     error: RwSignal<Option<AppError>>,
 ) {
-    set_timeout(
+    // Fails only without a window, where nothing would run it anyway.
+    let _ = set_timeout(
         move || {
             spawn_local(async move {
                 match poll_backtest(run_id.clone()).await {

@@ -96,7 +96,8 @@ fn Editor(
         let (source, context) = (source.get(), context.get());
         let request = latest_request.get_value() + 1;
         latest_request.set_value(request);
-        set_timeout(
+        // Fails only without a window, where nothing would run it anyway.
+        let _ = set_timeout(
             move || {
                 if latest_request.get_value() != request {
                     return;
