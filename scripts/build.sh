@@ -10,20 +10,44 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-debug}
 target_dir=${CARGO_TARGET_DIR:-target}
+wasm_target_dir=$target_dir
 case "$mode" in
   debug) wasm_profile=dev; wasm_dir=debug; server_flags=() ;;
   release) wasm_profile=wasm-release; wasm_dir=wasm-release; server_flags=(--release) ;;
   *) echo "usage: scripts/build.sh [debug|release]" >&2; exit 2 ;;
 esac
 
+# A release build runs the server's build beside the browser bundle's. On two cores each leaves
+# one idle for long stretches (the bundle is one codegen unit with fat LTO, then wasm-opt, all on
+# one thread; the server waits on its two largest crates, app and server), and cargo locks a
+# target directory for one build at a time, so the bundle builds in a directory of its own inside
+# it. Nothing is built twice: the two share no profile (wasm-release is the bundle's alone).
+# Debug builds stay one after the other in one directory, where they share proc-macros.
+server_build=""
+if [ "$mode" = release ]; then
+  wasm_target_dir=$target_dir/wasm-bundle
+  server_log=$(mktemp)
+  # An interrupted or failed bundle build stops the server's build too (cargo is its child).
+  trap 'if [ -n "$server_build" ]; then pkill -P "$server_build" 2>/dev/null || true; fi; rm -f "$server_log"' EXIT
+  echo "== building the server (release) beside the browser bundle; its output follows when done" >&2
+  (
+    status=0
+    cargo build -p server --bin verdict --release || status=$?
+    echo "== server (release): ${SECONDS} s"
+    exit "$status"
+  ) >"$server_log" 2>&1 &
+  server_build=$!
+fi
+
 cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \
-  --profile "$wasm_profile"
+  --profile "$wasm_profile" --target-dir "$wasm_target_dir"
 
 site=target/site
 rm -rf "$site"
 mkdir -p "$site/pkg"
+echo "== browser bundle compiled: ${SECONDS} s since the build began" >&2
 wasm-bindgen --target web --no-typescript --out-name verdict --out-dir "$site/pkg" \
-  "$target_dir/wasm32-unknown-unknown/$wasm_dir/app.wasm"
+  "$wasm_target_dir/wasm32-unknown-unknown/$wasm_dir/app.wasm"
 # Release bundles go through binaryen's wasm-opt (the npm package scripts/setup.sh installs in
 # tools/, or one on PATH); without it the bundle is only larger. The features are those rustc
 # enables for wasm32-unknown-unknown, so wasm-opt keeps what the compiler emitted.
@@ -35,11 +59,14 @@ elif command -v wasm-opt >/dev/null 2>&1; then
 fi
 if [ "$mode" = release ]; then
   if [ -n "$wasm_opt" ]; then
-    echo "== wasm-opt -Oz on the browser bundle" >&2
-    "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    # --converge repeats -Oz until the bundle stops shrinking: 19 kB less gzipped (1 013 935
+    # against 1 032 709 bytes), for 3.7 min of one core instead of 1.6, while the server builds.
+    echo "== wasm-opt -Oz --converge on the browser bundle" >&2
+    "$wasm_opt" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$site/pkg/verdict_bg.wasm" -o "$site/pkg/verdict_bg.wasm.opt"
     mv "$site/pkg/verdict_bg.wasm.opt" "$site/pkg/verdict_bg.wasm"
+    echo "== wasm-opt done: ${SECONDS} s since the build began" >&2
   else
     echo "== no wasm-opt (run scripts/setup.sh to install binaryen): the bundle is not optimised" >&2
   fi
@@ -56,11 +83,28 @@ if [ -x tools/node_modules/.bin/esbuild ]; then
   esac
   tools/node_modules/.bin/esbuild tools/editor/editor.js "${esbuild_flags[@]}" \
     --outfile="$site/pkg/editor.js"
+  # wasm-bindgen's glue too, in release: 9.7 kB gzipped as written, about half minified.
+  if [ "$mode" = release ]; then
+    tools/node_modules/.bin/esbuild "$site/pkg/verdict.js" --minify --format=esm --target=es2022 \
+      --log-level=warning --allow-overwrite --outfile="$site/pkg/verdict.js"
+  fi
 else
   echo "== no esbuild (run scripts/setup.sh): the policy editor stays a plain textarea" >&2
 fi
 
-cargo build -p server --bin verdict "${server_flags[@]}"
+if [ -n "$server_build" ]; then
+  echo "== the site is ready (${SECONDS} s); waiting for the server's build" >&2
+  status=0
+  wait "$server_build" || status=$?
+  server_build=""
+  cat "$server_log" >&2
+  if [ "$status" != 0 ]; then
+    echo "== the server's release build failed (exit $status)" >&2
+    exit "$status"
+  fi
+else
+  cargo build -p server --bin verdict "${server_flags[@]}"
+fi
 
 if [ "$mode" = release ]; then
   scripts/bundle-size.sh "$site/pkg"

@@ -196,7 +196,8 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = leptos::server_fn::codec::JsonEncoding;
+    // Read as text like every answer (`api::codec` says why): one JSON reader for errors too.
+    type Encoder = crate::api::codec::JsonTextEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

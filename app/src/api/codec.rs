@@ -76,6 +76,29 @@ mod tests {
         assert_eq!(back, answer);
     }
 
+    /// A server function left on server_fn's default output would bring the second JSON
+    /// reader back into the bundle for its answer type, silently: this names it instead.
+    #[test]
+    fn every_server_function_answers_as_json_text() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let source = std::fs::read_to_string(&path).unwrap();
+            for line in source.lines().map(str::trim) {
+                if line.starts_with("#[server(endpoint")
+                    && !line.contains("output = crate::api::codec::JsonText")
+                {
+                    missing.push(format!("{}: {line}", path.display()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "server functions without `output = JsonText`: {missing:#?}"
+        );
+    }
+
     #[test]
     fn bad_answers_are_errors_not_panics() {
         for bad in [&b"{\"name\": 1}"[..], b"\xff\xfe", b""] {
