@@ -20,10 +20,11 @@ esac
 
 dropped=0
 for name in $(psql -qAt "$url" -c "SELECT datname FROM pg_database WHERE datname LIKE 'verdict\_test\_%'"); do
-  made=$(echo "$name" | cut -d_ -f4)
-  case "$made" in ''|*[!0-9]*) continue ;; esac
+  # Only names the tests make; anything else on the server is left alone.
+  [[ "$name" =~ ^verdict_test_[0-9]+_([0-9]+)_[0-9]+$ ]] || continue
+  made=${BASH_REMATCH[1]}
   if [ "$made" -ge "$from" ] && [ "$made" -le "$to" ]; then
-    psql -q "$url" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null 2>&1 && dropped=$((dropped + 1))
+    psql -q "$url" -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>&1 && dropped=$((dropped + 1))
   fi
 done
 echo "dropped $dropped test databases" >&2
