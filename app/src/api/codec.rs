@@ -44,12 +44,8 @@ impl<T: DeserializeOwned> Decodes<T> for JsonTextEncoding {
     type Error = serde_json::Error;
 
     fn decode(bytes: Bytes) -> Result<T, Self::Error> {
-        // Not UTF-8 is not JSON either: serde_json names the first bad byte's place.
-        let text = std::str::from_utf8(&bytes).map_err(|_| {
-            serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
-                .err()
-                .unwrap_or_else(|| serde::de::Error::custom("the answer is not UTF-8"))
-        })?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| serde::de::Error::custom("the answer is not UTF-8 JSON"))?;
         serde_json::from_str(text)
     }
 }
