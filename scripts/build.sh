@@ -39,8 +39,9 @@ if [ "$mode" = release ]; then
   server_build=$!
 fi
 
-cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \
-  --profile "$wasm_profile" --target-dir "$wasm_target_dir"
+# app is an rlib for the server; the bundle is its cdylib, asked for here alone (app/Cargo.toml).
+cargo rustc -p app --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features \
+  --features hydrate --profile "$wasm_profile" --target-dir "$wasm_target_dir"
 
 site=target/site
 rm -rf "$site"

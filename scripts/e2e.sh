@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the Playwright suite in Chromium against the built debug server (scripts/build.sh) on a
-# fresh SQLite database; extra arguments go to `playwright test`.
+# fresh SQLite database; extra arguments go to `playwright test`. E2E_PROFILE=release runs the
+# release server instead (after `scripts/build.sh release`, whose bundle target/site then holds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-target}
 run_dir=$(mktemp -d)
 port=${E2E_PORT:-3100}
-"$target_dir/debug/verdict" serve --addr "127.0.0.1:$port" \
+"$target_dir/${E2E_PROFILE:-debug}/verdict" serve --addr "127.0.0.1:$port" \
   --database-url "sqlite:$run_dir/verdict.db" --site-root target/site >"$run_dir/stdout.log" 2>"$run_dir/server.log" &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT

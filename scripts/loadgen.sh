@@ -6,6 +6,8 @@
 # sqlite: a new database under $TMPDIR (the fsync rate is measured there too, so point TMPDIR at
 # the disk you care about). postgres: a new database on TEST_DATABASE_URL's server (default:
 # scripts/postgres-for-tests.sh), dropped at exit.
+# LOADGEN_SERVER=path/to/verdict runs that binary instead of this tree's release build (to compare
+# two builds of the server with the same load).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/throwaway-database.sh
@@ -40,8 +42,13 @@ case "$backend" in
 esac
 new_database "$backend" "$run_dir" "verdict_load_$(date +%s)_$$"
 
-cargo build --release -p server --bin verdict -p loadgen --bin loadgen
-verdict="$target_dir/release/verdict"
+if [ -n "${LOADGEN_SERVER:-}" ]; then
+  cargo build --release -p loadgen --bin loadgen
+  verdict=$LOADGEN_SERVER
+else
+  cargo build --release -p server --bin verdict -p loadgen --bin loadgen
+  verdict="$target_dir/release/verdict"
+fi
 
 "$verdict" serve --addr "127.0.0.1:$port" --database-url "$database_url" \
   --agent-rate-limit 0 --site-root target/site >"$run_dir/stdout.log" 2>"$run_dir/server.log" &
