@@ -3,18 +3,23 @@
 # needing cargo-leptos (which takes most of an hour to install here).
 #   scripts/build.sh           debug build
 #   scripts/build.sh release   release build (the wasm bundle uses the `wasm-release` profile)
+#   scripts/build.sh release --setup
+#                              runs scripts/setup.sh first, beside the server's release build
+#                              (which needs none of it): what scripts/run.sh does
 # The site (pkg/verdict.js, pkg/verdict_bg.wasm, pkg/verdict.css, pkg/editor.js) lands in
 # target/site.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-debug}
+setup=false
+if [ "${2:-}" = --setup ]; then setup=true; fi
 target_dir=${CARGO_TARGET_DIR:-target}
 wasm_target_dir=$target_dir
 case "$mode" in
   debug) wasm_profile=dev; wasm_dir=debug; server_flags=() ;;
   release) wasm_profile=wasm-release; wasm_dir=wasm-release; server_flags=(--release) ;;
-  *) echo "usage: scripts/build.sh [debug|release]" >&2; exit 2 ;;
+  *) echo "usage: scripts/build.sh [debug|release] [--setup]" >&2; exit 2 ;;
 esac
 
 # A release build runs the server's build beside the browser bundle's. On two cores each leaves
@@ -38,6 +43,9 @@ if [ "$mode" = release ]; then
   ) >"$server_log" 2>&1 &
   server_build=$!
 fi
+# The set-up's slow part, the wasm-bindgen CLI, is one mostly single-threaded cargo install: beside
+# the server's build it uses a core that would otherwise wait.
+if $setup; then scripts/setup.sh; fi
 
 # app is an rlib for the server; the bundle is its cdylib, asked for here alone (app/Cargo.toml).
 cargo rustc -p app --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features \

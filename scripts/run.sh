@@ -4,6 +4,5 @@
 # Extra arguments go to `verdict serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-scripts/build.sh release
+scripts/build.sh release --setup
 exec "${CARGO_TARGET_DIR:-target}/release/verdict" serve "$@"
