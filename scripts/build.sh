@@ -13,7 +13,11 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-debug}
 setup=false
-if [ "${2:-}" = --setup ]; then setup=true; fi
+case "${2:-}" in
+  --setup) setup=true ;;
+  "") ;;
+  *) echo "usage: scripts/build.sh [debug|release] [--setup]" >&2; exit 2 ;;
+esac
 target_dir=${CARGO_TARGET_DIR:-target}
 wasm_target_dir=$target_dir
 case "$mode" in
@@ -26,7 +30,8 @@ esac
 # one idle for long stretches (the bundle is one codegen unit with fat LTO, then wasm-opt, all on
 # one thread; the server waits on its two largest crates, app and server), and cargo locks a
 # target directory for one build at a time, so the bundle builds in a directory of its own inside
-# it. Nothing is built twice: the two share no profile (wasm-release is the bundle's alone).
+# it. Nothing is built twice that one directory would have shared: the two share no profile
+# (wasm-release is the bundle's alone), so even their proc-macros land in different folders.
 # Debug builds stay one after the other in one directory, where they share proc-macros.
 server_build=""
 if [ "$mode" = release ]; then

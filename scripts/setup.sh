@@ -16,7 +16,7 @@ fi
 # wasm-bindgen's CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
 wanted=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; then
-  step "installing wasm-bindgen-cli $wanted (about a minute)"
+  step "installing wasm-bindgen-cli $wanted (1–2 minutes)"
   # Not --locked: its lockfile names a crate version the registry no longer serves. Only the
   # wasm-bindgen binary, without the TLS stack its test runner downloads web drivers with
   # (2 min 11 s here on a fresh machine, against about 5 min for the whole package), and
