@@ -11,19 +11,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage() { echo "usage: scripts/build.sh [debug|release] [--setup]" >&2; exit 2; }
 mode=${1:-debug}
 setup=false
 case "${2:-}" in
   --setup) setup=true ;;
   "") ;;
-  *) echo "usage: scripts/build.sh [debug|release] [--setup]" >&2; exit 2 ;;
+  *) usage ;;
 esac
 target_dir=${CARGO_TARGET_DIR:-target}
 wasm_target_dir=$target_dir
 case "$mode" in
   debug) wasm_profile=dev; wasm_dir=debug; server_flags=() ;;
   release) wasm_profile=wasm-release; wasm_dir=wasm-release; server_flags=(--release) ;;
-  *) echo "usage: scripts/build.sh [debug|release] [--setup]" >&2; exit 2 ;;
+  *) usage ;;
 esac
 
 # A release build runs the server's build beside the browser bundle's. On two cores each leaves

@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-target}
+verdict="$target_dir/${E2E_PROFILE:-debug}/verdict"
+[ -x "$verdict" ] || { echo "no $verdict: run scripts/build.sh first (with release for E2E_PROFILE=release)" >&2; exit 2; }
 run_dir=$(mktemp -d)
 port=${E2E_PORT:-3100}
-"$target_dir/${E2E_PROFILE:-debug}/verdict" serve --addr "127.0.0.1:$port" \
+"$verdict" serve --addr "127.0.0.1:$port" \
   --database-url "sqlite:$run_dir/verdict.db" --site-root target/site >"$run_dir/stdout.log" 2>"$run_dir/server.log" &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
