@@ -52,6 +52,8 @@ test("an exception is asked for, appears in the inbox, and is approved with a ra
   await inbox.getByLabel("Reject").check();
   await inbox.getByRole("button", { name: "Send answer" }).click();
   await expect(inbox.locator("#rationale-error")).toContainText("needs a rationale");
+  // The refusal keeps the answer that was chosen: the approver is not switched to the other one.
+  await expect(inbox.getByLabel("Reject")).toBeChecked();
 
   await inbox.getByLabel("Approve").check();
   await inbox.getByLabel(/Rationale/).fill("carrier confirmed the loss");

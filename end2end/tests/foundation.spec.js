@@ -36,6 +36,7 @@ test("first admin through the setup page, then an approver who cannot open Users
   await page.getByRole("button", { name: "Add person" }).click();
   await expect(page.locator("#email-error")).toContainText("already has an account");
   await expect(page.getByLabel("Name")).toHaveValue(approver.name);
+  await expect(page.getByLabel("Role", { exact: true })).toHaveValue("approver");
   await page.getByLabel("Email").fill(approver.email);
   await page.getByRole("button", { name: "Add person" }).click();
   await expect(page.getByRole("status")).toContainText(`${approver.name} (${approver.email}) can now sign in.`);

@@ -5,13 +5,14 @@ use crate::{
     components::{
         confirm_first, last_error, FieldError, FormError, PageHeader, RoleBadge, UtcTime,
     },
-    model::{Role, UserSummary},
-    pages::refusal::Refusal,
+    model::{Permission, Role, UserSummary},
+    pages::{layout::UserResource, refusal::Refusal},
 };
 
 /// Admins add people, change roles, reset passwords and deactivate accounts.
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    let user = expect_context::<UserResource>();
     let create = ServerAction::<CreateUser>::new();
     let change_role = ServerAction::<ChangeRole>::new();
     let reset = ServerAction::<ResetPassword>::new();
@@ -49,12 +50,20 @@ pub fn UsersPage() -> impl IntoView {
                             <p class="notice notice-success" role="status">"Password reset; their sessions have ended."</p>
                         </Show>
                         <UsersTable list change_role reset set_active />
-                        <AddUserForm create />
                     }.into_any(),
                     Err(error) => view! { <Refusal error /> }.into_any(),
                 }
             })}
         </Transition>
+        // Outside the list's Transition, as on the agents page: the list reloads after every
+        // attempt to add someone, and a form inside it was rebuilt with it, its role back at the
+        // default after a refusal.
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let is_admin = matches!(user.await, Ok(Some(person)) if person.role.allows(Permission::Administer));
+                is_admin.then(|| view! { <AddUserForm create /> })
+            })}
+        </Suspense>
     }
 }
 
