@@ -43,6 +43,24 @@ test("first admin through the setup page, then an approver who cannot open Users
   await expect(page.getByRole("cell", { name: approver.email })).toBeVisible();
   await checkPage(page, "users");
 
+  // A role picked in one row but not sent survives another row's change reloading the list;
+  // the changed row shows its stored role.
+  const adminRole = page.getByLabel(`Role of ${admin.email}`);
+  const approverRow = page.getByRole("row").filter({ hasText: approver.email });
+  await adminRole.selectOption("viewer");
+  await page.getByLabel(`Role of ${approver.email}`).selectOption("author");
+  await approverRow.getByRole("button", { name: "Change role" }).click();
+  await expect(approverRow.locator(".badge.role-author")).toBeVisible();
+  await expect(adminRole).toHaveValue("viewer");
+  await expect(page.getByLabel(`Role of ${approver.email}`)).toHaveValue("author");
+  await page.getByLabel(`Role of ${approver.email}`).selectOption("approver");
+  await approverRow.getByRole("button", { name: "Change role" }).click();
+  await expect(approverRow.locator(".badge.role-approver")).toBeVisible();
+  await expect(adminRole).toHaveValue("viewer");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel(`Role of ${admin.email}`)).toHaveValue("admin");
+
   for (const area of ["policies", "agents", "approvals", "traces", "profile"]) {
     await page.goto(`/${area}`);
     await hydrated(page);

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 
 use crate::{
@@ -38,6 +40,15 @@ pub fn UsersPage() -> impl IntoView {
         .next()
     });
     let reset_done = move || matches!(reset.value().get(), Some(Ok(())));
+    let picked = PickedRoles::default();
+    // A row's pick is spent once its change is stored; the reloaded list shows the stored role.
+    Effect::new(move |_| {
+        if let Some(Ok(changed)) = change_role.value().get() {
+            picked.0.update(|roles| {
+                roles.remove(&changed.id.0);
+            });
+        }
+    });
 
     view! {
         <PageHeader title="Users" summary="The people who use Verdict and the one role each has." />
@@ -49,7 +60,7 @@ pub fn UsersPage() -> impl IntoView {
                         <Show when=reset_done>
                             <p class="notice notice-success" role="status">"Password reset; their sessions have ended."</p>
                         </Show>
-                        <UsersTable list change_role reset set_active />
+                        <UsersTable list picked change_role reset set_active />
                     }.into_any(),
                     Err(error) => view! { <Refusal error /> }.into_any(),
                 }
@@ -70,6 +81,7 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UsersTable(
     list: Vec<UserSummary>,
+    picked: PickedRoles,
     change_role: ServerAction<ChangeRole>,
     reset: ServerAction<ResetPassword>,
     set_active: ServerAction<SetUserActive>,
@@ -91,7 +103,7 @@ fn UsersTable(
                 <tbody>
                     {list
                         .into_iter()
-                        .map(|user| view! { <UserRow user change_role reset set_active /> })
+                        .map(|user| view! { <UserRow user picked change_role reset set_active /> })
                         .collect_view()}
                 </tbody>
             </table>
@@ -99,9 +111,16 @@ fn UsersTable(
     }
 }
 
+/// Roles picked in a row's select but not yet sent, by user id. The list reloads after any row's
+/// change and every row is rebuilt then (with type-erased views a rebuild re-applies `selected`),
+/// so a pick kept only in the DOM went back to the stored role when another row changed.
+#[derive(Clone, Copy, Default)]
+struct PickedRoles(RwSignal<HashMap<String, Role>>);
+
 #[component]
 fn UserRow(
     user: UserSummary,
+    picked: PickedRoles,
     change_role: ServerAction<ChangeRole>,
     reset: ServerAction<ResetPassword>,
     set_active: ServerAction<SetUserActive>,
@@ -111,6 +130,15 @@ fn UserRow(
     let active_form_id = user.id.0.clone();
     let role_label = format!("Role of {}", user.email);
     let password_label = format!("New password for {}", user.email);
+    let stored_role = user.role;
+    let shown_id = user.id.0.clone();
+    let pick_id = user.id.0.clone();
+    let shown_role = Signal::derive(move || {
+        picked
+            .0
+            .with(|roles| roles.get(&shown_id).copied())
+            .unwrap_or(stored_role)
+    });
     view! {
         <tr class:inactive=!user.active>
             <td>{user.display_name.clone()}</td>
@@ -127,10 +155,21 @@ fn UserRow(
             <td class="row-actions">
                 <ActionForm action=change_role attr:class="inline-form">
                     <input type="hidden" name="user_id" value=role_form_id />
-                    <select name="role" aria-label=role_label>
+                    <select
+                        name="role"
+                        aria-label=role_label
+                        prop:value=move || shown_role.get().as_str()
+                        on:change=move |event| {
+                            if let Ok(role) = event_target_value(&event).parse::<Role>() {
+                                picked.0.update(|roles| {
+                                    roles.insert(pick_id.clone(), role);
+                                });
+                            }
+                        }
+                    >
                         {Role::ALL
                             .into_iter()
-                            .map(|role| view! { <option value=role.as_str() selected=role == user.role>{role.as_str()}</option> })
+                            .map(|role| view! { <option value=role.as_str() selected=move || shown_role.get() == role>{role.as_str()}</option> })
                             .collect_view()}
                     </select>
                     <button type="submit" class="button-quiet">"Change role"</button>
