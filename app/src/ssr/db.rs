@@ -1,19 +1,20 @@
 //! One database handle for SQLite or PostgreSQL, chosen by the URL at start-up.
 //!
 //! Application queries go through sqlx's `Any` driver with `$n` placeholders (SQLite accepts them
-//! when they appear in ascending order), so the same SQL serves both backends. The session store
-//! needs a typed pool, which is opened beside it on the same database.
+//! when they appear in ascending order), so the same SQL serves both backends, sessions included
+//! (`session_store`). On PostgreSQL a small typed pool is opened beside it for LISTEN, which the
+//! `Any` driver does not offer.
 
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
-    postgres::{PgConnectOptions, PgPoolOptions},
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
     AnyPool, Connection, Executor,
 };
 
-use super::{access_cache::AccessCache, session_store::SessionBackend};
+use super::access_cache::AccessCache;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,9 +110,6 @@ pub(crate) fn retry_wait(attempt: u32) -> Duration {
     Duration::from_millis(base + rand::thread_rng().gen_range(0..=base))
 }
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
-
 /// SQLite waits this long for a competing writer before reporting "database is locked".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a request waits for a connection before it is answered 503. sqlx's default (30 s)
@@ -121,11 +119,12 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Db {
     /// Opens the database named by `url`, creating a SQLite file (and its directory) if needed,
-    /// applies the migrations, and opens the session store's pool beside it.
-    pub async fn connect(url: &str) -> Result<(Db, SessionBackend), DbError> {
+    /// and applies the migrations. On PostgreSQL it also returns a typed pool for LISTEN (the
+    /// other servers' notifications).
+    pub async fn connect(url: &str) -> Result<(Db, Option<PgPool>), DbError> {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
-        let (pool, journal, sessions) = match backend {
+        let (pool, journal, listener) = match backend {
             Backend::Sqlite => {
                 let sqlite_options = sqlite_options(url)?;
                 let any_options = AnyConnectOptions::from_str(&sqlite_url(&sqlite_options))?;
@@ -140,21 +139,22 @@ impl Db {
                 // (`journal::checkpoint_loop`), so no acknowledgement waits for one.
                 let journal =
                     sqlite_any_pool(1, &any_options, "PRAGMA wal_autocheckpoint = 0;").await?;
-                (pool, journal, SessionBackend::Sqlite(typed))
+                typed.close().await;
+                (pool, journal, None)
             }
             Backend::Postgres => {
-                // Sessions wait no longer for a connection than requests do: with sqlx's
-                // default (30 s) a signed-in person's page hung for half a minute while
-                // PostgreSQL restarted (scripts/fault-test.sh).
+                // LISTEN holds one connection; it waits no longer for one than requests do
+                // (sqlx's default, 30 s, hung pages for half a minute while PostgreSQL
+                // restarted: scripts/fault-test.sh).
                 let typed = PgPoolOptions::new()
-                    .max_connections(4)
+                    .max_connections(2)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(PgConnectOptions::from_str(url)?)
                     .await?;
                 let any_options = AnyConnectOptions::from_str(url)?;
                 let pool = postgres_any_pool(16, &any_options).await?;
                 let journal = postgres_any_pool(1, &any_options).await?;
-                (pool, journal, SessionBackend::Postgres(typed))
+                (pool, journal, Some(typed))
             }
         };
         let db = Db {
@@ -165,16 +165,14 @@ impl Db {
             write_turn: WriteTurn::default(),
         };
         db.migrate().await?;
-        sessions.migrate().await?;
-        Ok((db, sessions))
+        Ok((db, listener))
     }
 
     async fn migrate(&self) -> Result<(), DbError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.pool).await?;
+        super::migrations::migrator(self.backend)
+            .await?
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -8,6 +8,7 @@ pub mod db_faults;
 pub mod evaluation_pool;
 pub mod gates;
 pub mod ids;
+pub mod migrations;
 pub mod security_policy;
 pub mod services;
 pub mod session_store;

@@ -19,7 +19,7 @@ use app::{
     ssr::{
         db::{Db, DbError},
         services::decisions::journal::listen_to_other_servers,
-        session_store::{DbSessionStore, SessionBackend},
+        session_store::DbSessionStore,
         AppState, Settings,
     },
 };
@@ -47,7 +47,8 @@ pub async fn open_state(
     let key_file = keys::signing_key_file(settings.signing_key_file.as_deref(), database_url);
     let receipt_keys = verdict_receipt::KeyStore::open(&key_file)
         .map_err(|error| CommandError::Usage(format!("cannot start: {error}")))?;
-    let (db, sessions) = Db::connect(database_url).await?;
+    let (db, listener) = Db::connect(database_url).await?;
+    let sessions = DbSessionStore::new(&db);
     let leptos_options = LeptosOptions::builder()
         .output_name("verdict")
         .site_root(site_root.to_string_lossy().into_owned())
@@ -56,10 +57,10 @@ pub async fn open_state(
         .build();
     let mut state = AppState::new(db, leptos_options, settings);
     state.receipt_keys = std::sync::Arc::new(receipt_keys);
-    if let SessionBackend::Postgres(pool) = &sessions {
-        tokio::spawn(listen_to_other_servers(pool.clone(), state.journal.clone()));
+    if let Some(pool) = listener {
+        tokio::spawn(listen_to_other_servers(pool, state.journal.clone()));
     }
-    Ok((state, sessions.store()))
+    Ok((state, sessions))
 }
 
 /// The person a command records as acting: `by` (who must exist), or "command line".

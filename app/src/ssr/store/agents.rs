@@ -1,6 +1,6 @@
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct AgentRow {
     pub id: String,
     pub name: String,
@@ -15,7 +15,21 @@ pub struct AgentRow {
     pub bindings: i64,
 }
 
-#[derive(Debug, Clone, FromRow)]
+from_row!(AgentRow {
+    id,
+    name,
+    description,
+    owner_team,
+    frozen_at,
+    frozen_by,
+    frozen_reason,
+    last_seen_at,
+    created_at,
+    active_keys,
+    bindings
+});
+
+#[derive(Debug, Clone)]
 pub struct KeyRow {
     pub id: String,
     pub key_prefix: String,
@@ -25,8 +39,17 @@ pub struct KeyRow {
     pub revoked_at: Option<i64>,
 }
 
+from_row!(KeyRow {
+    id,
+    key_prefix,
+    created_by,
+    created_at,
+    expires_at,
+    revoked_at
+});
+
 /// The agent behind a presented key, with whatever freeze applies to it.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct KeyHolderRow {
     pub agent_id: String,
     pub agent_name: String,
@@ -36,6 +59,15 @@ pub struct KeyHolderRow {
     /// When a rotated key stops working.
     pub key_expires_at: Option<i64>,
 }
+
+from_row!(KeyHolderRow {
+    agent_id,
+    agent_name,
+    frozen_reason,
+    global_freeze,
+    last_seen_at,
+    key_expires_at
+});
 
 pub struct NewAgent<'a> {
     pub id: &'a str,

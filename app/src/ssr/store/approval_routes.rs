@@ -1,8 +1,8 @@
 //! Approval route versions. Rows are only ever inserted: an edit is a new version.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct RouteRow {
     pub name: String,
     pub version: i64,
@@ -17,6 +17,21 @@ pub struct RouteRow {
     pub created_by: String,
     pub created_at: i64,
 }
+
+from_row!(RouteRow {
+    name,
+    version,
+    integration,
+    destination,
+    signing_secret,
+    approver_emails,
+    required_approvals,
+    require_rationale,
+    default_expiry_seconds,
+    owner_team_may_approve,
+    created_by,
+    created_at
+});
 
 const COLUMNS: &str = "name, version, integration, destination, signing_secret, \
     approver_emails, required_approvals, require_rationale, default_expiry_seconds, \

@@ -1,4 +1,4 @@
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
 use crate::model::ApprovalStatus;
 
@@ -7,7 +7,7 @@ use super::{
     values::{placeholders, ROWS_PER_STATEMENT},
 };
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct ApprovalRow {
     pub id: String,
     pub decision_id: String,
@@ -16,7 +16,6 @@ pub struct ApprovalRow {
     pub message: String,
     pub approval_route: Option<String>,
     pub require_rationale: i64,
-    #[sqlx(try_from = "String")]
     pub status: ApprovalStatus,
     pub requested_at: i64,
     pub expires_at: i64,
@@ -30,6 +29,8 @@ pub struct ApprovalRow {
     /// The action the request was asked on; the approval grants that action only.
     pub action_digest: Option<String>,
 }
+
+from_row!(ApprovalRow { id, decision_id, agent_id, title, message, approval_route, require_rationale, status via String, requested_at, expires_at, resolved_at, resolved_by, rationale, route_version, required_approvals, action_digest });
 
 const APPROVAL_COLUMNS: &str = "id, decision_id, agent_id, title, message, approval_route, \
     require_rationale, status, requested_at, expires_at, resolved_at, resolved_by, rationale, \
@@ -132,7 +133,7 @@ pub async fn of_decision<'e>(
 }
 
 /// An approval request with what the inbox shows beside it: the agent's name and the intent.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct InboxRow {
     pub id: String,
     pub decision_id: String,
@@ -142,7 +143,6 @@ pub struct InboxRow {
     pub message: String,
     pub approval_route: Option<String>,
     pub require_rationale: i64,
-    #[sqlx(try_from = "String")]
     pub status: ApprovalStatus,
     pub requested_at: i64,
     pub expires_at: i64,
@@ -157,6 +157,8 @@ pub struct InboxRow {
     pub asked_by_policy: Option<String>,
     pub asked_by_rules: Option<String>,
 }
+
+from_row!(InboxRow { id, decision_id, agent_name, intent, title, message, approval_route, require_rationale, status via String, requested_at, expires_at, resolved_at, resolved_by, rationale, route_version, required_approvals, evidence_hash, asked_by_policy, asked_by_rules });
 
 const INBOX_SELECT: &str = "SELECT ap.id, ap.decision_id, \
     (SELECT a.name FROM agents a WHERE a.id = ap.agent_id) AS agent_name, d.intent, ap.title, \

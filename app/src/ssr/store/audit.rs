@@ -30,7 +30,7 @@ pub async fn record<'e>(
     .map(|_| ())
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct AuditRow {
     pub id: String,
     pub at: i64,
@@ -40,6 +40,16 @@ pub struct AuditRow {
     pub before_json: Option<String>,
     pub after_json: Option<String>,
 }
+
+from_row!(AuditRow {
+    id,
+    at,
+    actor,
+    action,
+    target,
+    before_json,
+    after_json
+});
 
 /// Which entries a page holds: newest first, starting after `before` (an `(at, id)` pair).
 pub struct AuditSlice<'a> {

@@ -1,8 +1,8 @@
 //! Backtest runs and their progress, readable from every server.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct BacktestRunRow {
     pub total: i64,
     pub processed: i64,
@@ -10,6 +10,13 @@ pub struct BacktestRunRow {
     pub outcome_json: Option<String>,
     pub heartbeat_at: i64,
 }
+
+from_row!(BacktestRunRow {
+    total,
+    processed,
+    outcome_json,
+    heartbeat_at
+});
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,

@@ -1,7 +1,6 @@
 //! Decisions, their append-only events and the projections written beside them. Only the
 //! decision journal (services::decisions::journal) writes here, and `verdict seed` its whole,
 //! closed histories through the same row writers.
-
 use sqlx::{any::AnyRow, Any, Executor, FromRow, Row};
 use verdict_policy::Outcome;
 
@@ -154,7 +153,7 @@ fn policies_used_text(policies: &[PolicyUse]) -> String {
         .to_string()
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct EventRow {
     pub decision_id: String,
     pub sequence: i64,
@@ -167,7 +166,19 @@ pub struct EventRow {
     pub hash: String,
 }
 
-#[derive(Debug, Clone, FromRow)]
+from_row!(EventRow {
+    decision_id,
+    sequence,
+    id,
+    kind,
+    at,
+    actor,
+    payload_json,
+    prev_hash,
+    hash
+});
+
+#[derive(Debug, Clone)]
 pub struct EvaluationRow {
     pub event_id: String,
     pub decision_id: String,
@@ -178,6 +189,17 @@ pub struct EvaluationRow {
     pub matched_rules: String,
     pub at: i64,
 }
+
+from_row!(EvaluationRow {
+    event_id,
+    decision_id,
+    agent_id,
+    agent_name,
+    policy_version,
+    outcome,
+    matched_rules,
+    at
+});
 
 /// Every column of an event, as `EventRow` reads it.
 pub(super) const EVENT_SELECT: &str = "SELECT decision_id, sequence, id, kind, at, actor, \
@@ -475,12 +497,18 @@ pub async fn evaluation_activity(
     Ok((recent, latest))
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct IdempotencyRow {
     pub request_hash: String,
     pub response_json: String,
     pub created_at: i64,
 }
+
+from_row!(IdempotencyRow {
+    request_hash,
+    response_json,
+    created_at
+});
 
 pub async fn idempotency_record(
     conn: &mut sqlx::AnyConnection,

@@ -1,10 +1,10 @@
 //! The delivery queue of approval requests whose route sends them somewhere, and every attempt.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
 use crate::ssr::db::Backend;
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct DeliveryRow {
     pub approval_id: String,
     pub route_name: String,
@@ -15,7 +15,17 @@ pub struct DeliveryRow {
     pub next_attempt_at: i64,
 }
 
-#[derive(Debug, Clone, FromRow)]
+from_row!(DeliveryRow {
+    approval_id,
+    route_name,
+    route_version,
+    state,
+    attempts,
+    attempts_allowed,
+    next_attempt_at
+});
+
+#[derive(Debug, Clone)]
 pub struct AttemptRow {
     pub attempt: i64,
     pub at: i64,
@@ -23,6 +33,14 @@ pub struct AttemptRow {
     pub error: Option<String>,
     pub latency_ms: i64,
 }
+
+from_row!(AttemptRow {
+    attempt,
+    at,
+    status_code,
+    error,
+    latency_ms
+});
 
 const COLUMNS: &str =
     "approval_id, route_name, route_version, state, attempts, attempts_allowed, next_attempt_at";

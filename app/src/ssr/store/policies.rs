@@ -1,6 +1,6 @@
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct PolicyRow {
     pub id: String,
     pub status: String,
@@ -11,7 +11,17 @@ pub struct PolicyRow {
     pub latest_version: i64,
 }
 
-#[derive(Debug, Clone, FromRow)]
+from_row!(PolicyRow {
+    id,
+    status,
+    draft_source,
+    draft_revision,
+    draft_updated_by,
+    draft_updated_at,
+    latest_version
+});
+
+#[derive(Debug, Clone)]
 pub struct VersionRow {
     pub policy_id: String,
     pub version: i64,
@@ -24,8 +34,20 @@ pub struct VersionRow {
     pub published_at: i64,
 }
 
+from_row!(VersionRow {
+    policy_id,
+    version,
+    source,
+    content_hash,
+    description,
+    owner,
+    change_note,
+    published_by,
+    published_at
+});
+
 /// A policy with its latest published version, as the list shows it.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct ListedRow {
     pub id: String,
     pub status: String,
@@ -36,6 +58,17 @@ pub struct ListedRow {
     pub latest_description: Option<String>,
     pub latest_owner: Option<String>,
 }
+
+from_row!(ListedRow {
+    id,
+    status,
+    draft_source,
+    draft_updated_at,
+    latest_version,
+    latest_hash,
+    latest_description,
+    latest_owner
+});
 
 pub const ARCHIVED: &str = "archived";
 

@@ -2,7 +2,7 @@
 //! write is checked against, and one row per use (recorded or refused) for the product page
 //! and the explorer. The events on the chain stay the record; these rows index them.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
 use super::{bindings::BoundVersionRow, script::Script, values::ROWS_PER_STATEMENT};
 
@@ -24,7 +24,7 @@ pub struct NewProductUse {
 }
 
 /// A use as the product page lists it, with the agent's name.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct ProductUseRow {
     pub event_id: String,
     pub decision_id: String,
@@ -36,6 +36,18 @@ pub struct ProductUseRow {
     pub refused: Option<String>,
     pub at: i64,
 }
+
+from_row!(ProductUseRow {
+    event_id,
+    decision_id,
+    agent_name,
+    operation,
+    kind,
+    risk_tier,
+    purpose,
+    refused,
+    at
+});
 
 /// Whether the catalogue governs reads and writes: it does once it holds an active product.
 pub async fn catalogue_in_use<'e>(db: impl Executor<'e, Database = Any>) -> sqlx::Result<bool> {

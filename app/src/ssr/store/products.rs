@@ -1,10 +1,10 @@
 //! The data product catalogue: products, their immutable versions, and agents' grants.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 use verdict_policy::catalogue::Classification;
 
 /// A product with its latest version's parsed fields.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct ProductRow {
     pub name: String,
     pub status: String,
@@ -14,7 +14,6 @@ pub struct ProductRow {
     pub content_hash: String,
     pub description: Option<String>,
     pub owner_team: Option<String>,
-    #[sqlx(try_from = "String")]
     pub classification: Classification,
     pub contains_pii: i64,
     pub allowed_purposes: String,
@@ -23,7 +22,9 @@ pub struct ProductRow {
     pub published_at: i64,
 }
 
-#[derive(Debug, Clone, FromRow)]
+from_row!(ProductRow { name, status, latest_version, created_by, created_at, content_hash, description, owner_team, classification via String, contains_pii, allowed_purposes, operations, published_by, published_at });
+
+#[derive(Debug, Clone)]
 pub struct VersionRow {
     pub product: String,
     pub version: i64,
@@ -33,8 +34,17 @@ pub struct VersionRow {
     pub published_at: i64,
 }
 
+from_row!(VersionRow {
+    product,
+    version,
+    source_yaml,
+    content_hash,
+    published_by,
+    published_at
+});
+
 /// One granted operation, with the agent's name.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct GrantRow {
     pub agent_id: String,
     pub agent_name: String,
@@ -43,6 +53,15 @@ pub struct GrantRow {
     pub granted_by: String,
     pub granted_at: i64,
 }
+
+from_row!(GrantRow {
+    agent_id,
+    agent_name,
+    product,
+    operation,
+    granted_by,
+    granted_at
+});
 
 pub const ACTIVE: &str = "active";
 pub const ARCHIVED: &str = "archived";

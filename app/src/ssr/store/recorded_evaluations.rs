@@ -1,9 +1,9 @@
 //! A policy's recorded evaluations with the inputs their events carry, read in pages for
 //! backtests.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct RecordedEvaluationRow {
     pub event_id: String,
     pub decision_id: String,
@@ -12,6 +12,15 @@ pub struct RecordedEvaluationRow {
     pub outcome: String,
     pub payload_json: String,
 }
+
+from_row!(RecordedEvaluationRow {
+    event_id,
+    decision_id,
+    at,
+    policy_version,
+    outcome,
+    payload_json
+});
 
 /// Where the next page starts: just after this evaluation in (`at`, `event_id`) order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

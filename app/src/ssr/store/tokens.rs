@@ -1,8 +1,8 @@
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
 use crate::model::TokenSummary;
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct TokenRow {
     pub id: String,
     pub user_id: String,
@@ -13,6 +13,17 @@ pub struct TokenRow {
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
+
+from_row!(TokenRow {
+    id,
+    user_id,
+    name,
+    token_prefix,
+    created_at,
+    expires_at,
+    last_used_at,
+    revoked_at
+});
 
 impl TokenRow {
     pub fn summary(&self) -> TokenSummary {

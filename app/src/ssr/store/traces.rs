@@ -1,7 +1,6 @@
 //! Reading decision history for people: the explorer's filtered keyset pages, one decision with
 //! its approvals, many decisions' events at once; and the planner's statistics after a bulk
 //! load (the seed writes its histories through the journal's own row writers).
-
 use sqlx::{
     any::{AnyArguments, AnyRow},
     Any, Executor, FromRow, Row,
@@ -482,14 +481,13 @@ pub async fn find<'e>(
     .await
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct ApprovalRecordRow {
     pub id: String,
     pub decision_id: String,
     pub title: String,
     pub message: String,
     pub approval_route: Option<String>,
-    #[sqlx(try_from = "String")]
     pub status: ApprovalStatus,
     pub requested_at: i64,
     pub expires_at: i64,
@@ -497,6 +495,8 @@ pub struct ApprovalRecordRow {
     pub resolved_by: Option<String>,
     pub rationale: Option<String>,
 }
+
+from_row!(ApprovalRecordRow { id, decision_id, title, message, approval_route, status via String, requested_at, expires_at, resolved_at, resolved_by, rationale });
 
 /// The approval requests of these decisions, oldest first.
 pub async fn approvals_of(

@@ -1,8 +1,8 @@
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
 use crate::model::{Email, Role, UserId, UserSummary};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: String,
     pub email: String,
@@ -16,6 +16,18 @@ pub struct UserRow {
     /// approving its requests.
     pub team: Option<String>,
 }
+
+from_row!(UserRow {
+    id,
+    email,
+    display_name,
+    role,
+    password_hash,
+    status,
+    session_epoch,
+    created_at,
+    team
+});
 
 pub const ACTIVE: &str = "active";
 pub const DEACTIVATED: &str = "deactivated";
