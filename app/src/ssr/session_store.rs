@@ -16,7 +16,7 @@ use tower_sessions::{
     ExpiredDeletion,
 };
 
-use super::db::Db;
+use super::{db::Db, db_faults::is_unique_violation};
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
@@ -41,7 +41,7 @@ impl DbSessionStore {
                 .await;
         match inserted {
             Ok(_) => Ok(true),
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(false),
+            Err(error) if is_unique_violation(&error) => Ok(false),
             Err(error) => Err(backend(error)),
         }
     }
