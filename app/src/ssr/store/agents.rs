@@ -1,73 +1,47 @@
 use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone)]
-pub struct AgentRow {
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    pub owner_team: String,
-    pub frozen_at: Option<i64>,
-    pub frozen_by: Option<String>,
-    pub frozen_reason: Option<String>,
-    pub last_seen_at: Option<i64>,
-    pub created_at: i64,
-    pub active_keys: i64,
-    pub bindings: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct AgentRow {
+        pub id: String,
+        pub name: String,
+        pub description: String,
+        pub owner_team: String,
+        pub frozen_at: Option<i64>,
+        pub frozen_by: Option<String>,
+        pub frozen_reason: Option<String>,
+        pub last_seen_at: Option<i64>,
+        pub created_at: i64,
+        pub active_keys: i64,
+        pub bindings: i64,
+    }
 }
 
-from_row!(AgentRow {
-    id,
-    name,
-    description,
-    owner_team,
-    frozen_at,
-    frozen_by,
-    frozen_reason,
-    last_seen_at,
-    created_at,
-    active_keys,
-    bindings
-});
-
-#[derive(Debug, Clone)]
-pub struct KeyRow {
-    pub id: String,
-    pub key_prefix: String,
-    pub created_by: String,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub revoked_at: Option<i64>,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct KeyRow {
+        pub id: String,
+        pub key_prefix: String,
+        pub created_by: String,
+        pub created_at: i64,
+        pub expires_at: Option<i64>,
+        pub revoked_at: Option<i64>,
+    }
 }
 
-from_row!(KeyRow {
-    id,
-    key_prefix,
-    created_by,
-    created_at,
-    expires_at,
-    revoked_at
-});
-
-/// The agent behind a presented key, with whatever freeze applies to it.
-#[derive(Debug, Clone)]
-pub struct KeyHolderRow {
-    pub agent_id: String,
-    pub agent_name: String,
-    pub frozen_reason: Option<String>,
-    pub global_freeze: Option<String>,
-    pub last_seen_at: Option<i64>,
-    /// When a rotated key stops working.
-    pub key_expires_at: Option<i64>,
+from_row! {
+    /// The agent behind a presented key, with whatever freeze applies to it.
+    #[derive(Debug, Clone)]
+    pub struct KeyHolderRow {
+        pub agent_id: String,
+        pub agent_name: String,
+        pub frozen_reason: Option<String>,
+        pub global_freeze: Option<String>,
+        pub last_seen_at: Option<i64>,
+        /// When a rotated key stops working.
+        pub key_expires_at: Option<i64>,
+    }
 }
-
-from_row!(KeyHolderRow {
-    agent_id,
-    agent_name,
-    frozen_reason,
-    global_freeze,
-    last_seen_at,
-    key_expires_at
-});
 
 pub struct NewAgent<'a> {
     pub id: &'a str,

@@ -2,36 +2,23 @@
 
 use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone)]
-pub struct RouteRow {
-    pub name: String,
-    pub version: i64,
-    pub integration: String,
-    pub destination: Option<String>,
-    pub signing_secret: Option<String>,
-    pub approver_emails: String,
-    pub required_approvals: i64,
-    pub require_rationale: i64,
-    pub default_expiry_seconds: i64,
-    pub owner_team_may_approve: i64,
-    pub created_by: String,
-    pub created_at: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct RouteRow {
+        pub name: String,
+        pub version: i64,
+        pub integration: String,
+        pub destination: Option<String>,
+        pub signing_secret: Option<String>,
+        pub approver_emails: String,
+        pub required_approvals: i64,
+        pub require_rationale: i64,
+        pub default_expiry_seconds: i64,
+        pub owner_team_may_approve: i64,
+        pub created_by: String,
+        pub created_at: i64,
+    }
 }
-
-from_row!(RouteRow {
-    name,
-    version,
-    integration,
-    destination,
-    signing_secret,
-    approver_emails,
-    required_approvals,
-    require_rationale,
-    default_expiry_seconds,
-    owner_team_may_approve,
-    created_by,
-    created_at
-});
 
 const COLUMNS: &str = "name, version, integration, destination, signing_secret, \
     approver_emails, required_approvals, require_rationale, default_expiry_seconds, \

@@ -7,30 +7,30 @@ use super::{
     values::{placeholders, ROWS_PER_STATEMENT},
 };
 
-#[derive(Debug, Clone)]
-pub struct ApprovalRow {
-    pub id: String,
-    pub decision_id: String,
-    pub agent_id: String,
-    pub title: String,
-    pub message: String,
-    pub approval_route: Option<String>,
-    pub require_rationale: i64,
-    pub status: ApprovalStatus,
-    pub requested_at: i64,
-    pub expires_at: i64,
-    pub resolved_at: Option<i64>,
-    pub resolved_by: Option<String>,
-    pub rationale: Option<String>,
-    /// The version of `approval_route` the request used; `None` when no such route is defined
-    /// (the request then waits in the inbox for anyone who may approve).
-    pub route_version: Option<i64>,
-    pub required_approvals: i64,
-    /// The action the request was asked on; the approval grants that action only.
-    pub action_digest: Option<String>,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct ApprovalRow {
+        pub id: String,
+        pub decision_id: String,
+        pub agent_id: String,
+        pub title: String,
+        pub message: String,
+        pub approval_route: Option<String>,
+        pub require_rationale: i64,
+        pub status: ApprovalStatus as String,
+        pub requested_at: i64,
+        pub expires_at: i64,
+        pub resolved_at: Option<i64>,
+        pub resolved_by: Option<String>,
+        pub rationale: Option<String>,
+        /// The version of `approval_route` the request used; `None` when no such route is defined
+        /// (the request then waits in the inbox for anyone who may approve).
+        pub route_version: Option<i64>,
+        pub required_approvals: i64,
+        /// The action the request was asked on; the approval grants that action only.
+        pub action_digest: Option<String>,
+    }
 }
-
-from_row!(ApprovalRow { id, decision_id, agent_id, title, message, approval_route, require_rationale, status via String, requested_at, expires_at, resolved_at, resolved_by, rationale, route_version, required_approvals, action_digest });
 
 const APPROVAL_COLUMNS: &str = "id, decision_id, agent_id, title, message, approval_route, \
     require_rationale, status, requested_at, expires_at, resolved_at, resolved_by, rationale, \
@@ -132,33 +132,33 @@ pub async fn of_decision<'e>(
     .await
 }
 
-/// An approval request with what the inbox shows beside it: the agent's name and the intent.
-#[derive(Debug, Clone)]
-pub struct InboxRow {
-    pub id: String,
-    pub decision_id: String,
-    pub agent_name: String,
-    pub intent: String,
-    pub title: String,
-    pub message: String,
-    pub approval_route: Option<String>,
-    pub require_rationale: i64,
-    pub status: ApprovalStatus,
-    pub requested_at: i64,
-    pub expires_at: i64,
-    pub resolved_at: Option<i64>,
-    pub resolved_by: Option<String>,
-    pub rationale: Option<String>,
-    pub route_version: Option<i64>,
-    pub required_approvals: i64,
-    pub evidence_hash: String,
-    /// The policy version whose `requires_exception` asked for this, and its matched rules
-    /// (a JSON array).
-    pub asked_by_policy: Option<String>,
-    pub asked_by_rules: Option<String>,
+from_row! {
+    /// An approval request with what the inbox shows beside it: the agent's name and the intent.
+    #[derive(Debug, Clone)]
+    pub struct InboxRow {
+        pub id: String,
+        pub decision_id: String,
+        pub agent_name: String,
+        pub intent: String,
+        pub title: String,
+        pub message: String,
+        pub approval_route: Option<String>,
+        pub require_rationale: i64,
+        pub status: ApprovalStatus as String,
+        pub requested_at: i64,
+        pub expires_at: i64,
+        pub resolved_at: Option<i64>,
+        pub resolved_by: Option<String>,
+        pub rationale: Option<String>,
+        pub route_version: Option<i64>,
+        pub required_approvals: i64,
+        pub evidence_hash: String,
+        /// The policy version whose `requires_exception` asked for this, and its matched rules
+        /// (a JSON array).
+        pub asked_by_policy: Option<String>,
+        pub asked_by_rules: Option<String>,
+    }
 }
-
-from_row!(InboxRow { id, decision_id, agent_name, intent, title, message, approval_route, require_rationale, status via String, requested_at, expires_at, resolved_at, resolved_by, rationale, route_version, required_approvals, evidence_hash, asked_by_policy, asked_by_rules });
 
 const INBOX_SELECT: &str = "SELECT ap.id, ap.decision_id, \
     (SELECT a.name FROM agents a WHERE a.id = ap.agent_id) AS agent_name, d.intent, ap.title, \

@@ -30,26 +30,18 @@ pub async fn record<'e>(
     .map(|_| ())
 }
 
-#[derive(Debug)]
-pub struct AuditRow {
-    pub id: String,
-    pub at: i64,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub before_json: Option<String>,
-    pub after_json: Option<String>,
+from_row! {
+    #[derive(Debug)]
+    pub struct AuditRow {
+        pub id: String,
+        pub at: i64,
+        pub actor: String,
+        pub action: String,
+        pub target: String,
+        pub before_json: Option<String>,
+        pub after_json: Option<String>,
+    }
 }
-
-from_row!(AuditRow {
-    id,
-    at,
-    actor,
-    action,
-    target,
-    before_json,
-    after_json
-});
 
 /// Which entries a page holds: newest first, starting after `before` (an `(at, id)` pair).
 pub struct AuditSlice<'a> {

@@ -2,21 +2,16 @@
 
 use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone)]
-pub struct BacktestRunRow {
-    pub total: i64,
-    pub processed: i64,
-    /// The run's end as the service wrote it; `None` while it runs.
-    pub outcome_json: Option<String>,
-    pub heartbeat_at: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct BacktestRunRow {
+        pub total: i64,
+        pub processed: i64,
+        /// The run's end as the service wrote it; `None` while it runs.
+        pub outcome_json: Option<String>,
+        pub heartbeat_at: i64,
+    }
 }
-
-from_row!(BacktestRunRow {
-    total,
-    processed,
-    outcome_json,
-    heartbeat_at
-});
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,

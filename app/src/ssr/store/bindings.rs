@@ -1,37 +1,26 @@
 use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone)]
-pub struct BindingRow {
-    pub policy_id: String,
-    pub pinned_version: Option<i64>,
-    pub latest_version: i64,
-    pub created_by: String,
-    pub created_at: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct BindingRow {
+        pub policy_id: String,
+        pub pinned_version: Option<i64>,
+        pub latest_version: i64,
+        pub created_by: String,
+        pub created_at: i64,
+    }
 }
 
-from_row!(BindingRow {
-    policy_id,
-    pinned_version,
-    latest_version,
-    created_by,
-    created_at
-});
-
-/// A binding resolved to the version an evaluation uses now, with its source.
-#[derive(Debug, Clone)]
-pub struct BoundVersionRow {
-    pub policy_id: String,
-    pub version: i64,
-    pub content_hash: String,
-    pub source: String,
+from_row! {
+    /// A binding resolved to the version an evaluation uses now, with its source.
+    #[derive(Debug, Clone)]
+    pub struct BoundVersionRow {
+        pub policy_id: String,
+        pub version: i64,
+        pub content_hash: String,
+        pub source: String,
+    }
 }
-
-from_row!(BoundVersionRow {
-    policy_id,
-    version,
-    content_hash,
-    source
-});
 
 pub async fn upsert<'e>(
     db: impl Executor<'e, Database = Any>,

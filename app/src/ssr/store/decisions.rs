@@ -153,53 +153,34 @@ fn policies_used_text(policies: &[PolicyUse]) -> String {
         .to_string()
 }
 
-#[derive(Debug, Clone)]
-pub struct EventRow {
-    pub decision_id: String,
-    pub sequence: i64,
-    pub id: String,
-    pub kind: String,
-    pub at: i64,
-    pub actor: String,
-    pub payload_json: String,
-    pub prev_hash: String,
-    pub hash: String,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct EventRow {
+        pub decision_id: String,
+        pub sequence: i64,
+        pub id: String,
+        pub kind: String,
+        pub at: i64,
+        pub actor: String,
+        pub payload_json: String,
+        pub prev_hash: String,
+        pub hash: String,
+    }
 }
 
-from_row!(EventRow {
-    decision_id,
-    sequence,
-    id,
-    kind,
-    at,
-    actor,
-    payload_json,
-    prev_hash,
-    hash
-});
-
-#[derive(Debug, Clone)]
-pub struct EvaluationRow {
-    pub event_id: String,
-    pub decision_id: String,
-    pub agent_id: String,
-    pub agent_name: String,
-    pub policy_version: i64,
-    pub outcome: String,
-    pub matched_rules: String,
-    pub at: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct EvaluationRow {
+        pub event_id: String,
+        pub decision_id: String,
+        pub agent_id: String,
+        pub agent_name: String,
+        pub policy_version: i64,
+        pub outcome: String,
+        pub matched_rules: String,
+        pub at: i64,
+    }
 }
-
-from_row!(EvaluationRow {
-    event_id,
-    decision_id,
-    agent_id,
-    agent_name,
-    policy_version,
-    outcome,
-    matched_rules,
-    at
-});
 
 /// Every column of an event, as `EventRow` reads it.
 pub(super) const EVENT_SELECT: &str = "SELECT decision_id, sequence, id, kind, at, actor, \
@@ -497,18 +478,14 @@ pub async fn evaluation_activity(
     Ok((recent, latest))
 }
 
-#[derive(Debug, Clone)]
-pub struct IdempotencyRow {
-    pub request_hash: String,
-    pub response_json: String,
-    pub created_at: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct IdempotencyRow {
+        pub request_hash: String,
+        pub response_json: String,
+        pub created_at: i64,
+    }
 }
-
-from_row!(IdempotencyRow {
-    request_hash,
-    response_json,
-    created_at
-});
 
 pub async fn idempotency_record(
     conn: &mut sqlx::AnyConnection,

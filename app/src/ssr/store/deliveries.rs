@@ -4,43 +4,29 @@ use sqlx::{Any, Executor};
 
 use crate::ssr::db::Backend;
 
-#[derive(Debug, Clone)]
-pub struct DeliveryRow {
-    pub approval_id: String,
-    pub route_name: String,
-    pub route_version: i64,
-    pub state: String,
-    pub attempts: i64,
-    pub attempts_allowed: i64,
-    pub next_attempt_at: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct DeliveryRow {
+        pub approval_id: String,
+        pub route_name: String,
+        pub route_version: i64,
+        pub state: String,
+        pub attempts: i64,
+        pub attempts_allowed: i64,
+        pub next_attempt_at: i64,
+    }
 }
 
-from_row!(DeliveryRow {
-    approval_id,
-    route_name,
-    route_version,
-    state,
-    attempts,
-    attempts_allowed,
-    next_attempt_at
-});
-
-#[derive(Debug, Clone)]
-pub struct AttemptRow {
-    pub attempt: i64,
-    pub at: i64,
-    pub status_code: Option<i64>,
-    pub error: Option<String>,
-    pub latency_ms: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct AttemptRow {
+        pub attempt: i64,
+        pub at: i64,
+        pub status_code: Option<i64>,
+        pub error: Option<String>,
+        pub latency_ms: i64,
+    }
 }
-
-from_row!(AttemptRow {
-    attempt,
-    at,
-    status_code,
-    error,
-    latency_ms
-});
 
 const COLUMNS: &str =
     "approval_id, route_name, route_version, state, attempts, attempts_allowed, next_attempt_at";

@@ -2,18 +2,14 @@ use sqlx::{Any, Executor};
 
 pub const GLOBAL_FREEZE: &str = "global_freeze";
 
-#[derive(Debug, Clone)]
-pub struct FlagRow {
-    pub value: String,
-    pub updated_by: String,
-    pub updated_at: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct FlagRow {
+        pub value: String,
+        pub updated_by: String,
+        pub updated_at: i64,
+    }
 }
-
-from_row!(FlagRow {
-    value,
-    updated_by,
-    updated_at
-});
 
 pub async fn get<'e>(
     db: impl Executor<'e, Database = Any>,

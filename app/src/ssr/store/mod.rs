@@ -1,15 +1,25 @@
 //! SQL, one file per aggregate. Every function takes any executor (pool, connection or
 //! transaction) so services decide the transaction boundaries.
 
-/// `impl FromRow<AnyRow>` for a row struct: each listed field read from the column of its name,
-/// `field via T` read as `T` and converted with `TryFrom` (stored names of closed sets). List every
-/// field: a missing or extra one does not compile. The modules below see it because it is defined
-/// before them.
+/// Declares a row struct and its `FromRow<AnyRow>`: each field read from the column of its name;
+/// `field: T as V` reads `V` and converts it with `TryFrom` (stored names of closed sets), a value
+/// `T` refuses being a decode error naming the column. The modules below see it because it is
+/// defined before them.
 ///
 /// sqlx's `#[derive(FromRow)]` did this before; it needs sqlx's macros, which build sqlx's drivers
 /// and SQLite's C a second time, for the compiler, in every fresh release build.
 macro_rules! from_row {
-    ($row_type:ident { $($field:ident $(via $via:ty)?),+ $(,)? }) => {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $row_type:ident {
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $ty:ty $(as $via:ty)?),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $row_type {
+            $($(#[$field_meta])* $field_vis $field: $ty),+
+        }
+
         impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for $row_type {
             fn from_row(row: &'r sqlx::any::AnyRow) -> sqlx::Result<Self> {
                 Ok(Self { $($field: from_row!(@column row, $field $(, $via)?)),+ })

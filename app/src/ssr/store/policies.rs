@@ -1,74 +1,47 @@
 use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone)]
-pub struct PolicyRow {
-    pub id: String,
-    pub status: String,
-    pub draft_source: String,
-    pub draft_revision: i64,
-    pub draft_updated_by: String,
-    pub draft_updated_at: i64,
-    pub latest_version: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct PolicyRow {
+        pub id: String,
+        pub status: String,
+        pub draft_source: String,
+        pub draft_revision: i64,
+        pub draft_updated_by: String,
+        pub draft_updated_at: i64,
+        pub latest_version: i64,
+    }
 }
 
-from_row!(PolicyRow {
-    id,
-    status,
-    draft_source,
-    draft_revision,
-    draft_updated_by,
-    draft_updated_at,
-    latest_version
-});
-
-#[derive(Debug, Clone)]
-pub struct VersionRow {
-    pub policy_id: String,
-    pub version: i64,
-    pub source: String,
-    pub content_hash: String,
-    pub description: Option<String>,
-    pub owner: Option<String>,
-    pub change_note: String,
-    pub published_by: String,
-    pub published_at: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct VersionRow {
+        pub policy_id: String,
+        pub version: i64,
+        pub source: String,
+        pub content_hash: String,
+        pub description: Option<String>,
+        pub owner: Option<String>,
+        pub change_note: String,
+        pub published_by: String,
+        pub published_at: i64,
+    }
 }
 
-from_row!(VersionRow {
-    policy_id,
-    version,
-    source,
-    content_hash,
-    description,
-    owner,
-    change_note,
-    published_by,
-    published_at
-});
-
-/// A policy with its latest published version, as the list shows it.
-#[derive(Debug, Clone)]
-pub struct ListedRow {
-    pub id: String,
-    pub status: String,
-    pub draft_source: String,
-    pub draft_updated_at: i64,
-    pub latest_version: i64,
-    pub latest_hash: Option<String>,
-    pub latest_description: Option<String>,
-    pub latest_owner: Option<String>,
+from_row! {
+    /// A policy with its latest published version, as the list shows it.
+    #[derive(Debug, Clone)]
+    pub struct ListedRow {
+        pub id: String,
+        pub status: String,
+        pub draft_source: String,
+        pub draft_updated_at: i64,
+        pub latest_version: i64,
+        pub latest_hash: Option<String>,
+        pub latest_description: Option<String>,
+        pub latest_owner: Option<String>,
+    }
 }
-
-from_row!(ListedRow {
-    id,
-    status,
-    draft_source,
-    draft_updated_at,
-    latest_version,
-    latest_hash,
-    latest_description,
-    latest_owner
-});
 
 pub const ARCHIVED: &str = "archived";
 

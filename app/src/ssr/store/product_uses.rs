@@ -23,31 +23,21 @@ pub struct NewProductUse {
     pub at: i64,
 }
 
-/// A use as the product page lists it, with the agent's name.
-#[derive(Debug, Clone)]
-pub struct ProductUseRow {
-    pub event_id: String,
-    pub decision_id: String,
-    pub agent_name: String,
-    pub operation: String,
-    pub kind: String,
-    pub risk_tier: Option<String>,
-    pub purpose: Option<String>,
-    pub refused: Option<String>,
-    pub at: i64,
+from_row! {
+    /// A use as the product page lists it, with the agent's name.
+    #[derive(Debug, Clone)]
+    pub struct ProductUseRow {
+        pub event_id: String,
+        pub decision_id: String,
+        pub agent_name: String,
+        pub operation: String,
+        pub kind: String,
+        pub risk_tier: Option<String>,
+        pub purpose: Option<String>,
+        pub refused: Option<String>,
+        pub at: i64,
+    }
 }
-
-from_row!(ProductUseRow {
-    event_id,
-    decision_id,
-    agent_name,
-    operation,
-    kind,
-    risk_tier,
-    purpose,
-    refused,
-    at
-});
 
 /// Whether the catalogue governs reads and writes: it does once it holds an active product.
 pub async fn catalogue_in_use<'e>(db: impl Executor<'e, Database = Any>) -> sqlx::Result<bool> {

@@ -3,65 +3,51 @@
 use sqlx::{Any, Executor};
 use verdict_policy::catalogue::Classification;
 
-/// A product with its latest version's parsed fields.
-#[derive(Debug, Clone)]
-pub struct ProductRow {
-    pub name: String,
-    pub status: String,
-    pub latest_version: i64,
-    pub created_by: String,
-    pub created_at: i64,
-    pub content_hash: String,
-    pub description: Option<String>,
-    pub owner_team: Option<String>,
-    pub classification: Classification,
-    pub contains_pii: i64,
-    pub allowed_purposes: String,
-    pub operations: String,
-    pub published_by: String,
-    pub published_at: i64,
+from_row! {
+    /// A product with its latest version's parsed fields.
+    #[derive(Debug, Clone)]
+    pub struct ProductRow {
+        pub name: String,
+        pub status: String,
+        pub latest_version: i64,
+        pub created_by: String,
+        pub created_at: i64,
+        pub content_hash: String,
+        pub description: Option<String>,
+        pub owner_team: Option<String>,
+        pub classification: Classification as String,
+        pub contains_pii: i64,
+        pub allowed_purposes: String,
+        pub operations: String,
+        pub published_by: String,
+        pub published_at: i64,
+    }
 }
 
-from_row!(ProductRow { name, status, latest_version, created_by, created_at, content_hash, description, owner_team, classification via String, contains_pii, allowed_purposes, operations, published_by, published_at });
-
-#[derive(Debug, Clone)]
-pub struct VersionRow {
-    pub product: String,
-    pub version: i64,
-    pub source_yaml: String,
-    pub content_hash: String,
-    pub published_by: String,
-    pub published_at: i64,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct VersionRow {
+        pub product: String,
+        pub version: i64,
+        pub source_yaml: String,
+        pub content_hash: String,
+        pub published_by: String,
+        pub published_at: i64,
+    }
 }
 
-from_row!(VersionRow {
-    product,
-    version,
-    source_yaml,
-    content_hash,
-    published_by,
-    published_at
-});
-
-/// One granted operation, with the agent's name.
-#[derive(Debug, Clone)]
-pub struct GrantRow {
-    pub agent_id: String,
-    pub agent_name: String,
-    pub product: String,
-    pub operation: String,
-    pub granted_by: String,
-    pub granted_at: i64,
+from_row! {
+    /// One granted operation, with the agent's name.
+    #[derive(Debug, Clone)]
+    pub struct GrantRow {
+        pub agent_id: String,
+        pub agent_name: String,
+        pub product: String,
+        pub operation: String,
+        pub granted_by: String,
+        pub granted_at: i64,
+    }
 }
-
-from_row!(GrantRow {
-    agent_id,
-    agent_name,
-    product,
-    operation,
-    granted_by,
-    granted_at
-});
 
 pub const ACTIVE: &str = "active";
 pub const ARCHIVED: &str = "archived";

@@ -3,24 +3,17 @@
 
 use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone)]
-pub struct RecordedEvaluationRow {
-    pub event_id: String,
-    pub decision_id: String,
-    pub at: i64,
-    pub policy_version: i64,
-    pub outcome: String,
-    pub payload_json: String,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct RecordedEvaluationRow {
+        pub event_id: String,
+        pub decision_id: String,
+        pub at: i64,
+        pub policy_version: i64,
+        pub outcome: String,
+        pub payload_json: String,
+    }
 }
-
-from_row!(RecordedEvaluationRow {
-    event_id,
-    decision_id,
-    at,
-    policy_version,
-    outcome,
-    payload_json
-});
 
 /// Where the next page starts: just after this evaluation in (`at`, `event_id`) order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -2,28 +2,19 @@ use sqlx::{Any, Executor};
 
 use crate::model::TokenSummary;
 
-#[derive(Debug, Clone)]
-pub struct TokenRow {
-    pub id: String,
-    pub user_id: String,
-    pub name: String,
-    pub token_prefix: String,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub last_used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct TokenRow {
+        pub id: String,
+        pub user_id: String,
+        pub name: String,
+        pub token_prefix: String,
+        pub created_at: i64,
+        pub expires_at: Option<i64>,
+        pub last_used_at: Option<i64>,
+        pub revoked_at: Option<i64>,
+    }
 }
-
-from_row!(TokenRow {
-    id,
-    user_id,
-    name,
-    token_prefix,
-    created_at,
-    expires_at,
-    last_used_at,
-    revoked_at
-});
 
 impl TokenRow {
     pub fn summary(&self) -> TokenSummary {

@@ -481,22 +481,22 @@ pub async fn find<'e>(
     .await
 }
 
-#[derive(Debug, Clone)]
-pub struct ApprovalRecordRow {
-    pub id: String,
-    pub decision_id: String,
-    pub title: String,
-    pub message: String,
-    pub approval_route: Option<String>,
-    pub status: ApprovalStatus,
-    pub requested_at: i64,
-    pub expires_at: i64,
-    pub resolved_at: Option<i64>,
-    pub resolved_by: Option<String>,
-    pub rationale: Option<String>,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct ApprovalRecordRow {
+        pub id: String,
+        pub decision_id: String,
+        pub title: String,
+        pub message: String,
+        pub approval_route: Option<String>,
+        pub status: ApprovalStatus as String,
+        pub requested_at: i64,
+        pub expires_at: i64,
+        pub resolved_at: Option<i64>,
+        pub resolved_by: Option<String>,
+        pub rationale: Option<String>,
+    }
 }
-
-from_row!(ApprovalRecordRow { id, decision_id, title, message, approval_route, status via String, requested_at, expires_at, resolved_at, resolved_by, rationale });
 
 /// The approval requests of these decisions, oldest first.
 pub async fn approvals_of(

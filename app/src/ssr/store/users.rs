@@ -2,32 +2,22 @@ use sqlx::{Any, Executor};
 
 use crate::model::{Email, Role, UserId, UserSummary};
 
-#[derive(Debug, Clone)]
-pub struct UserRow {
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    pub role: String,
-    pub password_hash: String,
-    pub status: String,
-    pub session_epoch: i64,
-    pub created_at: i64,
-    /// The team the person works in, for routes that keep an agent's owner team from
-    /// approving its requests.
-    pub team: Option<String>,
+from_row! {
+    #[derive(Debug, Clone)]
+    pub struct UserRow {
+        pub id: String,
+        pub email: String,
+        pub display_name: String,
+        pub role: String,
+        pub password_hash: String,
+        pub status: String,
+        pub session_epoch: i64,
+        pub created_at: i64,
+        /// The team the person works in, for routes that keep an agent's owner team from
+        /// approving its requests.
+        pub team: Option<String>,
+    }
 }
-
-from_row!(UserRow {
-    id,
-    email,
-    display_name,
-    role,
-    password_hash,
-    status,
-    session_epoch,
-    created_at,
-    team
-});
 
 pub const ACTIVE: &str = "active";
 pub const DEACTIVATED: &str = "deactivated";
